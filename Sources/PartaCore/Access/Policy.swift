@@ -1,0 +1,38 @@
+import Foundation
+
+/// Who may do what — the only authorization rules in Parta. Pure functions over (actor, resource),
+/// testable without a database. Services call these after loading a resource; a refusal to see
+/// something is reported as "not found", never as "forbidden", so ids cannot be probed.
+public enum Policy {
+    /// The operator reviews school registration applications and reads their files (§2.1).
+    public static func canReviewApplications(_ actor: Actor) -> Bool {
+        actor.isOperator
+    }
+
+    /// The operator manages accounts instance-wide (disable, enable).
+    public static func canManageAccounts(_ actor: Actor) -> Bool {
+        actor.isOperator
+    }
+
+    /// Any member of a school sees its profile; the operator sees every school.
+    public static func canViewSchool(_ actor: Actor, schoolID: UUID) -> Bool {
+        actor.isOperator || !actor.roles(in: schoolID).isEmpty
+    }
+
+    /// Only the school's administrators edit its profile (§2.1 "вносит, редактирует информацию").
+    public static func canEditSchool(_ actor: Actor, schoolID: UUID) -> Bool {
+        actor.roles(in: schoolID).contains(.admin)
+    }
+
+    /// «Общешкольный канал» is read by every member; «Сотрудники» by staff only. The operator sees
+    /// the structure of every school. (Other channels come with messaging.)
+    public static func canSeeSystemChannel(_ actor: Actor, schoolID: UUID, audience: ChannelAudience?) -> Bool {
+        if actor.isOperator { return true }
+        let roles = actor.roles(in: schoolID)
+        switch audience {
+        case .school: return !roles.isEmpty
+        case .staff: return roles.contains(where: \.isStaff)
+        case nil: return false
+        }
+    }
+}

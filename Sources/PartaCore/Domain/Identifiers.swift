@@ -1,0 +1,114 @@
+import Foundation
+
+/// The ways a person can be identified at sign-in: a mobile phone, an email, or a login
+/// (for a child without a phone). Parsing normalises, so `8 (912) 345-67-89` and
+/// `+79123456789` are the same account.
+public enum LoginIdentifier: Sendable, Equatable, Hashable {
+    case phone(String)   // E.164, "+7XXXXXXXXXX"
+    case email(String)   // lower-cased
+    case login(String)   // lower-cased, [a-z0-9._-], 3–32
+
+    public static func parse(_ raw: String) -> LoginIdentifier? {
+        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty || trimmed.count > 254 { return nil }
+        if trimmed.contains("@") { return Email.normalize(trimmed).map(LoginIdentifier.email) }
+        if let phone = Phone.normalize(trimmed) { return .phone(phone) }
+        return Login.normalize(trimmed).map(LoginIdentifier.login)
+    }
+
+    public var value: String {
+        switch self {
+        case .phone(let v), .email(let v), .login(let v): return v
+        }
+    }
+
+    /// What to show when confirming where a code went, without revealing the whole address.
+    public var masked: String {
+        switch self {
+        case .phone(let p): return Phone.mask(p)
+        case .email(let e): return Email.mask(e)
+        case .login(let l): return l
+        }
+    }
+}
+
+public enum Phone {
+    /// Russian mobile numbers: accepts +7…, 8…, 7… or 10 digits starting with 9; punctuation ignored.
+    /// Returns "+7XXXXXXXXXX" or nil.
+    public static func normalize(_ raw: String) -> String? {
+        let allowed = CharacterSet(charactersIn: "+0123456789 ()-.\u{00A0}")
+        guard raw.unicodeScalars.allSatisfy({ allowed.contains($0) }) else { return nil }
+        if raw.dropFirst().contains("+") { return nil }
+        let digits = raw.filter(\.isNumber)
+        var national: Substring
+        switch digits.count {
+        case 10: national = Substring(digits)
+        case 11 where digits.first == "8" || digits.first == "7": national = digits.dropFirst()
+        default: return nil
+        }
+        if raw.hasPrefix("+") && !(digits.count == 11 && digits.first == "7") { return nil }
+        guard national.first == "9" else { return nil }   // mobile numbers only
+        return "+7" + national
+    }
+
+    public static func mask(_ phone: String) -> String {
+        guard phone.count == 12 else { return "***" }
+        let chars = Array(phone)
+        return "+7 \(chars[2])\(chars[3])\(chars[4]) ***-**-\(chars[10])\(chars[11])"
+    }
+}
+
+public enum Email {
+    public static func normalize(_ raw: String) -> String? {
+        let value = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        guard value.count <= 254 else { return nil }
+        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64 else { return nil }
+        let domain = parts[1]
+        guard domain.contains("."), !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains("..") else { return nil }
+        let localAllowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyz0123456789.!#$%&'*+/=?^_`{|}~-")
+        let domainAllowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyz0123456789.-")
+        guard parts[0].unicodeScalars.allSatisfy({ localAllowed.contains($0) }),
+              domain.unicodeScalars.allSatisfy({ domainAllowed.contains($0) }) else { return nil }
+        return value
+    }
+
+    public static func mask(_ email: String) -> String {
+        let parts = email.split(separator: "@")
+        guard parts.count == 2, let first = parts[0].first else { return "***" }
+        return "\(first)***@\(parts[1])"
+    }
+}
+
+public enum Login {
+    public static func normalize(_ raw: String) -> String? {
+        let value = raw.trimmingCharacters(in: .whitespaces).lowercased()
+        guard (3...32).contains(value.count) else { return nil }
+        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyz0123456789._-")
+        guard value.unicodeScalars.allSatisfy({ allowed.contains($0) }),
+              value.first?.isLetter == true else { return nil }
+        return value
+    }
+}
+
+/// Russian taxpayer number of an organisation: 10 digits with a checksum.
+public enum INN {
+    public static func isValid(_ raw: String) -> Bool {
+        let digits = raw.compactMap { $0.wholeNumberValue }
+        guard digits.count == raw.count else { return false }
+        if digits.count == 10 {
+            let w = [2, 4, 10, 3, 5, 9, 4, 6, 8]
+            return checksum(digits, w) == digits[9]
+        }
+        if digits.count == 12 {
+            let w1 = [7, 2, 4, 10, 3, 5, 9, 4, 6, 8]
+            let w2 = [3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]
+            return checksum(digits, w1) == digits[10] && checksum(digits, w2) == digits[11]
+        }
+        return false
+    }
+
+    private static func checksum(_ d: [Int], _ weights: [Int]) -> Int {
+        zip(d, weights).map(*).reduce(0, +) % 11 % 10
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+// Values that services return. They are not storage rows; the transport encodes them as JSON.
+
+public struct UserView: Sendable, Codable, Equatable {
+    public struct MembershipView: Sendable, Codable, Equatable {
+        public var schoolId: UUID
+        public var schoolName: String
+        public var role: SchoolRole
+        public var verified: Bool
+    }
+    public var id: UUID
+    public var fullName: String
+    public var phone: String?
+    public var email: String?
+    public var login: String?
+    public var status: AccountStatus
+    public var isOperator: Bool
+    public var hasPassword: Bool
+    public var locale: String
+    public var memberships: [MembershipView]
+}
+
+public struct SessionView: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var createdAt: Date
+    public var lastSeenAt: Date
+    public var expiresAt: Date
+    public var userAgent: String
+    public var ip: String
+    public var current: Bool
+}
+
+/// A new session: the token is shown once, to its owner, and stored only as a hash.
+public struct SignedIn: Sendable {
+    public var token: String
+    public var session: SessionView
+    public var user: UserView
+}
+
+public struct CodeSent: Sendable, Codable, Equatable {
+    public var sentTo: String
+    public var channel: String
+    public var expiresInSeconds: Int
+}
+
+public struct SchoolView: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var name: String
+    public var shortName: String
+    public var address: String
+    public var region: String
+    public var inn: String
+    public var phone: String
+    public var email: String
+    public var website: String
+    public var directorName: String
+    public var timezone: String
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var canEdit: Bool
+    public var classes: [ClassSummary]
+    public var channels: [ChannelSummary]
+}
+
+public struct ClassSummary: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var name: String
+    public var kind: ClassKind
+    public var grade: Int?
+    public var academicYear: Int
+}
+
+public struct ChannelSummary: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var title: String
+    public var audience: ChannelAudience?
+}
+
+public struct ApplicationView: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var schoolName: String
+    public var shortName: String
+    public var address: String
+    public var region: String
+    public var inn: String
+    public var adminFullName: String
+    public var adminEmail: String
+    public var adminPhone: String
+    public var orderFile: FileView
+    public var status: ApplicationStatus
+    public var rejectReason: String?
+    public var decidedAt: Date?
+    public var schoolId: UUID?
+    public var createdAt: Date
+}
+
+public struct ApplicationReceipt: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var status: ApplicationStatus
+    public var createdAt: Date
+}
+
+public struct FileView: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var fileName: String
+    public var contentType: String
+    public var size: Int
+}
+
+public struct Page<Item: Sendable & Codable & Equatable>: Sendable, Codable, Equatable {
+    public var items: [Item]
+    public var total: Int
+    public var page: Int
+    public var perPage: Int
+}
+
+public struct ActivationInfo: Sendable, Codable, Equatable {
+    public var fullName: String
+    public var schoolName: String?
+    public var phone: String?
+    public var email: String?
+}

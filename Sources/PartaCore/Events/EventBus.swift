@@ -1,0 +1,33 @@
+import Foundation
+
+/// Events that services publish after their transaction commits. The realtime gateway subscribes
+/// and only delivers; who receives what is decided by one function per event type (`Recipients`).
+public enum DomainEvent: Sendable, Equatable {
+    /// Sessions ended: signed out, revoked, or the whole account disabled (`sessionIDs` nil = all).
+    case sessionsRevoked(userID: UUID, sessionIDs: [UUID]?)
+    /// A school's profile changed.
+    case schoolUpdated(schoolID: UUID)
+}
+
+public protocol EventBus: Sendable {
+    func publish(_ event: DomainEvent) async
+    func subscribe(_ handler: @escaping @Sendable (DomainEvent) async -> Void)
+}
+
+/// The single-process bus: delivers to every subscriber in order of subscription.
+public final class InMemoryEventBus: EventBus, @unchecked Sendable {
+    // @unchecked: `handlers` is guarded by `lock`.
+    private let lock = NSLock()
+    private var handlers: [@Sendable (DomainEvent) async -> Void] = []
+
+    public init() {}
+
+    public func publish(_ event: DomainEvent) async {
+        let current = lock.withLock { handlers }
+        for handler in current { await handler(event) }
+    }
+
+    public func subscribe(_ handler: @escaping @Sendable (DomainEvent) async -> Void) {
+        lock.withLock { handlers.append(handler) }
+    }
+}

@@ -1,0 +1,193 @@
+import FluentKit
+import SQLKit
+import Foundation
+
+/// Append-only: never edit a migration that has shipped; add a new one. Each has a revert.
+public enum PartaMigrations {
+    public static let all: [any AsyncMigration] = [
+        M001_Identity(),
+        M002_Schools(),
+    ]
+}
+
+struct M001_Identity: AsyncMigration {
+    var name: String { "001_identity" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("users")
+            .id()
+            .field("full_name", .string, .required)
+            .field("phone", .string)
+            .field("email", .string)
+            .field("login", .string)
+            .field("password_hash", .string)
+            .field("status", .string, .required)
+            .field("is_operator", .bool, .required)
+            .field("locale", .string, .required)
+            .field("created_at", .datetime, .required)
+            .unique(on: "phone", name: "users_phone_key")
+            .unique(on: "email", name: "users_email_key")
+            .unique(on: "login", name: "users_login_key")
+            .create()
+
+        try await db.schema("sessions")
+            .id()
+            .field("user_id", .uuid, .required, .references("users", "id", onDelete: .cascade))
+            .field("token_hash", .string, .required)
+            .field("created_at", .datetime, .required)
+            .field("last_seen_at", .datetime, .required)
+            .field("expires_at", .datetime, .required)
+            .field("user_agent", .string, .required)
+            .field("ip", .string, .required)
+            .unique(on: "token_hash", name: "sessions_token_hash_key")
+            .create()
+        try await Index.create("sessions_user_idx", on: "sessions", columns: ["user_id"], db: db)
+
+        try await db.schema("one_time_codes")
+            .id()
+            .field("user_id", .uuid, .required, .references("users", "id", onDelete: .cascade))
+            .field("destination", .string, .required)
+            .field("purpose", .string, .required)
+            .field("code_hash", .string, .required)
+            .field("attempts", .int, .required)
+            .field("created_at", .datetime, .required)
+            .field("expires_at", .datetime, .required)
+            .field("consumed_at", .datetime)
+            .create()
+        try await Index.create("one_time_codes_user_idx", on: "one_time_codes", columns: ["user_id", "purpose"], db: db)
+
+        try await db.schema("link_tokens")
+            .id()
+            .field("purpose", .string, .required)
+            .field("token_hash", .string, .required)
+            .field("user_id", .uuid, .references("users", "id", onDelete: .cascade))
+            .field("created_at", .datetime, .required)
+            .field("expires_at", .datetime, .required)
+            .field("used_at", .datetime)
+            .unique(on: "token_hash", name: "link_tokens_token_hash_key")
+            .create()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema("link_tokens").delete()
+        try await db.schema("one_time_codes").delete()
+        try await db.schema("sessions").delete()
+        try await db.schema("users").delete()
+    }
+}
+
+struct M002_Schools: AsyncMigration {
+    var name: String { "002_schools" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("stored_files")
+            .id()
+            .field("file_name", .string, .required)
+            .field("content_type", .string, .required)
+            .field("size", .int64, .required)
+            .field("sha256", .string, .required)
+            .field("created_at", .datetime, .required)
+            .create()
+
+        try await db.schema("schools")
+            .id()
+            .field("name", .string, .required)
+            .field("short_name", .string, .required)
+            .field("address", .string, .required)
+            .field("region", .string, .required)
+            .field("inn", .string, .required)
+            .field("phone", .string, .required)
+            .field("email", .string, .required)
+            .field("website", .string, .required)
+            .field("director_name", .string, .required)
+            .field("timezone", .string, .required)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .create()
+
+        try await db.schema("school_applications")
+            .id()
+            .field("school_name", .string, .required)
+            .field("short_name", .string, .required)
+            .field("address", .string, .required)
+            .field("region", .string, .required)
+            .field("inn", .string, .required)
+            .field("admin_full_name", .string, .required)
+            .field("admin_email", .string, .required)
+            .field("admin_phone", .string, .required)
+            .field("order_file_id", .uuid, .required, .references("stored_files", "id"))
+            .field("status", .string, .required)
+            .field("reject_reason", .string)
+            .field("decided_by", .uuid, .references("users", "id"))
+            .field("decided_at", .datetime)
+            .field("school_id", .uuid, .references("schools", "id"))
+            .field("submitted_ip", .string, .required)
+            .field("created_at", .datetime, .required)
+            .create()
+        try await Index.create("school_applications_status_idx", on: "school_applications", columns: ["status", "created_at"], db: db)
+
+        try await db.schema("memberships")
+            .id()
+            .field("school_id", .uuid, .required, .references("schools", "id", onDelete: .cascade))
+            .field("user_id", .uuid, .required, .references("users", "id", onDelete: .cascade))
+            .field("role", .string, .required)
+            .field("verified", .bool, .required)
+            .field("created_at", .datetime, .required)
+            .unique(on: "school_id", "user_id", "role", name: "memberships_school_user_role_key")
+            .create()
+        try await Index.create("memberships_user_idx", on: "memberships", columns: ["user_id"], db: db)
+
+        try await db.schema("classes")
+            .id()
+            .field("school_id", .uuid, .required, .references("schools", "id", onDelete: .cascade))
+            .field("kind", .string, .required)
+            .field("name", .string, .required)
+            .field("grade", .int)
+            .field("letter", .string)
+            .field("academic_year", .int, .required)
+            .field("archived", .bool, .required)
+            .field("created_at", .datetime, .required)
+            .create()
+        try await Index.create("classes_school_idx", on: "classes", columns: ["school_id"], db: db)
+
+        try await db.schema("class_members")
+            .id()
+            .field("class_id", .uuid, .required, .references("classes", "id", onDelete: .cascade))
+            .field("user_id", .uuid, .required, .references("users", "id", onDelete: .cascade))
+            .field("role", .string, .required)
+            .field("created_at", .datetime, .required)
+            .unique(on: "class_id", "user_id", "role", name: "class_members_class_user_role_key")
+            .create()
+
+        try await db.schema("chats")
+            .id()
+            .field("school_id", .uuid, .required, .references("schools", "id", onDelete: .cascade))
+            .field("kind", .string, .required)
+            .field("title", .string, .required)
+            .field("system_audience", .string)
+            .field("created_at", .datetime, .required)
+            .create()
+        try await Index.create("chats_school_idx", on: "chats", columns: ["school_id"], db: db)
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema("chats").delete()
+        try await db.schema("class_members").delete()
+        try await db.schema("classes").delete()
+        try await db.schema("memberships").delete()
+        try await db.schema("school_applications").delete()
+        try await db.schema("schools").delete()
+        try await db.schema("stored_files").delete()
+    }
+}
+
+/// Plain indexes through SQLKit (Fluent's schema builder has no CREATE INDEX); the same SQL runs
+/// on SQLite and PostgreSQL.
+enum Index {
+    static func create(_ name: String, on table: String, columns: [String], db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        var builder = sql.create(index: name).on(table)
+        for column in columns { builder = builder.column(column) }
+        try await builder.run()
+    }
+}

@@ -1,0 +1,162 @@
+import FluentKit
+import Foundation
+
+// Fluent models: the storage shape. Services map them to the values they return; the API's
+// shapes live in the transport layer's DTOs, never here.
+
+public final class UserRecord: Model, @unchecked Sendable {
+    // @unchecked: Fluent models are mutable classes by design; each instance is used by one task.
+    public static let schema = "users"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "full_name") public var fullName: String
+    @OptionalField(key: "phone") public var phone: String?
+    @OptionalField(key: "email") public var email: String?
+    @OptionalField(key: "login") public var login: String?
+    @OptionalField(key: "password_hash") public var passwordHash: String?
+    @Field(key: "status") public var status: String
+    @Field(key: "is_operator") public var isOperator: Bool
+    @Field(key: "locale") public var locale: String
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}
+
+public final class SessionRecord: Model, @unchecked Sendable {
+    public static let schema = "sessions"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "user_id") public var userID: UUID
+    @Field(key: "token_hash") public var tokenHash: String
+    @Field(key: "created_at") public var createdAt: Date
+    @Field(key: "last_seen_at") public var lastSeenAt: Date
+    @Field(key: "expires_at") public var expiresAt: Date
+    @Field(key: "user_agent") public var userAgent: String
+    @Field(key: "ip") public var ip: String
+    public init() {}
+}
+
+public final class OneTimeCodeRecord: Model, @unchecked Sendable {
+    public static let schema = "one_time_codes"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "user_id") public var userID: UUID
+    @Field(key: "destination") public var destination: String
+    @Field(key: "purpose") public var purpose: String
+    @Field(key: "code_hash") public var codeHash: String
+    @Field(key: "attempts") public var attempts: Int
+    @Field(key: "created_at") public var createdAt: Date
+    @Field(key: "expires_at") public var expiresAt: Date
+    @OptionalField(key: "consumed_at") public var consumedAt: Date?
+    public init() {}
+}
+
+/// Single-use links: operator setup and account activation. Only a hash of the token is stored.
+public final class LinkTokenRecord: Model, @unchecked Sendable {
+    public static let schema = "link_tokens"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "purpose") public var purpose: String
+    @Field(key: "token_hash") public var tokenHash: String
+    @OptionalField(key: "user_id") public var userID: UUID?
+    @Field(key: "created_at") public var createdAt: Date
+    @Field(key: "expires_at") public var expiresAt: Date
+    @OptionalField(key: "used_at") public var usedAt: Date?
+    public init() {}
+}
+
+public final class StoredFileRecord: Model, @unchecked Sendable {
+    public static let schema = "stored_files"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "file_name") public var fileName: String
+    @Field(key: "content_type") public var contentType: String
+    @Field(key: "size") public var size: Int
+    @Field(key: "sha256") public var sha256: String
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}
+
+public final class SchoolApplicationRecord: Model, @unchecked Sendable {
+    public static let schema = "school_applications"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "school_name") public var schoolName: String
+    @Field(key: "short_name") public var shortName: String
+    @Field(key: "address") public var address: String
+    @Field(key: "region") public var region: String
+    @Field(key: "inn") public var inn: String
+    @Field(key: "admin_full_name") public var adminFullName: String
+    @Field(key: "admin_email") public var adminEmail: String
+    @Field(key: "admin_phone") public var adminPhone: String
+    @Field(key: "order_file_id") public var orderFileID: UUID
+    @Field(key: "status") public var status: String
+    @OptionalField(key: "reject_reason") public var rejectReason: String?
+    @OptionalField(key: "decided_by") public var decidedBy: UUID?
+    @OptionalField(key: "decided_at") public var decidedAt: Date?
+    @OptionalField(key: "school_id") public var schoolID: UUID?
+    @Field(key: "submitted_ip") public var submittedIP: String
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}
+
+public final class SchoolRecord: Model, @unchecked Sendable {
+    public static let schema = "schools"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "name") public var name: String
+    @Field(key: "short_name") public var shortName: String
+    @Field(key: "address") public var address: String
+    @Field(key: "region") public var region: String
+    @Field(key: "inn") public var inn: String
+    @Field(key: "phone") public var phone: String
+    @Field(key: "email") public var email: String
+    @Field(key: "website") public var website: String
+    @Field(key: "director_name") public var directorName: String
+    @Field(key: "timezone") public var timezone: String
+    @Field(key: "created_at") public var createdAt: Date
+    @Field(key: "updated_at") public var updatedAt: Date
+    public init() {}
+}
+
+/// One role of one person in one school.
+public final class MembershipRecord: Model, @unchecked Sendable {
+    public static let schema = "memberships"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "school_id") public var schoolID: UUID
+    @Field(key: "user_id") public var userID: UUID
+    @Field(key: "role") public var role: String
+    /// Teachers wait for an administrator's confirmation (§2.3, §2.4); others are verified on joining.
+    @Field(key: "verified") public var verified: Bool
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}
+
+public final class ClassRecord: Model, @unchecked Sendable {
+    public static let schema = "classes"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "school_id") public var schoolID: UUID
+    @Field(key: "kind") public var kind: String
+    @Field(key: "name") public var name: String
+    @OptionalField(key: "grade") public var grade: Int?
+    @OptionalField(key: "letter") public var letter: String?
+    @Field(key: "academic_year") public var academicYear: Int
+    @Field(key: "archived") public var archived: Bool
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}
+
+public final class ClassMemberRecord: Model, @unchecked Sendable {
+    public static let schema = "class_members"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "class_id") public var classID: UUID
+    @Field(key: "user_id") public var userID: UUID
+    @Field(key: "role") public var role: String
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}
+
+/// Chats and channels. Only the school's system channels exist in the foundation; their audience
+/// (`school` or `staff`) decides who reads them, so membership follows the school roster.
+public final class ChatRecord: Model, @unchecked Sendable {
+    public static let schema = "chats"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "school_id") public var schoolID: UUID
+    @Field(key: "kind") public var kind: String
+    @Field(key: "title") public var title: String
+    @OptionalField(key: "system_audience") public var systemAudience: String?
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}

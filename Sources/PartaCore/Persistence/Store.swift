@@ -1,0 +1,78 @@
+import FluentKit
+import Foundation
+import SQLKit
+
+/// The database handle services use. On SQLite, write transactions are serialised in-process:
+/// SQLite allows one writer at a time and a deferred transaction that has read an older snapshot
+/// fails (SQLITE_BUSY_SNAPSHOT) instead of waiting, so waiting our turn here is both correct and faster.
+public struct Store: Sendable {
+    public enum Dialect: Sendable { case sqlite, postgres }
+
+    private let makeDatabase: @Sendable () -> any Database
+    public let dialect: Dialect
+    private let writeGate: AsyncGate
+
+    public init(dialect: Dialect, makeDatabase: @escaping @Sendable () -> any Database) {
+        self.makeDatabase = makeDatabase
+        self.dialect = dialect
+        self.writeGate = AsyncGate()
+    }
+
+    /// For reads outside a transaction.
+    public var db: any Database { makeDatabase() }
+
+    public var sql: any SQLDatabase { makeDatabase() as! any SQLDatabase }
+
+    /// Runs `body` in one transaction: all of it is written, or none.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        let database = makeDatabase()
+        if dialect == .sqlite {
+            return try await writeGate.withTurn {
+                try await database.transaction { tx in try await body(tx) }
+            }
+        }
+        return try await database.transaction { tx in try await body(tx) }
+    }
+}
+
+/// A FIFO async mutex.
+public final class AsyncGate: @unchecked Sendable {
+    // @unchecked: all state is guarded by `lock`.
+    private let lock = NSLock()
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    public init() {}
+
+    public func withTurn<T>(_ body: () async throws -> T) async throws -> T {
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+
+    private func acquire() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            if busy {
+                waiters.append(c)
+                lock.unlock()
+            } else {
+                busy = true
+                lock.unlock()
+                c.resume()
+            }
+        }
+    }
+
+    private func release() {
+        lock.lock()
+        if waiters.isEmpty {
+            busy = false
+            lock.unlock()
+        } else {
+            let next = waiters.removeFirst()
+            lock.unlock()
+            next.resume()
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import PartaCore
+import Vapor
+
+/// The services of this application, reachable from any request.
+struct PartaServices: Sendable {
+    let context: PartaContext
+    let config: PartaConfig
+    var auth: AuthService { AuthService(context) }
+    var setup: SetupService { SetupService(context) }
+    var applications: ApplicationService { ApplicationService(context) }
+    var schools: SchoolService { SchoolService(context) }
+    var accounts: AccountService { AccountService(context) }
+}
+
+extension Application {
+    private struct ServicesKey: StorageKey { typealias Value = PartaServices }
+    var parta: PartaServices {
+        get {
+            guard let services = storage[ServicesKey.self] else { fatalError("configure(_:) has not run") }
+            return services
+        }
+        set { storage[ServicesKey.self] = newValue }
+    }
+}
+
+enum SessionCookie {
+    static let name = "parta_session"
+}
+
+extension Request {
+    var parta: PartaServices { application.parta }
+
+    var clientInfo: AuthService.ClientInfo {
+        var ip = remoteAddress?.ipAddress ?? "unknown"
+        if parta.config.trustProxy, let forwarded = headers.first(name: "X-Forwarded-For")?
+            .split(separator: ",").first?.trimmingCharacters(in: .whitespaces), !forwarded.isEmpty {
+            ip = forwarded
+        }
+        return .init(ip: ip, userAgent: headers.first(name: .userAgent) ?? "")
+    }
+
+    private struct ActorKey: StorageKey { typealias Value = Actor }
+
+    /// The token this request carries: `Authorization: Bearer` first, then the session cookie.
+    var sessionToken: (token: String, fromCookie: Bool)? {
+        if let bearer = headers.bearerAuthorization?.token { return (bearer, false) }
+        if let cookie = cookies[SessionCookie.name]?.string, !cookie.isEmpty { return (cookie, true) }
+        return nil
+    }
+
+    /// The signed-in person, or 401. Cookie-authenticated writes must come from our own origin.
+    func actor() async throws -> Actor {
+        if let cached = storage[ActorKey.self] { return cached }
+        guard let (token, fromCookie) = sessionToken,
+              let actor = try await parta.auth.authenticate(token: token) else {
+            throw PartaError.unauthenticated
+        }
+        if fromCookie && ![.GET, .HEAD, .OPTIONS].contains(method) { try checkSameOrigin() }
+        storage[ActorKey.self] = actor
+        return actor
+    }
+
+    func optionalActor() async throws -> Actor? {
+        guard sessionToken != nil else { return nil }
+        return try? await actor()
+    }
+
+    /// Cross-site request forgery guard for cookie sessions (on top of SameSite=Lax).
+    func checkSameOrigin() throws {
+        guard let origin = headers.first(name: .origin), origin != "null" else { return }
+        let host = headers.first(name: .host) ?? ""
+        let allowed = ["http://\(host)", "https://\(host)", parta.context.publicURL]
+        if !allowed.contains(origin) {
+            throw PartaError(.forbidden, "bad_origin", "Запрос с чужого сайта отклонён.")
+        }
+    }
+
+    /// A path parameter that must be a UUID; anything else is "not found".
+    func id(_ name: String) throws -> UUID {
+        guard let raw = parameters.get(name), let id = UUID(uuidString: raw) else { throw PartaError.notFound() }
+        return id
+    }
+
+    /// Decodes a JSON body, refusing keys the endpoint does not know (a typo must not pass silently).
+    func decodeStrict<T: StrictBody>(_ type: T.Type) throws -> T {
+        guard let contentType = headers.contentType, contentType.type == "application", contentType.subType == "json" else {
+            throw PartaError(.unsupportedMedia, "unsupported_media_type", "Ожидается тело в формате JSON (Content-Type: application/json).")
+        }
+        guard let buffer = body.data, buffer.readableBytes > 0 else {
+            throw PartaError(.badRequest, "invalid_json", "Пустое тело запроса: ожидается JSON-объект.")
+        }
+        let data = Data(buffer: buffer)
+        guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
+            throw PartaError(.badRequest, "invalid_json", "Тело запроса — не корректный JSON.")
+        }
+        guard let dictionary = object as? [String: Any] else {
+            throw PartaError(.badRequest, "invalid_body", "Тело запроса должно быть JSON-объектом.")
+        }
+        let unknown = Set(dictionary.keys).subtracting(T.allowedKeys)
+        if !unknown.isEmpty {
+            let list = unknown.sorted().joined(separator: ", ")
+            throw PartaError(.badRequest, "unknown_fields", "Неизвестные поля: \(list).",
+                             fields: Dictionary(uniqueKeysWithValues: unknown.map { ($0, "Неизвестное поле.") }))
+        }
+        return try JSONDecoder().decode(T.self, from: data)
+    }
+}
+
+/// A request body whose accepted keys are listed, so unknown keys are refused.
+protocol StrictBody: Decodable {
+    static var allowedKeys: Set<String> { get }
+}
+
+extension Response {
+    static func json<T: Encodable>(_ value: T, status: HTTPResponseStatus = .ok) throws -> Response {
+        let response = Response(status: status)
+        try response.content.encode(value, using: JSONCoding.encoder)
+        return response
+    }
+
+    static func noContent() -> Response { Response(status: .noContent) }
+}
+
+enum JSONCoding {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(Self.iso.string(from: date))
+        }
+        e.outputFormatting = [.withoutEscapingSlashes]
+        return e
+    }()
+    nonisolated(unsafe) static let iso: ISO8601DateFormatter = {
+        // nonisolated(unsafe): ISO8601DateFormatter is thread-safe for formatting once configured.
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f
+    }()
+}

@@ -1,0 +1,97 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOWebSocket
+import PartaCore
+import Vapor
+
+/// The WebSocket gateway's registry of open sockets by session. It only delivers and closes;
+/// what reaches whom is decided in PartaCore. Sessions that end (sign-out, revoke, disabled
+/// account) have their sockets closed at once with code 4401.
+final class SocketHub: Sendable {
+    struct Entry: Sendable { let userID: UUID; let socket: WebSocket }
+    private let sockets = NIOLockedValueBox<[UUID: [ObjectIdentifier: Entry]]>([:])
+
+    static let sessionEndedCode = WebSocketErrorCode.unknown(4401)
+
+    func add(_ socket: WebSocket, actor: Actor) {
+        sockets.withLockedValue { $0[actor.sessionID, default: [:]][ObjectIdentifier(socket)] = Entry(userID: actor.userID, socket: socket) }
+    }
+
+    func remove(_ socket: WebSocket, sessionID: UUID) {
+        sockets.withLockedValue { all in
+            all[sessionID]?[ObjectIdentifier(socket)] = nil
+            if all[sessionID]?.isEmpty == true { all[sessionID] = nil }
+        }
+    }
+
+    var count: Int { sockets.withLockedValue { $0.values.reduce(0) { $0 + $1.count } } }
+
+    /// Closes the sockets of the given sessions of a user (all of the user's sessions when nil).
+    func closeSessions(userID: UUID, sessionIDs: [UUID]?) async {
+        let doomed: [WebSocket] = sockets.withLockedValue { all in
+            var out: [WebSocket] = []
+            for (sessionID, entries) in all {
+                let matches = sessionIDs.map { $0.contains(sessionID) } ?? entries.values.contains { $0.userID == userID }
+                guard matches else { continue }
+                out += entries.values.filter { $0.userID == userID }.map(\.socket)
+                all[sessionID] = nil
+            }
+            return out
+        }
+        for socket in doomed {
+            try? await socket.send(#"{"type":"session_ended"}"#)
+            try? await socket.close(code: Self.sessionEndedCode)
+        }
+    }
+
+    func handle(_ event: DomainEvent) async {
+        switch event {
+        case let .sessionsRevoked(userID, sessionIDs):
+            await closeSessions(userID: userID, sessionIDs: sessionIDs)
+        case .schoolUpdated:
+            break // delivered to members once messaging brings per-school subscriptions
+        }
+    }
+}
+
+enum RealtimeGateway {
+    /// `GET /api/v1/ws`: authenticated by the cookie or a bearer header at upgrade, or by a first
+    /// frame `{"type":"auth","token":"…"}` within 10 seconds.
+    static func register(on routes: any RoutesBuilder, hub: SocketHub) {
+        routes.webSocket("ws", maxFrameSize: .init(integerLiteral: 64 * 1024), shouldUpgrade: { req async throws -> HTTPHeaders? in
+            if let (_, fromCookie) = req.sessionToken {
+                if fromCookie { try req.checkSameOrigin() }
+                _ = try await req.actor()   // 401 before the upgrade for a bad token
+            }
+            return [:]
+        }, onUpgrade: { req, ws async in
+            if let actor = try? await req.actor() {
+                await attach(ws, actor: actor, hub: hub)
+                return
+            }
+            let authenticated = NIOLockedValueBox(false)
+            ws.onText { ws, text async in
+                guard !authenticated.withLockedValue({ $0 }) else { return }
+                struct Auth: Decodable { let type: String; let token: String }
+                guard let frame = try? JSONDecoder().decode(Auth.self, from: Data(text.utf8)), frame.type == "auth",
+                      let actor = try? await req.parta.auth.authenticate(token: frame.token) else {
+                    try? await ws.send(#"{"type":"error","code":"unauthenticated"}"#)
+                    try? await ws.close(code: SocketHub.sessionEndedCode)
+                    return
+                }
+                authenticated.withLockedValue { $0 = true }
+                await attach(ws, actor: actor, hub: hub)
+            }
+            req.eventLoop.scheduleTask(in: .seconds(10)) {
+                if !authenticated.withLockedValue({ $0 }) { _ = ws.close(code: .policyViolation) }
+            }
+        })
+    }
+
+    private static func attach(_ ws: WebSocket, actor: Actor, hub: SocketHub) async {
+        hub.add(ws, actor: actor)
+        let sessionID = actor.sessionID
+        ws.onClose.whenComplete { _ in hub.remove(ws, sessionID: sessionID) }
+        try? await ws.send(#"{"type":"hello","userId":"\#(actor.userID.uuidString.lowercased())"}"#)
+    }
+}

@@ -1,0 +1,130 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import PartaCore
+import Vapor
+
+/// What tests may replace: the senders (to read codes), the clock, the limits.
+public struct PartaOverrides: Sendable {
+    public var outbox: Outbox?
+    public var clock: (any PartaClock)?
+    public var rules: AuthRules?
+    public init(outbox: Outbox? = nil, clock: (any PartaClock)? = nil, rules: AuthRules? = nil) {
+        self.outbox = outbox; self.clock = clock; self.rules = rules
+    }
+}
+
+/// Builds the application: storage, services, middleware, routes. The executable and the tests
+/// call this same function.
+public func configure(_ app: Application, config: PartaConfig, overrides: PartaOverrides = .init()) async throws {
+    Metrics.bootstrapOnce()
+    try FileManager.default.createDirectory(at: config.dataDirectory, withIntermediateDirectories: true)
+
+    // Storage: PostgreSQL when DATABASE_URL is set, otherwise an SQLite file in the data directory.
+    let dialect: Store.Dialect
+    if let url = config.databaseURL {
+        app.databases.use(try .postgres(url: url), as: .psql)
+        dialect = .postgres
+    } else {
+        let path = config.dataDirectory.appendingPathComponent("parta.sqlite").path
+        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+        dialect = .sqlite
+    }
+    app.migrations.add(PartaMigrations.all)
+    if dialect == .sqlite, let sql = app.db as? any SQLDatabase {
+        // WAL: readers never wait for the writer. synchronous=FULL (the default) makes every commit
+        // durable before it is acknowledged, so an acknowledged write survives kill -9 and power loss.
+        try await sql.raw("PRAGMA journal_mode=WAL").run()
+    }
+
+    let logger = app.logger
+    let outbox = overrides.outbox ?? Outbox(
+        sms: {
+            switch config.sms {
+            case .console: return ConsoleSender(logger: logger)
+            case let .http(url, token): return HTTPSMSSender(url: url, token: token, client: app.client)
+            }
+        }(),
+        email: {
+            switch config.mail {
+            case .console: return ConsoleSender(logger: logger)
+            case let .smtp(settings): return SMTPSender(settings: settings, group: app.eventLoopGroup, logger: logger)
+            }
+        }())
+    let clock = overrides.clock ?? SystemClock()
+    let events = InMemoryEventBus()
+    let databases = app.databases
+    let store = Store(dialect: dialect) { databases.database(logger: logger, on: databases.eventLoopGroup.any())! }
+    let publicURL = config.publicURL ?? "http://\(app.http.server.configuration.hostname):\(app.http.server.configuration.port)"
+    let context = PartaContext(
+        store: store, clock: clock, hasher: BcryptHasher(cost: config.bcryptCost, pool: app.threadPool),
+        outbox: outbox, events: events, limiter: RateLimiter(clock: clock),
+        files: try FileStore(directory: config.dataDirectory.appendingPathComponent("files", isDirectory: true)),
+        rules: overrides.rules ?? AuthRules(), publicURL: publicURL, logger: logger)
+    app.parta = PartaServices(context: context, config: config)
+
+    let hub = SocketHub()
+    events.subscribe { event in await hub.handle(event) }
+
+    // Middleware: errors in the API's JSON shape, security headers, the web client from Public/.
+    app.routes.defaultMaxBodySize = "64kb"
+    app.middleware = Middlewares()
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(PartaErrorMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware())
+    let publicDirectory = config.publicDirectory ?? app.directory.publicDirectory
+    app.middleware.use(FileMiddleware(publicDirectory: publicDirectory, defaultFile: "index.html"))
+    app.openAPIPath = config.openAPIPath ?? app.directory.workingDirectory + "docs/openapi.yaml"
+
+    try routes(app, hub: hub)
+}
+
+extension Application {
+    private struct OpenAPIPathKey: StorageKey { typealias Value = String }
+    var openAPIPath: String? {
+        get { storage[OpenAPIPathKey.self] }
+        set { storage[OpenAPIPathKey.self] = newValue }
+    }
+}
+
+/// Bcrypt from Vapor, run on the thread pool so hashing never blocks an event loop.
+struct BcryptHasher: PasswordHashing {
+    let cost: Int
+    let pool: NIOThreadPool
+
+    func hash(_ password: String) async throws -> String {
+        let cost = self.cost
+        return try await pool.runIfActive { try Bcrypt.hash(password, cost: cost) }
+    }
+
+    func verify(_ password: String, against hash: String) async throws -> Bool {
+        try await pool.runIfActive { (try? Bcrypt.verify(password, created: hash)) ?? false }
+    }
+}
+
+/// Start-up work for `serve`: migrate, then print the setup link while no operator exists.
+public func prepareToServe(_ app: Application) async throws {
+    try await app.autoMigrate()
+    if let link = try await app.parta.setup.setupLinkIfNeeded() {
+        let banner = "Setup link: \(link)"
+        app.logger.notice("\(banner)")
+        print("\n  Parta is starting at \(app.parta.context.publicURL)\n  No operator account yet. Open the one-time \(banner)\n")
+    }
+}
+
+/// `parta setup-link`: prints a new one-time setup link (e.g. to create another operator account).
+struct SetupLinkCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+    var help: String { "Prints a new one-time link for creating an operator account." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        try await context.application.autoMigrate()
+        let link = try await context.application.parta.setup.makeSetupLink()
+        context.console.print("Setup link: \(link)")
+    }
+}
+
+public func registerCommands(_ app: Application) {
+    app.asyncCommands.use(SetupLinkCommand(), as: "setup-link")
+}

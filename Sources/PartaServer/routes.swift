@@ -1,0 +1,73 @@
+import Foundation
+import PartaCore
+import Vapor
+
+/// Every route of the API in one table. Authentication is checked by each handler through
+/// `req.actor()`; what the actor may do is decided by the services (PartaCore/Access).
+func routes(_ app: Application, hub: SocketHub) throws {
+    let auth = AuthController()
+    let schools = SchoolController()
+    let api = app.grouped("api", "v1")
+
+    // Sign-in and sessions
+    api.post("auth", "password", use: auth.signInWithPassword)
+    api.post("auth", "code", use: auth.requestCode)
+    api.post("auth", "code", "verify", use: auth.verifyCode)
+    api.post("auth", "signout", use: auth.signOut)
+    api.get("me", use: auth.me)
+    api.put("me", "password", use: auth.changePassword)
+    api.get("sessions", use: auth.sessions)
+    api.delete("sessions", ":sessionId", use: auth.revokeSession)
+    api.post("sessions", "revoke-all", use: auth.revokeAll)
+
+    // The operator's first account
+    api.get("setup", ":token", use: auth.checkSetup)
+    api.post("setup", use: auth.completeSetup)
+
+    // School registration (§2.1) and the operator's queue
+    api.on(.POST, "school-applications", body: .collect(maxSize: "11mb"), use: schools.submitApplication)
+    api.get("school-applications", use: schools.listApplications)
+    api.get("school-applications", ":applicationId", use: schools.getApplication)
+    api.get("school-applications", ":applicationId", "order-file", use: schools.orderFile)
+    api.post("school-applications", ":applicationId", "approve", use: schools.approve)
+    api.post("school-applications", ":applicationId", "reject", use: schools.reject)
+
+    // The administrator's activation link
+    api.get("activation", ":token", use: auth.activationInfo)
+    api.post("activation", ":token", "code", use: auth.activationCode)
+    api.post("activation", ":token", use: auth.activate)
+
+    // Schools
+    api.get("schools", ":schoolId", use: schools.getSchool)
+    api.patch("schools", ":schoolId", use: schools.updateSchool)
+
+    // Operator: accounts
+    api.post("users", ":userId", "disable", use: schools.disableUser)
+    api.post("users", ":userId", "enable", use: schools.enableUser)
+
+    // Realtime
+    RealtimeGateway.register(on: api, hub: hub)
+
+    // Service endpoints
+    app.get("healthz") { _ in try Response.json(["status": "ok"]) }
+    app.get("readyz") { req async throws -> Response in
+        do {
+            _ = try await req.parta.context.store.sql.raw("SELECT 1").all()
+            return try .json(["status": "ready"])
+        } catch {
+            req.logger.warning("readiness check failed: \(error)")
+            return try .json(["error": ["code": "not_ready", "message": "База данных недоступна."]], status: .serviceUnavailable)
+        }
+    }
+    app.get("metrics") { _ in Metrics.render() }
+    app.get("api", "openapi.yaml") { req async throws -> Response in
+        guard let path = req.application.openAPIPath, FileManager.default.fileExists(atPath: path) else {
+            throw PartaError.notFound("Документ")
+        }
+        let response = try await req.fileio.asyncStreamFile(at: path)
+        response.headers.replaceOrAdd(name: .contentType, value: "application/yaml; charset=utf-8")
+        return response
+    }
+    // Unknown API paths answer in the API's error shape, not with the web client.
+    api.get("**") { _ -> Response in throw PartaError.notFound("Ресурс") }
+}

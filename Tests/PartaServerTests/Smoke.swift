@@ -1,0 +1,4 @@
+import XCTest
+import XCTVapor
+import Yams
+final class SmokeServerTests: XCTestCase { func testNothing() {} }
