@@ -25,7 +25,7 @@ func routes(_ app: Application, hub: SocketHub) throws {
     api.post("setup", use: auth.completeSetup)
 
     // School registration (§2.1) and the operator's queue
-    api.on(.POST, "school-applications", body: .collect(maxSize: "11mb"), use: schools.submitApplication)
+    api.on(.POST, "school-applications", body: .collect(maxSize: "10304kb"), use: schools.submitApplication)
     api.get("school-applications", use: schools.listApplications)
     api.get("school-applications", ":applicationId", use: schools.getApplication)
     api.get("school-applications", ":applicationId", "order-file", use: schools.orderFile)

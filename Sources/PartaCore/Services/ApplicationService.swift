@@ -50,7 +50,7 @@ public struct ApplicationService: Sendable {
         var contentType = ""
         if let order {
             if order.data.count > Self.maxOrderFileSize {
-                throw PartaError(.payloadTooLarge, "file_too_large", "Файл приказа больше 10 МБ.")
+                throw PartaError(.payloadTooLarge, "payload_too_large", "Файл приказа больше 10 МБ.")
             }
             if let sniffed = ContentSniffer.detect(order.data), Self.allowedOrderTypes.contains(sniffed) {
                 contentType = sniffed

@@ -64,19 +64,6 @@ struct SchoolPatchBody: StrictBody {
     }
 }
 
-/// The multipart form of a school application.
-struct ApplicationFormBody: Decodable {
-    let schoolName: String?
-    let shortName: String?
-    let address: String?
-    let region: String?
-    let inn: String?
-    let adminFullName: String?
-    let adminEmail: String?
-    let adminPhone: String?
-    let orderFile: File?
-}
-
 struct SignedInResponse: Encodable {
     let token: String
     let user: UserView

@@ -8,20 +8,18 @@ struct SchoolController {
         guard let type = req.headers.contentType, type.type == "multipart", type.subType == "form-data" else {
             throw PartaError(.unsupportedMedia, "unsupported_media_type", "Заявка отправляется как multipart/form-data.")
         }
-        let form: ApplicationFormBody
-        do {
-            form = try req.content.decode(ApplicationFormBody.self)
-        } catch {
-            throw PartaError(.badRequest, "invalid_body", "Не удалось прочитать форму заявки.")
+        guard let form = try? MultipartForm(request: req) else {
+            throw PartaError(.badRequest, "invalid_body", "Не удалось прочитать форму заявки (multipart/form-data).")
         }
-        let upload = form.orderFile.map { file in
-            ApplicationService.Upload(fileName: file.filename, data: Data(buffer: file.data))
+        let upload = form.file("orderFile").flatMap { part in
+            part.data.isEmpty ? nil : ApplicationService.Upload(fileName: part.filename ?? "", data: part.data)
         }
+        func field(_ name: String) -> String { form.text(name) ?? "" }
         let receipt = try await req.parta.applications.submit(
-            .init(schoolName: form.schoolName ?? "", shortName: form.shortName ?? "", address: form.address ?? "",
-                  region: form.region ?? "", inn: form.inn ?? "", adminFullName: form.adminFullName ?? "",
-                  adminEmail: form.adminEmail ?? "", adminPhone: form.adminPhone ?? ""),
-            order: upload?.data.isEmpty == true ? nil : upload, ip: req.clientInfo.ip)
+            .init(schoolName: field("schoolName"), shortName: field("shortName"), address: field("address"),
+                  region: field("region"), inn: field("inn"), adminFullName: field("adminFullName"),
+                  adminEmail: field("adminEmail"), adminPhone: field("adminPhone")),
+            order: upload, ip: req.clientInfo.ip)
         return try .json(receipt, status: .created)
     }
 

@@ -1,0 +1,76 @@
+import Foundation
+import Vapor
+
+/// A small multipart/form-data reader. It searches for boundaries with Foundation's `Data.range(of:)`,
+/// which stays fast in debug builds (MultipartKit's byte-wise parser takes seconds for a 10 MB file there).
+struct MultipartForm {
+    struct Part {
+        var name: String
+        var filename: String?
+        var data: Data
+    }
+
+    var parts: [Part]
+
+    func text(_ name: String) -> String? {
+        parts.first { $0.name == name && $0.filename == nil }.map { String(decoding: $0.data, as: UTF8.self) }
+    }
+
+    func file(_ name: String) -> Part? {
+        parts.first { $0.name == name && $0.filename != nil }
+    }
+
+    struct Malformed: Error {}
+
+    init(request: Request) throws {
+        guard let type = request.headers.contentType, type.type == "multipart", type.subType == "form-data",
+              let boundary = type.parameters["boundary"], !boundary.isEmpty, boundary.count <= 200 else {
+            throw Malformed()
+        }
+        guard let buffer = request.body.data else { throw Malformed() }
+        try self.init(body: Data(buffer: buffer), boundary: boundary)
+    }
+
+    init(body: Data, boundary: String) throws {
+        let delimiter = Data("--\(boundary)".utf8)
+        let crlf = Data("\r\n".utf8)
+        let headerEnd = Data("\r\n\r\n".utf8)
+        guard let first = body.range(of: delimiter) else { throw Malformed() }
+        var parts: [Part] = []
+        var cursor = first.upperBound
+        while true {
+            // After a delimiter: "--" ends the body, CRLF starts a part.
+            if body[cursor...].starts(with: Data("--".utf8)) { break }
+            guard body[cursor...].starts(with: crlf) else { throw Malformed() }
+            let headersStart = cursor + crlf.count
+            guard let headersRange = body.range(of: headerEnd, in: headersStart..<body.endIndex) else { throw Malformed() }
+            let headerText = String(decoding: body[headersStart..<headersRange.lowerBound], as: UTF8.self)
+            guard let next = body.range(of: crlf + delimiter, in: headersRange.upperBound..<body.endIndex) else { throw Malformed() }
+            var name: String?
+            var filename: String?
+            for line in headerText.components(separatedBy: "\r\n") where line.lowercased().hasPrefix("content-disposition:") {
+                name = Self.parameter("name", in: line)
+                filename = Self.parameter("filename", in: line)
+            }
+            guard let name else { throw Malformed() }
+            parts.append(Part(name: name, filename: filename, data: Data(body[headersRange.upperBound..<next.lowerBound])))
+            cursor = next.upperBound
+            if parts.count > 50 { throw Malformed() }
+        }
+        self.parts = parts
+    }
+
+    /// Reads `name="value"` from a Content-Disposition line (quoted or bare).
+    static func parameter(_ key: String, in line: String) -> String? {
+        for piece in line.split(separator: ";").dropFirst() {
+            let pair = piece.trimmingCharacters(in: .whitespaces)
+            guard pair.lowercased().hasPrefix(key + "=") else { continue }
+            var value = String(pair.dropFirst(key.count + 1))
+            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 {
+                value = String(value.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
+            }
+            return value
+        }
+        return nil
+    }
+}

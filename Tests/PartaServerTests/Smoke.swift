@@ -1,4 +1,0 @@
-import XCTest
-import XCTVapor
-import Yams
-final class SmokeServerTests: XCTestCase { func testNothing() {} }
