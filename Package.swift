@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/websocket-kit.git", from: "2.16.2"),
     ],
     targets: [
         // The domain and its storage. No Vapor here: services, access rules, persistence, events.
@@ -73,6 +74,8 @@ let package = Package(
                 "PartaServer",
                 .product(name: "XCTVapor", package: "vapor"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "WebSocketKit", package: "websocket-kit"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ]
         ),
     ]

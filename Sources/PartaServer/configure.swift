@@ -68,7 +68,7 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     events.subscribe { event in await hub.handle(event) }
 
     // Middleware: errors in the API's JSON shape, security headers, the web client from Public/.
-    app.routes.defaultMaxBodySize = "64kb"
+    app.routes.defaultMaxBodySize = ByteCount(integerLiteral: Request.maxJSONBodySize)
     app.middleware = Middlewares()
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
     app.middleware.use(PartaErrorMiddleware())

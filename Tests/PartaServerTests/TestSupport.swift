@@ -38,6 +38,10 @@ final class TestHarness: @unchecked Sendable {
         self.dataDirectory = dataDirectory ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("parta-test-\(UUID().uuidString)", isDirectory: true)
         app = try await Application.make(environment)
+        if let level = ProcessInfo.processInfo.environment["PARTA_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) {
+            app.logger = Logger(label: "test", factory: { StreamLogHandler.standardError(label: $0) })
+            app.logger.logLevel = level
+        }
         do {
             let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             let config = PartaConfig(
@@ -57,6 +61,7 @@ final class TestHarness: @unchecked Sendable {
     }
 
     func shutdown() async throws {
+        await app.server.shutdown()   // a no-op unless a test started the HTTP server
         try await app.asyncShutdown()
     }
 

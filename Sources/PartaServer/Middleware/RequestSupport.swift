@@ -82,6 +82,8 @@ extension Request {
         return id
     }
 
+    static let maxJSONBodySize = 64 * 1024
+
     /// Decodes a JSON body, refusing keys the endpoint does not know (a typo must not pass silently).
     func decodeStrict<T: StrictBody>(_ type: T.Type) throws -> T {
         guard let contentType = headers.contentType, contentType.type == "application", contentType.subType == "json" else {
@@ -89,6 +91,11 @@ extension Request {
         }
         guard let buffer = body.data, buffer.readableBytes > 0 else {
             throw PartaError(.badRequest, "invalid_json", "Пустое тело запроса: ожидается JSON-объект.")
+        }
+        // The route's collect limit refuses larger bodies on the wire; this also covers bodies that
+        // arrive already collected (in-process tests, proxies that buffer).
+        if buffer.readableBytes > Self.maxJSONBodySize {
+            throw PartaError(.payloadTooLarge, "payload_too_large", "Слишком большой запрос.")
         }
         let data = Data(buffer: buffer)
         guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
@@ -129,7 +136,7 @@ enum JSONCoding {
             var c = encoder.singleValueContainer()
             try c.encode(Self.iso.string(from: date))
         }
-        e.outputFormatting = [.withoutEscapingSlashes]
+        e.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return e
     }()
     nonisolated(unsafe) static let iso: ISO8601DateFormatter = {

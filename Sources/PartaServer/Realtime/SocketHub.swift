@@ -58,34 +58,41 @@ enum RealtimeGateway {
     /// `GET /api/v1/ws`: authenticated by the cookie or a bearer header at upgrade, or by a first
     /// frame `{"type":"auth","token":"…"}` within 10 seconds.
     static func register(on routes: any RoutesBuilder, hub: SocketHub) {
-        routes.webSocket("ws", maxFrameSize: .init(integerLiteral: 64 * 1024), shouldUpgrade: { req async throws -> HTTPHeaders? in
+        // Authentication runs in the route handler, before the upgrade response is built: an error
+        // thrown from `shouldUpgrade` leaves the client waiting for an answer that never comes.
+        routes.get("ws") { req async throws -> Response in
+            var preauthenticated: Actor?
             if let (_, fromCookie) = req.sessionToken {
                 if fromCookie { try req.checkSameOrigin() }
-                _ = try await req.actor()   // 401 before the upgrade for a bad token
+                preauthenticated = try await req.actor()   // 401 before the upgrade for a bad token
             }
-            return [:]
-        }, onUpgrade: { req, ws async in
-            if let actor = try? await req.actor() {
-                await attach(ws, actor: actor, hub: hub)
+            return req.webSocket(maxFrameSize: .init(integerLiteral: 64 * 1024)) { req, ws async in
+                await serve(ws, req: req, preauthenticated: preauthenticated, hub: hub)
+            }
+        }
+    }
+
+    private static func serve(_ ws: WebSocket, req: Request, preauthenticated: Actor?, hub: SocketHub) async {
+        if let actor = preauthenticated {
+            await attach(ws, actor: actor, hub: hub)
+            return
+        }
+        let authenticated = NIOLockedValueBox(false)
+        ws.onText { ws, text async in
+            guard !authenticated.withLockedValue({ $0 }) else { return }
+            struct Auth: Decodable { let type: String; let token: String }
+            guard let frame = try? JSONDecoder().decode(Auth.self, from: Data(text.utf8)), frame.type == "auth",
+                  let actor = try? await req.parta.auth.authenticate(token: frame.token) else {
+                try? await ws.send(#"{"type":"error","code":"unauthenticated"}"#)
+                try? await ws.close(code: SocketHub.sessionEndedCode)
                 return
             }
-            let authenticated = NIOLockedValueBox(false)
-            ws.onText { ws, text async in
-                guard !authenticated.withLockedValue({ $0 }) else { return }
-                struct Auth: Decodable { let type: String; let token: String }
-                guard let frame = try? JSONDecoder().decode(Auth.self, from: Data(text.utf8)), frame.type == "auth",
-                      let actor = try? await req.parta.auth.authenticate(token: frame.token) else {
-                    try? await ws.send(#"{"type":"error","code":"unauthenticated"}"#)
-                    try? await ws.close(code: SocketHub.sessionEndedCode)
-                    return
-                }
-                authenticated.withLockedValue { $0 = true }
-                await attach(ws, actor: actor, hub: hub)
-            }
-            req.eventLoop.scheduleTask(in: .seconds(10)) {
-                if !authenticated.withLockedValue({ $0 }) { _ = ws.close(code: .policyViolation) }
-            }
-        })
+            authenticated.withLockedValue { $0 = true }
+            await attach(ws, actor: actor, hub: hub)
+        }
+        req.eventLoop.scheduleTask(in: .seconds(10)) {
+            if !authenticated.withLockedValue({ $0 }) { _ = ws.close(code: .policyViolation) }
+        }
     }
 
     private static func attach(_ ws: WebSocket, actor: Actor, hub: SocketHub) async {
