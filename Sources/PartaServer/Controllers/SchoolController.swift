@@ -14,11 +14,11 @@ struct SchoolController {
         let upload = form.file("orderFile").flatMap { part in
             part.data.isEmpty ? nil : ApplicationService.Upload(fileName: part.filename ?? "", data: part.data)
         }
-        func field(_ name: String) -> String { form.text(name) ?? "" }
+        func field(_ name: String) throws -> String { try form.text(name) ?? "" }
         let receipt = try await req.parta.applications.submit(
-            .init(schoolName: field("schoolName"), shortName: field("shortName"), address: field("address"),
-                  region: field("region"), inn: field("inn"), adminFullName: field("adminFullName"),
-                  adminEmail: field("adminEmail"), adminPhone: field("adminPhone")),
+            .init(schoolName: try field("schoolName"), shortName: try field("shortName"), address: try field("address"),
+                  region: try field("region"), inn: try field("inn"), adminFullName: try field("adminFullName"),
+                  adminEmail: try field("adminEmail"), adminPhone: try field("adminPhone")),
             order: upload, ip: req.clientInfo.ip)
         return try .json(receipt, status: .created)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import PartaCore
 import Vapor
 
 /// A small multipart/form-data reader. It searches for boundaries with Foundation's `Data.range(of:)`,
@@ -12,8 +13,13 @@ struct MultipartForm {
 
     var parts: [Part]
 
-    func text(_ name: String) -> String? {
-        parts.first { $0.name == name && $0.filename == nil }.map { String(decoding: $0.data, as: UTF8.self) }
+    /// A text field; bytes that are not UTF-8 are refused rather than silently replaced.
+    func text(_ name: String) throws -> String? {
+        guard let part = parts.first(where: { $0.name == name && $0.filename == nil }) else { return nil }
+        guard let text = String(data: part.data, encoding: .utf8) else {
+            throw PartaError.invalid(name, "Текст не в кодировке UTF-8.")
+        }
+        return text
     }
 
     func file(_ name: String) -> Part? {

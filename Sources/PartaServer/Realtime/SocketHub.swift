@@ -61,6 +61,9 @@ enum RealtimeGateway {
         // Authentication runs in the route handler, before the upgrade response is built: an error
         // thrown from `shouldUpgrade` leaves the client waiting for an answer that never comes.
         routes.get("ws") { req async throws -> Response in
+            guard req.headers[.upgrade].contains(where: { $0.lowercased() == "websocket" }) else {
+                throw PartaError(.badRequest, "websocket_required", "This address takes a WebSocket connection.")
+            }
             var preauthenticated: Actor?
             if let (_, fromCookie) = req.sessionToken {
                 if fromCookie { try req.checkSameOrigin() }

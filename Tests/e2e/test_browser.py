@@ -1,0 +1,275 @@
+"""The web client in a real headless Chromium (Selenium + chromedriver), against a real server.
+
+The main path of issue 2, as people do it: the operator opens the setup link and creates their
+account; a school applies through the public form (with the order file and its upload progress);
+the operator approves it in the queue; the administrator opens the activation link from the SMS,
+gets the code, sets a password; signs in again with the password and edits the school's profile.
+Also: sign-in by one-time code, a wrong password shown as an error, the English switch, and a
+phone-sized screen without sideways scrolling.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import requests
+
+from parta_e2e import (
+    VALID_INN, expect, extract_activation_link, extract_code, make_pdf, normalize_phone, sign_in_password,
+    unique_email,
+)
+
+pytestmark = pytest.mark.browser
+
+PHONE_SIZE = (390, 844)
+
+
+def _find_binary(env: str, *names: str) -> str:
+    explicit = os.environ.get(env)
+    if explicit:
+        return explicit
+    for name in names:
+        path = shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None)
+        if path:
+            return path
+    pytest.fail(f"{names[0]} not found: install it (scripts/test does) or set {env}", pytrace=False)
+
+
+@pytest.fixture
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = _find_binary("PARTA_E2E_CHROMIUM", "chromium", "chromium-browser")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--lang=ru-RU", f"--window-size={PHONE_SIZE[0]},{PHONE_SIZE[1]}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service(executable_path=_find_binary("PARTA_E2E_CHROMEDRIVER", "chromedriver"))
+    driver = webdriver.Chrome(service=service, options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+class Page:
+    """Small waiting helpers over a Selenium driver: every lookup waits for the element."""
+
+    def __init__(self, driver, base_url: str):
+        self.d, self.base = driver, base_url
+
+    def open(self, fragment: str) -> None:
+        self.d.get(f"{self.base}/#{fragment}")
+
+    def wait(self, predicate, timeout: float = 10, message: str = ""):
+        from selenium.webdriver.support.ui import WebDriverWait
+        return WebDriverWait(self.d, timeout).until(lambda d: predicate(d), message)
+
+    def el(self, css: str, timeout: float = 10):
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as ec
+        from selenium.webdriver.support.ui import WebDriverWait
+        return WebDriverWait(self.d, timeout).until(
+            ec.visibility_of_element_located((By.CSS_SELECTOR, css)), f"{css} did not appear on {self.d.current_url}")
+
+    def fill(self, css: str, text: str) -> None:
+        box = self.el(css)
+        box.clear()
+        box.send_keys(text)
+
+    def click(self, css: str) -> None:
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as ec
+        from selenium.webdriver.support.ui import WebDriverWait
+        WebDriverWait(self.d, 10).until(ec.element_to_be_clickable((By.CSS_SELECTOR, css)), f"{css} not clickable").click()
+
+    def text(self, css: str) -> str:
+        return self.el(css).text
+
+    def title(self) -> str:
+        return self.text("h1#page-title")
+
+    def wait_route(self, prefix: str, timeout: float = 10) -> None:
+        self.wait(lambda d: d.execute_script("return location.hash").startswith(prefix), timeout,
+                  f"expected route {prefix}, at {self.d.current_url}")
+
+    def sign_out_everywhere(self) -> None:
+        self.d.delete_all_cookies()
+
+    def no_sideways_scroll(self) -> None:
+        width = self.d.execute_script("return document.documentElement.scrollWidth")
+        inner = self.d.execute_script("return window.innerWidth")
+        assert width <= inner, f"page is {width}px wide on a {inner}px screen ({self.d.current_url})"
+
+    def severe_console_errors(self) -> list[str]:
+        try:
+            logs = self.d.get_log("browser")
+        except Exception:  # some drivers do not keep logs
+            return []
+        # A 401 on /api/v1/me before signing in is expected; anything else severe is a bug.
+        return [e["message"] for e in logs if e.get("level") == "SEVERE" and "401" not in e["message"]]
+
+
+def test_registration_approval_activation_and_profile_edit(server, browser, tmp_path):
+    page = Page(browser, server.url)
+    admin_email = unique_email()
+    admin_phone = "+7 (912) 555-12-34"
+
+    # 1. The operator opens the one-time setup link from the server's log.
+    link = server.setup_link()
+    browser.get(link)
+    assert page.title()
+    page.fill("#setup-fullName", "Оператор Платформы")
+    page.fill("#setup-email", "operator@parta.test")
+    page.fill("#setup-password", "operator-pass-1")
+    page.fill("#setup-password2", "operator-pass-1")
+    page.click("#setup-submit")
+    page.wait_route("#/applications")
+    page.el("#queue-list, #queue-empty")
+    # The link is single-use: opened again, it says so.
+    browser.get(link)
+    assert page.el("#setup-invalid").get_attribute("data-code") == "link_used"
+    browser.get_log("browser")  # drop the expected "410 Gone" of that check
+
+    # 2. A school applies through the public form (a new visitor: no session).
+    page.sign_out_everywhere()
+    page.open("/apply")
+    page.el("#apply-form")
+    page.no_sideways_scroll()
+    fields = {
+        "schoolName": "МБОУ «Средняя общеобразовательная школа № 12»",
+        "shortName": "СОШ № 12",
+        "address": "610000, г. Киров, ул. Ленина, д. 12",
+        "region": "Кировская область",
+        "inn": VALID_INN,
+        "adminFullName": "Смирнова Ольга Ивановна",
+        "adminEmail": admin_email,
+        "adminPhone": admin_phone,
+    }
+    for name, value in fields.items():
+        page.fill(f"#apply-{name}", value)
+    order = tmp_path / "prikaz.pdf"
+    # A scanned order is a few megabytes: pad the PDF so the upload reports progress.
+    order.write_bytes(make_pdf("browser flow") + b"%" + b"0" * (3 * 1024 * 1024) + b"\n")
+    page.el("#apply-orderFile").send_keys(str(order))
+    # Record what the progress text shows while the file goes up (the form is replaced when done).
+    browser.execute_script("""
+        window.__progress = [];
+        const text = document.querySelector('#apply-progress-text');
+        new MutationObserver(() => window.__progress.push(text.textContent))
+            .observe(text, {childList: true, characterData: true, subtree: true});""")
+    page.click("#apply-submit")
+    page.el("#apply-done", timeout=20)
+    application_id = page.text("#apply-done-id").strip()
+    assert application_id
+    shown = browser.execute_script("return window.__progress")
+    # Percentages while sending, then «Обработка…» once every byte is sent (loopback is fast).
+    assert shown and "%" in shown[0] and shown[-1] != shown[0], f"upload progress shown: {shown}"
+
+    # 3. The operator signs in with the password and approves it in the queue.
+    page.open("/signin")
+    page.fill("#signin-login", "operator@parta.test")
+    page.fill("#signin-password", "operator-pass-1")
+    page.click("#signin-submit")
+    page.wait_route("#/applications")
+    item = page.el(f'[data-app-id="{application_id}"]')
+    assert "СОШ № 12" in item.text
+    assert page.el(f"#order-file-{application_id}").get_attribute("href")
+    sms_mark = server.sms.mark()
+    page.click(f"#approve-{application_id}")
+    page.el("#queue-message")
+    sms = server.sms.wait_for(normalize_phone(admin_phone), since=sms_mark, contains="/#/activate/")
+    activation_link, _ = extract_activation_link(sms.text)
+
+    # 4. The administrator opens the activation link, gets the code by SMS and sets a password.
+    page.sign_out_everywhere()
+    browser.get(activation_link)
+    assert "СОШ № 12" in page.text("#activate-school") or "12" in page.text("#activate-school")
+    code_mark = server.sms.mark()
+    page.click("#activate-get-code")
+    code = extract_code(server.sms.wait_for(normalize_phone(admin_phone), since=code_mark).text)
+    page.fill("#activate-code", code)
+    page.fill("#activate-password", "admin-pass-12")
+    page.fill("#activate-password2", "admin-pass-12")
+    page.click("#activate-submit")
+    page.wait_route("#/school/")
+    school_id = browser.execute_script("return location.hash").split("/")[2].split("?")[0]
+    # «Учительская» and the two system channels exist from the first minute.
+    assert page.el('#school-classes [data-kind="staff_room"]')
+    channels = page.text("#school-channels")
+    assert "Общешкольный канал" in channels and "Сотрудники" in channels
+
+    # 5. Signed out, the administrator signs in with the new password (by phone) and edits the profile.
+    page.sign_out_everywhere()
+    page.open("/signin")
+    page.fill("#signin-login", "8 912 555 12 34")
+    page.fill("#signin-password", "admin-pass-12")
+    page.click("#signin-submit")
+    page.wait_route(f"#/school/{school_id}")
+    page.fill("#school-edit-directorName", "Кузнецов Андрей Петрович")
+    page.fill("#school-edit-website", "https://school12.example.ru")
+    page.click("#school-save")
+    assert "Сохранено" in page.text("#school-saved")
+    page.no_sideways_scroll()
+
+    # The change is real: the API answers it to the administrator.
+    admin = sign_in_password(server, admin_email, "admin-pass-12")
+    school = expect(admin.get(f"/api/v1/schools/{school_id}"), 200)
+    assert school["directorName"] == "Кузнецов Андрей Петрович"
+    assert school["website"] == "https://school12.example.ru"
+    # And survives a reload of the page.
+    browser.refresh()
+    assert page.el("#school-edit-directorName").get_attribute("value") == "Кузнецов Андрей Петрович"
+    assert page.severe_console_errors() == []
+
+
+def test_sign_in_by_code_errors_and_language_switch(server, browser):
+    from parta_e2e import OPERATOR_EMAIL, create_operator
+    create_operator(server)
+    page = Page(browser, server.url)
+
+    # A wrong password is an error next to the form, and nobody is signed in.
+    page.open("/signin")
+    page.fill("#signin-login", OPERATOR_EMAIL)
+    page.fill("#signin-password", "not-the-password")
+    page.click("#signin-submit")
+    assert page.text("#signin-error")
+    assert requests.get(f"{server.url}/api/v1/me", cookies={c["name"]: c["value"] for c in browser.get_cookies()}).status_code == 401
+
+    # Sign-in by a one-time code sent by email.
+    page.click("#signin-mode-code")
+    mark = server.smtp.mark()
+    page.click("#signin-get-code")
+    page.el("#signin-sent-to")
+    code = extract_code(server.smtp.wait_for(OPERATOR_EMAIL, since=mark).body)
+    page.fill("#signin-code", code)
+    page.click("#signin-submit")
+    page.wait_route("#/applications")
+    # The session cookie is HttpOnly: scripts cannot read it.
+    assert "parta_session" not in browser.execute_script("return document.cookie")
+    assert any(c["name"] == "parta_session" and c.get("httpOnly") for c in browser.get_cookies())
+
+    # The English switch re-renders the page in English; Russian comes back the same way.
+    russian = page.title()
+    page.click("#lang-switch")
+    page.wait(lambda d: d.find_element("css selector", "h1#page-title").text != russian, 5, "title did not change")
+    assert browser.execute_script("return document.documentElement.lang") == "en"
+    page.click("#lang-switch")
+    page.wait(lambda d: d.find_element("css selector", "h1#page-title").text == russian, 5, "Russian did not return")
+
+    # Signing out ends the session on the server.
+    page.open("/account")
+    page.click("#account-signout")
+    page.wait_route("#/signin")
+    assert requests.get(f"{server.url}/api/v1/me", cookies={c["name"]: c["value"] for c in browser.get_cookies()}).status_code == 401
+
+
+def test_the_shell_stays_small():
+    """Issue 2: the shell's JS + CSS stay under 60 KB uncompressed."""
+    public = Path(__file__).resolve().parents[2] / "Public"
+    total = sum(p.stat().st_size for p in public.rglob("*") if p.suffix in (".js", ".css"))
+    assert total < 60 * 1024, f"JS+CSS is {total} bytes"
