@@ -64,20 +64,29 @@ enum RealtimeGateway {
             guard req.headers[.upgrade].contains(where: { $0.lowercased() == "websocket" }) else {
                 throw PartaError(.badRequest, "websocket_required", "This address takes a WebSocket connection.")
             }
-            var preauthenticated: Actor?
-            if let (_, fromCookie) = req.sessionToken {
+            var preauthenticated: (actor: Actor, token: String)?
+            if let (token, fromCookie) = req.sessionToken {
                 if fromCookie { try req.checkSameOrigin() }
-                preauthenticated = try await req.actor()   // 401 before the upgrade for a bad token
+                preauthenticated = (try await req.actor(), token)   // 401 before the upgrade for a bad token
             }
-            return req.webSocket(maxFrameSize: .init(integerLiteral: 64 * 1024)) { req, ws async in
-                await serve(ws, req: req, preauthenticated: preauthenticated, hub: hub)
+            // The event-loop variant of `webSocket` runs `onUpgrade` before the first frame is read, so
+            // the handlers below see every frame (the async variant starts a Task and may miss some).
+            return req.webSocket(maxFrameSize: .init(integerLiteral: 64 * 1024)) { req, ws in
+                serve(ws, auth: req.parta.auth, eventLoop: req.eventLoop, preauthenticated: preauthenticated, hub: hub)
             }
         }
     }
 
-    private static func serve(_ ws: WebSocket, req: Request, preauthenticated: Actor?, hub: SocketHub) async {
-        if let actor = preauthenticated {
-            await attach(ws, actor: actor, hub: hub)
+    private static func serve(_ ws: WebSocket, auth: AuthService, eventLoop: any EventLoop,
+                              preauthenticated: (actor: Actor, token: String)?, hub: SocketHub) {
+        if let (actor, token) = preauthenticated {
+            attach(ws, actor: actor, hub: hub)
+            // The session may have ended between the check before the upgrade and `attach`.
+            Task {
+                if (try? await auth.authenticate(token: token)) == nil {
+                    await hub.closeSessions(userID: actor.userID, sessionIDs: [actor.sessionID])
+                }
+            }
             return
         }
         let authenticated = NIOLockedValueBox(false)
@@ -85,23 +94,23 @@ enum RealtimeGateway {
             guard !authenticated.withLockedValue({ $0 }) else { return }
             struct Auth: Decodable { let type: String; let token: String }
             guard let frame = try? JSONDecoder().decode(Auth.self, from: Data(text.utf8)), frame.type == "auth",
-                  let actor = try? await req.parta.auth.authenticate(token: frame.token) else {
+                  let actor = try? await auth.authenticate(token: frame.token) else {
                 try? await ws.send(#"{"type":"error","code":"unauthenticated"}"#)
                 try? await ws.close(code: SocketHub.sessionEndedCode)
                 return
             }
             authenticated.withLockedValue { $0 = true }
-            await attach(ws, actor: actor, hub: hub)
+            attach(ws, actor: actor, hub: hub)
         }
-        req.eventLoop.scheduleTask(in: .seconds(10)) {
+        eventLoop.scheduleTask(in: .seconds(10)) {
             if !authenticated.withLockedValue({ $0 }) { _ = ws.close(code: .policyViolation) }
         }
     }
 
-    private static func attach(_ ws: WebSocket, actor: Actor, hub: SocketHub) async {
+    private static func attach(_ ws: WebSocket, actor: Actor, hub: SocketHub) {
         hub.add(ws, actor: actor)
         let sessionID = actor.sessionID
         ws.onClose.whenComplete { _ in hub.remove(ws, sessionID: sessionID) }
-        try? await ws.send(#"{"type":"hello","userId":"\#(actor.userID.uuidString.lowercased())"}"#)
+        ws.send(#"{"type":"hello","userId":"\#(actor.userID.uuidString.lowercased())"}"#)
     }
 }
