@@ -73,9 +73,10 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
     app.middleware.use(PartaErrorMiddleware())
     app.middleware.use(SecurityHeadersMiddleware())
-    let publicDirectory = config.publicDirectory ?? app.directory.publicDirectory
+    let checkout = checkoutDirectory(app)
+    let publicDirectory = config.publicDirectory ?? checkout + "Public/"
     app.middleware.use(FileMiddleware(publicDirectory: publicDirectory, defaultFile: "index.html"))
-    app.openAPIPath = config.openAPIPath ?? app.directory.workingDirectory + "docs/openapi.yaml"
+    app.openAPIPath = config.openAPIPath ?? checkout + "docs/openapi.yaml"
 
     try routes(app, hub: hub)
 }
@@ -104,13 +105,30 @@ struct BcryptHasher: PasswordHashing {
 }
 
 /// Start-up work for `serve`: migrate, then print the setup link while no operator exists.
+/// Where `Public/` and `docs/` are: the working directory when it has them (`swift run parta` in
+/// the repository), else the checkout the binary was built in (`<checkout>/.build/<config>/parta`).
+private func checkoutDirectory(_ app: Application) -> String {
+    let working = app.directory.workingDirectory
+    if FileManager.default.fileExists(atPath: working + "Public/index.html") { return working }
+    let binary = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+    var candidate = binary.deletingLastPathComponent()
+    for _ in 0..<4 {
+        candidate = candidate.deletingLastPathComponent()
+        if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("Public/index.html").path) {
+            return candidate.path + "/"
+        }
+    }
+    return working
+}
+
 public func prepareToServe(_ app: Application) async throws {
     try await app.autoMigrate()
+    var banner = "\n  Parta is starting at \(app.parta.context.publicURL)\n"
     if let link = try await app.parta.setup.setupLinkIfNeeded() {
-        let banner = "Setup link: \(link)"
-        app.logger.notice("\(banner)")
-        print("\n  Parta is starting at \(app.parta.context.publicURL)\n  No operator account yet. Open the one-time \(banner)\n")
+        app.logger.notice("Setup link: \(link)")
+        banner += "  No operator account yet. Open the one-time Setup link: \(link)\n"
     }
+    print(banner)
 }
 
 /// `parta setup-link`: prints a new one-time setup link (e.g. to create another operator account).
