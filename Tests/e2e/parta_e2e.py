@@ -194,13 +194,62 @@ def parse_email(raw: bytes, rcpt_tos: list[str], mail_from: str, smtputf8: bool 
         html=html, header_to=header_to, content_type=msg.get_content_type(), raw=raw, smtputf8=smtputf8)
 
 
-class SmtpCapture:
-    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts."""
+class _Inbox:
+    """What the SMTP capture and the SMS gateway share: received messages, `mark()`, `find()` and
+    `wait_for()`. Subclasses say what a match is (`_matches`) and what to add to a failure (`_extra`)."""
+
+    kind = "message"
 
     def __init__(self) -> None:
-        self.messages: list[CapturedEmail] = []
-        self.errors: list[str] = []
+        self.messages: list = []
+        self.errors: list = []
         self._cond = threading.Condition()
+
+    def _received(self, message) -> None:
+        with self._cond:
+            self.messages.append(message)
+            self._cond.notify_all()
+
+    def _matches(self, m, to: Optional[str], contains: Optional[str]) -> bool:
+        raise NotImplementedError
+
+    def _extra(self) -> str:
+        return ""
+
+    def mark(self) -> int:
+        """The number of messages so far; pass it as `since=` to look only at later ones."""
+        with self._cond:
+            return len(self.messages)
+
+    def find(self, to: Optional[str] = None, contains: Optional[str] = None, since: int = 0) -> list:
+        with self._cond:
+            return [m for m in self.messages[since:] if self._matches(m, to, contains)]
+
+    def wait_for(self, to: Optional[str] = None, timeout: float = 10, contains: Optional[str] = None,
+                 since: int = 0):
+        """The first message (at index ≥ `since`) to `to` that contains `contains`."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for m in self.messages[since:]:
+                    if self._matches(m, to, contains):
+                        return m
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = "\n  ".join(repr(m) for m in self.messages) or "(none)"
+                    raise AssertionError(
+                        f"no {self.kind} to {to!r} containing {contains!r} within {timeout} s "
+                        f"(since #{since}); received:\n  {seen}" + self._extra())
+                self._cond.wait(min(left, 0.5))
+
+
+class SmtpCapture(_Inbox):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts."""
+
+    kind = "email"
+
+    def __init__(self) -> None:
+        super().__init__()
         self._controller = None
         self.host = "127.0.0.1"
         self.port = 0
@@ -220,9 +269,7 @@ class SmtpCapture:
                 rcpt_tos=[r.lower() for r in envelope.rcpt_tos], mail_from=envelope.mail_from or "",
                 subject="", body=raw.decode("utf-8", "replace"), html=None, header_to="",
                 content_type="", raw=raw, smtputf8=smtputf8)
-        with self._cond:
-            self.messages.append(message)
-            self._cond.notify_all()
+        self._received(message)
         return "250 Message accepted for delivery"
 
     def start(self) -> "SmtpCapture":
@@ -247,17 +294,7 @@ class SmtpCapture:
             self._controller.stop()
             self._controller = None
 
-    def mark(self) -> int:
-        """The number of messages so far; pass it as `since=` to look only at later ones."""
-        with self._cond:
-            return len(self.messages)
-
-    def find(self, to: Optional[str] = None, contains: Optional[str] = None, since: int = 0) -> list[CapturedEmail]:
-        with self._cond:
-            return [m for m in self.messages[since:] if self._matches(m, to, contains)]
-
-    @staticmethod
-    def _matches(m: CapturedEmail, to: Optional[str], contains: Optional[str]) -> bool:
+    def _matches(self, m: CapturedEmail, to: Optional[str], contains: Optional[str]) -> bool:
         if to is not None:
             t = to.lower()
             if t not in m.rcpt_tos and t not in m.header_to.lower():
@@ -267,23 +304,8 @@ class SmtpCapture:
             return False
         return True
 
-    def wait_for(self, to: Optional[str] = None, timeout: float = 10, contains: Optional[str] = None,
-                 since: int = 0) -> CapturedEmail:
-        """The first message (at index ≥ `since`) to `to` whose subject or body contains `contains`."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for m in self.messages[since:]:
-                    if self._matches(m, to, contains):
-                        return m
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    seen = "\n  ".join(repr(m) for m in self.messages) or "(none)"
-                    raise AssertionError(
-                        f"no email to {to!r} containing {contains!r} within {timeout} s "
-                        f"(since #{since}); received:\n  {seen}"
-                        + (f"\nparse errors: {self.errors}" if self.errors else ""))
-                self._cond.wait(min(left, 0.5))
+    def _extra(self) -> str:
+        return f"\nparse errors: {self.errors}" if self.errors else ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -303,17 +325,17 @@ class CapturedSms:
         return f"<sms to={self.to!r} text={self.text!r}>"
 
 
-class SmsGateway:
+class SmsGateway(_Inbox):
     """A real HTTP SMS gateway on 127.0.0.1: `POST` JSON `{"to", "text"}` → 200 and recorded.
 
     Requests that are not such JSON get 400 and land in `.errors`. `fail_next(n, status)` makes
     the next n requests fail (for delivery-retry tests).
     """
 
+    kind = "SMS"
+
     def __init__(self) -> None:
-        self.messages: list[CapturedSms] = []
-        self.errors: list[dict] = []
-        self._cond = threading.Condition()
+        super().__init__()
         self._fail: list[int] = []
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -355,10 +377,8 @@ class SmsGateway:
                     gateway.errors.append({"reason": str(exc), "raw": raw, "headers": headers})
                     self._reply(400, {"error": str(exc)})
                     return
-                sms = CapturedSms(to=body["to"], text=body["text"], path=self.path, headers=headers, body=body)
-                with gateway._cond:
-                    gateway.messages.append(sms)
-                    gateway._cond.notify_all()
+                gateway._received(CapturedSms(to=body["to"], text=body["text"], path=self.path,
+                                              headers=headers, body=body))
                 self._reply(200, {"id": str(uuid.uuid4()), "status": "accepted"})
 
             def do_GET(self):  # noqa: N802
@@ -382,31 +402,12 @@ class SmsGateway:
         with self._cond:
             self._fail.extend([status] * count)
 
-    def mark(self) -> int:
-        with self._cond:
-            return len(self.messages)
+    def _matches(self, m: CapturedSms, to: Optional[str], contains: Optional[str]) -> bool:
+        """`to` is an exact E.164 number."""
+        return (to is None or m.to == to) and (contains is None or contains in m.text)
 
-    def find(self, to: Optional[str] = None, contains: Optional[str] = None, since: int = 0) -> list[CapturedSms]:
-        with self._cond:
-            return [m for m in self.messages[since:]
-                    if (to is None or m.to == to) and (contains is None or contains in m.text)]
-
-    def wait_for(self, to: Optional[str] = None, timeout: float = 10, contains: Optional[str] = None,
-                 since: int = 0) -> CapturedSms:
-        """The first SMS (at index ≥ `since`) to `to` (exact E.164) whose text contains `contains`."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for m in self.messages[since:]:
-                    if (to is None or m.to == to) and (contains is None or contains in m.text):
-                        return m
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    seen = "\n  ".join(repr(m) for m in self.messages) or "(none)"
-                    raise AssertionError(
-                        f"no SMS to {to!r} containing {contains!r} within {timeout} s (since #{since}); "
-                        f"received:\n  {seen}" + (f"\nrejected requests: {self.errors}" if self.errors else ""))
-                self._cond.wait(min(left, 0.5))
+    def _extra(self) -> str:
+        return f"\nrejected requests: {self.errors}" if self.errors else ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -899,6 +900,20 @@ def activate(server: PartaServer, token: str, submitted: Submitted, app: dict, *
     s.application = app  # type: ignore[attr-defined]
     s.activation_token = token  # type: ignore[attr-defined]
     return s
+
+
+def approved_awaiting_activation(server: PartaServer) -> tuple[Api, str, str]:
+    """An operator, an approved application and an activation code sent to its administrator:
+    returns (an anonymous session, the activation token, the code)."""
+    operator = create_operator(server)
+    submitted = submit_application(server)
+    _, sms_mark, _ = approve(server, operator, submitted)
+    _, token = extract_activation_link(server.sms.wait_for(submitted.phone, since=sms_mark, contains="/#/activate/").text)
+    anon = api(server)
+    mark = server.sms.mark()
+    expect(anon.post(f"/api/v1/activation/{token}/code"), 202)
+    code = extract_code(server.sms.wait_for(submitted.phone, since=mark).text)
+    return anon, token, code
 
 
 def list_applications(operator: Api, status: Optional[str] = None) -> list[dict]:

@@ -4,9 +4,8 @@ appointing order (a personal document) is readable by the operator only."""
 from __future__ import annotations
 
 from parta_e2e import (
-    api, approve, approve_and_activate, assert_error, create_operator, expect, extract_activation_link,
-    extract_code, list_applications, make_pdf, sign_in_password, submit_application, unique_email,
-    unique_phone,
+    api, approve_and_activate, approved_awaiting_activation, assert_error, create_operator, expect,
+    list_applications, make_pdf, sign_in_password, submit_application, unique_email, unique_phone,
 )
 
 
@@ -172,14 +171,7 @@ def test_disabled_admin_is_signed_out_and_cannot_sign_in(server):
 
 
 def test_activation_code_wrong_five_times_locks_the_code(server):
-    operator = create_operator(server)
-    submitted = submit_application(server)
-    app, sms_mark, _ = approve(server, operator, submitted)
-    _, token = extract_activation_link(server.sms.wait_for(submitted.phone, since=sms_mark, contains="/#/activate/").text)
-    anon = api(server)
-    mark = server.sms.mark()
-    expect(anon.post(f"/api/v1/activation/{token}/code"), 202)
-    code = extract_code(server.sms.wait_for(submitted.phone, since=mark).text)
+    anon, token, code = approved_awaiting_activation(server)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for _ in range(5):
         assert_error(anon.post(f"/api/v1/activation/{token}", json={"code": wrong, "password": "admin-pass-123"}),

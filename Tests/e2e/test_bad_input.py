@@ -9,16 +9,15 @@ would have changed is untouched (and that the valid request still works afterwar
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Optional
+from typing import Iterable, Optional
 
 import pytest
 import requests
 
 from parta_e2e import (
-    ADMIN_PASSWORD, Api, api, application_form, approve, approve_and_activate, assert_error,
-    create_operator, error_shape_problem, expect, extract_activation_link, extract_code,
-    list_applications, make_pdf, post_application, sign_in_password, snapshot_dir, submit_application,
-    unique_phone,
+    ADMIN_PASSWORD, Api, api, application_form, approve_and_activate, approved_awaiting_activation,
+    assert_error, create_operator, error_shape_problem, expect, extract_code, list_applications, make_pdf,
+    post_application, sign_in_password, snapshot_dir, submit_application, unique_phone,
 )
 
 TWO_MB = 2 * 1024 * 1024 + 17
@@ -247,14 +246,7 @@ def test_setup_bad_input(server):
 
 
 def test_activation_bad_input(server):
-    operator = create_operator(server)
-    submitted = submit_application(server)
-    app, sms_mark, _ = approve(server, operator, submitted)
-    _, token = extract_activation_link(server.sms.wait_for(submitted.phone, since=sms_mark, contains="/#/activate/").text)
-    anon = api(server)
-    mark = server.sms.mark()
-    expect(anon.post(f"/api/v1/activation/{token}/code"), 202)
-    code = extract_code(server.sms.wait_for(submitted.phone, since=mark).text)
+    anon, token, code = approved_awaiting_activation(server)
 
     problems = check_json_endpoint(anon, "POST", f"/api/v1/activation/{token}",
                                    {"code": code, "password": ADMIN_PASSWORD},
