@@ -19,6 +19,9 @@ async function home() {
     h('p', null, h('a', { href: '#/account', class: 'btn' }, t('accountTitle'))));
 }
 
+// Pages outside the shell load on first use.
+const lazy = load => async ctx => (await load()).default(ctx);
+
 const routes = [
   [/^\/?$/, home],
   [/^\/signin$/, signin],
@@ -27,6 +30,7 @@ const routes = [
   [/^\/applications$/, queue],
   [/^\/activate\/([^/]+)$/, activate],
   [/^\/school\/([^/]+)$/, school],
+  [/^\/school\/([^/]+)\/classes$/, lazy(() => import('./pages/classes.js'))],
   [/^\/account$/, account],
 ];
 

@@ -18,6 +18,9 @@ export function t(key, vars, soft) {
   return vars ? s.replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '') : s;
 }
 
+// Pages loaded on demand bring their own strings.
+export const addStrings = more => Object.assign(D, more);
+
 const D = {
   skip: ['Перейти к содержимому', 'Skip to content'],
   mainMenu: ['Основное меню', 'Main menu'],
@@ -160,6 +163,7 @@ const D = {
   e_rate: ['Слишком много попыток. Повторите через {s} с.', 'Too many attempts. Try again in {s} s.'],
   kb: ['КБ', 'KB'],
   mb: ['МБ', 'MB'],
+  manageClasses: ['Классы школы', 'School classes'],
   e_invalid_credentials: [, 'Wrong login or password.'],
   e_invalid_code: [, 'Wrong or expired code.'],
   e_account_disabled: [, 'This account is disabled.'],

@@ -7,6 +7,7 @@ import Vapor
 func routes(_ app: Application, hub: SocketHub) throws {
     let auth = AuthController()
     let schools = SchoolController()
+    let classes = ClassController()
     let api = app.grouped("api", "v1")
 
     // Sign-in and sessions
@@ -40,6 +41,11 @@ func routes(_ app: Application, hub: SocketHub) throws {
     // Schools
     api.get("schools", ":schoolId", use: schools.getSchool)
     api.patch("schools", ":schoolId", use: schools.updateSchool)
+
+    // Structure (§2.1): classes
+    api.get("schools", ":schoolId", "classes", use: classes.list)
+    api.post("schools", ":schoolId", "classes", use: classes.create)
+    api.patch("classes", ":classId", use: classes.update)
 
     // Operator: accounts
     api.post("users", ":userId", "disable", use: schools.disableUser)

@@ -183,6 +183,28 @@ final class TestHarness: @unchecked Sendable {
         return (activated.json["token"] as! String, schoolID)
     }
 
+    /// A signed-in member of a school with one role, made directly in the database (until invites
+    /// exist for every role); returns their token.
+    func addMember(schoolID: String, role: SchoolRole, verified: Bool = true, name: String = "Участник Школы") async throws -> String {
+        let email = "\(role.rawValue)-\(UUID().uuidString.prefix(8).lowercased())@school.test"
+        let ctx = services.context
+        let hash = try await ctx.hasher.hash("member-pass-1")
+        let now = ctx.clock.now()
+        try await ctx.store.write { db in
+            let user = UserRecord()
+            user.fullName = name; user.email = email; user.passwordHash = hash; user.status = AccountStatus.active.rawValue
+            user.isOperator = false; user.locale = "ru"; user.createdAt = now
+            try await user.create(on: db)
+            let membership = MembershipRecord()
+            membership.schoolID = UUID(uuidString: schoolID)!; membership.userID = try user.requireID()
+            membership.role = role.rawValue; membership.verified = verified; membership.createdAt = now
+            try await membership.create(on: db)
+        }
+        let reply = try await request(.POST, "/api/v1/auth/password", json: ["login": email, "password": "member-pass-1"])
+        XCTAssertEqual(reply.status, .ok, String(buffer: reply.body))
+        return reply.json["token"] as! String
+    }
+
     func activationToken(to email: String) -> String? {
         guard let text = sender.last(to: email)?.text, let range = text.range(of: "#/activate/") else { return nil }
         return String(text[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })

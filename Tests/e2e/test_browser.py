@@ -283,3 +283,53 @@ def test_the_shell_stays_small():
     assert "js/app.js" in loaded and "css/app.css" in loaded, loaded
     total = sum((public / path).stat().st_size for path in loaded)
     assert total < 60 * 1024, f"the shell's JS+CSS is {total} bytes: {sorted(loaded)}"
+
+
+def test_admin_manages_classes_in_the_browser(server, browser):
+    """Issue 3 (structure): the administrator creates a parallel, sees a bad name explained, renames,
+    archives and restores a class — from the school's page."""
+    from parta_e2e import approve_and_activate, create_operator, submit_application
+    operator = create_operator(server)
+    admin = approve_and_activate(server, operator, submit_application(server))
+    page = Page(browser, server.url)
+    page.open("/signin")
+    page.fill("#signin-login", admin.email)
+    page.fill("#signin-password", admin.password)
+    page.click("#signin-submit")
+    page.wait_route(f"#/school/{admin.school_id}")
+    page.click("#school-manage-classes")
+    page.wait_route(f"#/school/{admin.school_id}/classes")
+    page.el("#classes-empty")
+
+    page.fill("#classes-add-names", "5А–5В")
+    page.click("#classes-add-submit")
+    assert "5А, 5Б, 5В" in page.text("#classes-message")
+    names = lambda: browser.execute_script(  # noqa: E731
+        "return [...document.querySelectorAll('#classes-list [data-class-id] .class-name')].map(e => e.textContent)")
+    assert names() == ["Учительская", "5А", "5Б", "5В"]
+
+    # A name outside the nomenclature is explained next to the field, and nothing is created.
+    page.fill("#classes-add-names", "12А")
+    page.click("#classes-add-submit")
+    assert "1–11" in page.text("#classes-add-names-error")
+    assert names() == ["Учительская", "5А", "5Б", "5В"]
+    browser.get_log("browser")  # drop the expected "400" of that check
+
+    ids = browser.execute_script(
+        "return Object.fromEntries([...document.querySelectorAll('#classes-list [data-class-id]')]"
+        ".map(li => [li.querySelector('.class-name').textContent, li.dataset.classId]))")
+    page.click(f"#class-rename-{ids['5В']}")
+    page.fill(f"#class-name-{ids['5В']}", "5г")
+    page.click(f"#class-save-{ids['5В']}")
+    page.wait(lambda d: names() == ["Учительская", "5А", "5Б", "5Г"], 5, "rename did not show")
+
+    page.click(f"#class-archive-{ids['5Б']}")
+    page.wait(lambda d: names() == ["Учительская", "5А", "5Г"], 5, "archived class still listed")
+    page.click("#classes-show-archived")
+    page.click(f"#class-restore-{ids['5Б']}")
+    page.wait(lambda d: names() == ["Учительская", "5А", "5Б", "5Г"], 5, "restored class missing")
+
+    listed = expect(admin.get(f"/api/v1/schools/{admin.school_id}/classes"), 200)["items"]
+    assert [c["name"] for c in listed] == ["Учительская", "5А", "5Б", "5Г"]
+    page.no_sideways_scroll()
+    assert page.severe_console_errors() == []

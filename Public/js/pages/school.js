@@ -34,7 +34,8 @@ export default async function school({ params: [id] }) {
     sec('school-classes', t('classes'),
       h('ul', { id: 'school-classes', class: 'list' }, (s.classes || []).map(c => h('li', { 'data-class-id': c.id, 'data-kind': c.kind },
         h('strong', null, c.name), ' ', h('span', { class: 'sub' },
-          c.kind === 'staff_room' ? t('staffRoom') : t('gradeN', { g: c.grade ?? '—' }), ' · ', yearLabel(c.academicYear)))))),
+          c.kind === 'staff_room' ? t('staffRoom') : t('gradeN', { g: c.grade ?? '—' }), ' · ', yearLabel(c.academicYear))))),
+      s.canEdit && h('p', null, h('a', { id: 'school-manage-classes', class: 'btn', href: '#/school/' + encodeURIComponent(id) + '/classes' }, t('manageClasses')))),
     sec('school-channels', t('channels'),
       h('ul', { id: 'school-channels', class: 'list' }, (s.channels || []).map(c => h('li', { 'data-channel-id': c.id },
         h('strong', null, c.title), c.audience ? [' ', h('span', { class: 'sub' }, t('aud_' + c.audience))] : ''))))];

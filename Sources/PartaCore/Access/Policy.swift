@@ -24,6 +24,12 @@ public enum Policy {
         actor.roles(in: schoolID).contains(.admin)
     }
 
+    /// The school's structure — classes, their names, archiving — is the administrators' (§2.1
+    /// "формирует структуру"). The operator runs the instance, not the school.
+    public static func canManageStructure(_ actor: Actor, schoolID: UUID) -> Bool {
+        actor.roles(in: schoolID).contains(.admin)
+    }
+
     /// «Общешкольный канал» is read by every member; «Сотрудники» by staff only. The operator sees
     /// the structure of every school. (Other channels come with messaging.)
     public static func canSeeSystemChannel(_ actor: Actor, schoolID: UUID, audience: ChannelAudience?) -> Bool {

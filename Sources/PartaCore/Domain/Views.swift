@@ -121,3 +121,26 @@ public struct ActivationInfo: Sendable, Codable, Equatable {
     public var phone: String?
     public var email: String?
 }
+
+public struct ClassView: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var schoolId: UUID
+    public var name: String
+    public var kind: ClassKind
+    public var grade: Int?
+    public var letter: String?
+    public var academicYear: Int
+    public var archived: Bool
+    public var studentCount: Int
+    public var createdAt: Date
+
+    /// «Учительская» first, then by grade and letter in alphabet order.
+    public static func schoolOrder(_ a: ClassView, _ b: ClassView) -> Bool {
+        if (a.kind == .staffRoom) != (b.kind == .staffRoom) { return a.kind == .staffRoom }
+        if a.academicYear != b.academicYear { return a.academicYear > b.academicYear }
+        if (a.grade ?? 0) != (b.grade ?? 0) { return (a.grade ?? 0) < (b.grade ?? 0) }
+        let ia = a.letter.flatMap { $0.first }.flatMap { ClassName.letters.firstIndex(of: $0) } ?? 0
+        let ib = b.letter.flatMap { $0.first }.flatMap { ClassName.letters.firstIndex(of: $0) } ?? 0
+        return ia != ib ? ia < ib : a.name < b.name
+    }
+}

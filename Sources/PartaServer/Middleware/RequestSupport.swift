@@ -10,6 +10,7 @@ struct PartaServices: Sendable {
     var setup: SetupService { SetupService(context) }
     var applications: ApplicationService { ApplicationService(context) }
     var schools: SchoolService { SchoolService(context) }
+    var classes: ClassService { ClassService(context) }
     var accounts: AccountService { AccountService(context) }
 }
 
