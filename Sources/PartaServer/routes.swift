@@ -8,6 +8,7 @@ func routes(_ app: Application, hub: SocketHub) throws {
     let auth = AuthController()
     let schools = SchoolController()
     let classes = ClassController()
+    let invites = InviteController()
     let api = app.grouped("api", "v1")
 
     // Sign-in and sessions
@@ -46,6 +47,15 @@ func routes(_ app: Application, hub: SocketHub) throws {
     api.get("schools", ":schoolId", "classes", use: classes.list)
     api.post("schools", ":schoolId", "classes", use: classes.create)
     api.patch("classes", ":classId", use: classes.update)
+
+    // Invite links (§2.1) and joining by them
+    api.post("classes", ":classId", "invites", use: invites.create)
+    api.get("schools", ":schoolId", "invites", use: invites.list)
+    api.post("schools", ":schoolId", "invites", "revoke-unused", use: invites.revokeUnused)
+    api.post("invites", ":inviteId", "revoke", use: invites.revoke)
+    api.get("join", ":token", use: invites.preview)
+    api.post("join", ":token", "code", use: invites.requestCode)
+    api.post("join", ":token", use: invites.join)
 
     // Operator: accounts
     api.post("users", ":userId", "disable", use: schools.disableUser)

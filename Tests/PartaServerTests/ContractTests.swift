@@ -52,6 +52,8 @@ final class BadInputTests: XCTestCase {
             _ = sessionID
             let made = try await h.request(.POST, "/api/v1/schools/\(schoolID)/classes", token: admin, json: ["names": "1А"])
             let classID = (made.json["items"] as! [[String: Any]])[0]["id"] as! String
+            let inviteToken = try await h.request(.POST, "/api/v1/classes/\(classID)/invites", token: admin,
+                                                  json: ["role": "student"]).json["token"] as! String
             let endpoints: [Endpoint] = [
                 .init(method: .POST, path: "/api/v1/auth/password", who: .anonymous),
                 .init(method: .POST, path: "/api/v1/auth/code", who: .anonymous),
@@ -64,8 +66,10 @@ final class BadInputTests: XCTestCase {
                 .init(method: .PATCH, path: "/api/v1/schools/\(schoolID)", who: .admin),
                 .init(method: .POST, path: "/api/v1/schools/\(schoolID)/classes", who: .admin),
                 .init(method: .PATCH, path: "/api/v1/classes/\(classID)", who: .admin),
+                .init(method: .POST, path: "/api/v1/classes/\(classID)/invites", who: .admin),
+                .init(method: .POST, path: "/api/v1/join/\(inviteToken)/code", who: .anonymous),
             ]
-            let tables = ["users", "sessions", "schools", "school_applications", "memberships", "one_time_codes", "link_tokens", "stored_files", "classes"]
+            let tables = ["users", "sessions", "schools", "school_applications", "memberships", "one_time_codes", "link_tokens", "stored_files", "classes", "invite_links", "class_members"]
             func snapshot() async throws -> [Int] { var out: [Int] = []; for t in tables { out.append(try await h.count(t)) }; return out }
             let before = try await snapshot()
             let schoolBefore = String(buffer: try await h.request(.GET, "/api/v1/schools/\(schoolID)", token: admin).body)
@@ -82,7 +86,7 @@ final class BadInputTests: XCTestCase {
 
                 let wrongTypes = try await h.request(e.method, e.path, token: token, json: [
                     "login": 42, "password": ["x"], "code": true, "newPassword": 1, "keepCurrent": "yes",
-                    "token": 5, "fullName": [], "email": 1, "reason": ["a": 1], "name": 7, "names": 5, "archived": "yes"])
+                    "token": 5, "fullName": [], "email": 1, "reason": ["a": 1], "name": 7, "names": 5, "archived": "yes", "role": 1, "maxUses": "many"])
                 XCTAssertEqual(wrongTypes.status, .badRequest, label)
                 XCTAssertNotNil(wrongTypes.errorCode, label)
 

@@ -30,6 +30,20 @@ public enum Policy {
         actor.roles(in: schoolID).contains(.admin)
     }
 
+    /// Invite links: the school's administrators make, list and revoke them (§2.1). (Homeroom
+    /// teachers' links for their own class come with homeroom assignments.)
+    public static func canManageInvites(_ actor: Actor, schoolID: UUID) -> Bool {
+        actor.roles(in: schoolID).contains(.admin)
+    }
+
+    /// Which roles a link of a class may grant: the staff room takes staff, a class its students and parents.
+    public static func inviteRoles(for kind: ClassKind) -> Set<SchoolRole> {
+        switch kind {
+        case .staffRoom: return [.teacher, .director, .deputy]
+        case .regular: return [.student, .parent]
+        }
+    }
+
     /// «Общешкольный канал» is read by every member; «Сотрудники» by staff only. The operator sees
     /// the structure of every school. (Other channels come with messaging.)
     public static func canSeeSystemChannel(_ actor: Actor, schoolID: UUID, audience: ChannelAudience?) -> Bool {

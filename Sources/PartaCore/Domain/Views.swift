@@ -144,3 +144,46 @@ public struct ClassView: Sendable, Codable, Equatable {
         return ia != ib ? ia < ib : a.name < b.name
     }
 }
+
+public enum InviteState: String, Codable, Sendable {
+    case active, expired, revoked
+    /// The use limit is reached.
+    case usedUp = "used_up"
+}
+
+public struct InviteView: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var schoolId: UUID
+    public var classId: UUID
+    public var className: String
+    public var role: SchoolRole
+    public var url: String
+    public var token: String
+    public var createdBy: String
+    public var createdAt: Date
+    public var expiresAt: Date?
+    public var maxUses: Int?
+    public var uses: Int
+    public var revokedAt: Date?
+    public var state: InviteState
+}
+
+/// What a person opening an invite link sees before joining (no secrets, no member data).
+public struct InvitePreview: Sendable, Codable, Equatable {
+    public var schoolName: String
+    public var className: String
+    public var role: SchoolRole
+    public var state: InviteState
+    public var expiresAt: Date?
+}
+
+public struct Joined: Sendable, Codable, Equatable {
+    public var schoolId: UUID
+    public var classId: UUID
+    public var className: String
+    public var role: SchoolRole
+    /// False when the person already was there: nothing changed and no use of the link was spent.
+    public var joined: Bool
+    /// Teachers wait for an administrator's confirmation (§2.3, §2.4).
+    public var verified: Bool
+}

@@ -160,3 +160,21 @@ public final class ChatRecord: Model, @unchecked Sendable {
     @Field(key: "created_at") public var createdAt: Date
     public init() {}
 }
+
+/// An invite link for one (class, role) of a school (§2.1).
+public final class InviteLinkRecord: Model, @unchecked Sendable {
+    public static let schema = "invite_links"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "school_id") public var schoolID: UUID
+    @Field(key: "class_id") public var classID: UUID
+    @Field(key: "role") public var role: String
+    @Field(key: "token") public var token: String
+    @Field(key: "created_by") public var createdBy: UUID
+    @Field(key: "created_at") public var createdAt: Date
+    @OptionalField(key: "expires_at") public var expiresAt: Date?
+    @OptionalField(key: "max_uses") public var maxUses: Int?
+    @Field(key: "uses") public var uses: Int
+    @OptionalField(key: "revoked_at") public var revokedAt: Date?
+    @OptionalField(key: "revoked_by") public var revokedBy: UUID?
+    public init() {}
+}

@@ -91,9 +91,7 @@ struct AuthController {
     /// Answers a new session: the token in the body for API clients, and an HttpOnly cookie for the browser.
     private func signedIn(_ req: Request, _ s: SignedIn, status: HTTPResponseStatus = .ok) throws -> Response {
         let response = try Response.json(SignedInResponse(token: s.token, user: s.user, session: s.session), status: status)
-        response.cookies[SessionCookie.name] = HTTPCookies.Value(
-            string: s.token, expires: s.session.expiresAt, maxAge: nil, domain: nil, path: "/",
-            isSecure: req.parta.config.cookieSecure, isHTTPOnly: true, sameSite: .lax)
+        SessionCookie.set(s, on: response, for: req)
         return response
     }
 

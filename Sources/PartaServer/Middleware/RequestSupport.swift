@@ -11,6 +11,7 @@ struct PartaServices: Sendable {
     var applications: ApplicationService { ApplicationService(context) }
     var schools: SchoolService { SchoolService(context) }
     var classes: ClassService { ClassService(context) }
+    var invites: InviteService { InviteService(context) }
     var accounts: AccountService { AccountService(context) }
 }
 
@@ -27,6 +28,13 @@ extension Application {
 
 enum SessionCookie {
     static let name = "parta_session"
+
+    /// The new session as an HttpOnly, SameSite=Lax cookie for the web client.
+    static func set(_ s: SignedIn, on response: Response, for req: Request) {
+        response.cookies[name] = HTTPCookies.Value(
+            string: s.token, expires: s.session.expiresAt, maxAge: nil, domain: nil, path: "/",
+            isSecure: req.parta.config.cookieSecure, isHTTPOnly: true, sameSite: .lax)
+    }
 }
 
 extension Request {

@@ -1,0 +1,264 @@
+import FluentKit
+import Foundation
+import SQLKit
+
+/// Invite links for (class, role) (§2.1, §2.3–§2.6): administrators make them with an expiry and
+/// a use limit, see how many joined, revoke one or every unused one. A person opening a link joins
+/// that class in that role — signed in already, or identified by a one-time code to their phone or
+/// email (a new account is made on the spot). A link grants nothing else, and nothing at all once
+/// revoked, expired or used up; the use limit holds under concurrent joins.
+public struct InviteService: Sendable {
+    let ctx: PartaContext
+    public init(_ ctx: PartaContext) { self.ctx = ctx }
+
+    public static let maxLifetimeDays = 365
+    public static let maxUsesLimit = 10_000
+
+    // MARK: Administrators
+
+    public func create(_ actor: Actor, classID: UUID, role: SchoolRole, expiresInDays: Int?, maxUses: Int?) async throws -> InviteView {
+        var problems: [String: String] = [:]
+        if let days = expiresInDays, !(1...Self.maxLifetimeDays ~= days) { problems["expiresInDays"] = "Срок действия: от 1 до \(Self.maxLifetimeDays) дней." }
+        if let uses = maxUses, !(1...Self.maxUsesLimit ~= uses) { problems["maxUses"] = "Число использований: от 1 до \(Self.maxUsesLimit)." }
+        if !problems.isEmpty { throw PartaError.validation(problems) }
+        let now = ctx.clock.now()
+        let record: InviteLinkRecord = try await ctx.store.write { db in
+            let cls = try await ClassService.visibleClass(actor, id: classID, on: db)
+            guard Policy.canManageInvites(actor, schoolID: cls.schoolID) else {
+                throw PartaError(.forbidden, "forbidden", "Ссылки-приглашения создаёт администратор школы.")
+            }
+            let kind = ClassKind(rawValue: cls.kind) ?? .regular
+            guard Policy.inviteRoles(for: kind).contains(role) else {
+                throw PartaError.invalid("role", kind == .staffRoom
+                    ? "В «Учительскую» приглашают учителей, директора и заместителей."
+                    : "В класс приглашают учеников и родителей.")
+            }
+            guard !cls.archived else { throw PartaError(.conflict, "class_archived", "Класс в архиве: в него не приглашают.") }
+            let link = InviteLinkRecord()
+            link.schoolID = cls.schoolID; link.classID = classID; link.role = role.rawValue
+            link.token = Secrets.token(); link.createdBy = actor.userID; link.createdAt = now
+            link.expiresAt = expiresInDays.map { now.addingTimeInterval(TimeInterval($0) * 86_400) }
+            link.maxUses = maxUses; link.uses = 0
+            try await link.create(on: db)
+            return link
+        }
+        return try await views([record], on: ctx.store.db)[0]
+    }
+
+    /// The school's links, newest first; `activeOnly` leaves out revoked, expired and used-up ones.
+    public func list(_ actor: Actor, schoolID: UUID, activeOnly: Bool) async throws -> [InviteView] {
+        let db = ctx.store.db
+        _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
+        try Self.requireRights(actor, schoolID: schoolID)
+        let links = try await InviteLinkRecord.query(on: db).filter(\.$schoolID == schoolID)
+            .sort(\.$createdAt, .descending).all()
+        let all = try await views(links, on: db)
+        return activeOnly ? all.filter { $0.state == .active } : all
+    }
+
+    public func revoke(_ actor: Actor, inviteID: UUID) async throws -> InviteView {
+        let now = ctx.clock.now()
+        let record: InviteLinkRecord = try await ctx.store.write { db in
+            guard let link = try await InviteLinkRecord.find(inviteID, on: db),
+                  Policy.canViewSchool(actor, schoolID: link.schoolID) else { throw PartaError.notFound("Ссылка") }
+            try Self.requireRights(actor, schoolID: link.schoolID)
+            if link.revokedAt == nil {
+                link.revokedAt = now; link.revokedBy = actor.userID
+                try await link.save(on: db)
+            }
+            return link
+        }
+        return try await views([record], on: ctx.store.db)[0]
+    }
+
+    /// Revokes every link of the school that is still active and nobody has used (§2.1
+    /// "аннулирует невостребованные ссылки"). Returns how many.
+    public func revokeUnused(_ actor: Actor, schoolID: UUID) async throws -> Int {
+        let now = ctx.clock.now()
+        return try await ctx.store.write { db in
+            _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
+            try Self.requireRights(actor, schoolID: schoolID)
+            let unused = try await InviteLinkRecord.query(on: db).filter(\.$schoolID == schoolID)
+                .filter(\.$revokedAt == nil).filter(\.$uses == 0).all()
+                .filter { Self.state(of: $0, now: now) == .active }
+            for link in unused {
+                link.revokedAt = now; link.revokedBy = actor.userID
+                try await link.save(on: db)
+            }
+            return unused.count
+        }
+    }
+
+    // MARK: The person who opens a link
+
+    public func preview(token: String) async throws -> InvitePreview {
+        let db = ctx.store.db
+        let link = try await Self.find(token: token, on: db)
+        guard let school = try await SchoolRecord.find(link.schoolID, on: db),
+              let cls = try await ClassRecord.find(link.classID, on: db) else { throw Self.unknownLink }
+        return InvitePreview(schoolName: school.shortName.isEmpty ? school.name : school.shortName, className: cls.name,
+                             role: SchoolRole(rawValue: link.role) ?? .student,
+                             state: Self.state(of: link, now: ctx.clock.now()), expiresAt: link.expiresAt)
+    }
+
+    /// Step 1 for a person without a session: their name and phone or email; a code goes there.
+    /// A new account is prepared (inactive until the code is entered); an existing one keeps its name.
+    public func requestCode(token: String, fullName rawName: String, login raw: String, client: AuthService.ClientInfo) async throws -> CodeSent {
+        let fullName = rawName.trimmingCharacters(in: .whitespacesAndNewlines)
+        var problems: [String: String] = [:]
+        if fullName.count < 2 || fullName.count > 200 { problems["fullName"] = "Укажите фамилию и имя." }
+        let identifier = LoginIdentifier.parse(raw)
+        switch identifier {
+        case .phone?, .email?: break
+        default: problems["login"] = "Введите мобильный телефон или email."
+        }
+        if !problems.isEmpty { throw PartaError.validation(problems) }
+        guard let identifier else { throw PartaError.invalid("login", "Введите мобильный телефон или email.") }
+        let link = try await Self.find(token: token, on: ctx.store.db)
+        try Self.requireActive(link, now: ctx.clock.now())
+        try ctx.limiter.hit("code:ip:\(client.ip)", ctx.rules.codeRequestsPerIP)
+        try ctx.limiter.hit("code:acct:\(identifier.value)", ctx.rules.codeRequestsPerAccount)
+
+        let now = ctx.clock.now()
+        let user: UserRecord = try await ctx.store.write { db in
+            if let existing = try await AuthService.findUser(identifier, on: db) { return existing }
+            let user = UserRecord()
+            user.fullName = fullName
+            if case let .phone(p) = identifier { user.phone = p }
+            if case let .email(e) = identifier { user.email = e }
+            user.status = AccountStatus.pending.rawValue; user.isOperator = false; user.locale = "ru"; user.createdAt = now
+            try await user.create(on: db)
+            return user
+        }
+        let channel: OutgoingMessage.Channel = { if case .email = identifier { return .email } else { return .sms } }()
+        let sent = CodeSent(sentTo: identifier.masked, channel: channel.rawValue, expiresInSeconds: Int(ctx.rules.codeLifetime))
+        guard user.status != AccountStatus.disabled.rawValue else { return sent }
+        let auth = AuthService(ctx)
+        let code = try await auth.issueCode(userID: user.requireID(), destination: identifier.value, purpose: "join")
+        try await ctx.outbox.send(OutgoingMessage(
+            channel: channel, to: identifier.value, subject: "Код для входа в Parta",
+            text: "Код для входа в Parta: \(code). Он действует 10 минут. Никому не сообщайте его."))
+        return sent
+    }
+
+    /// Step 2: the code. The account becomes active, the person joins and is signed in.
+    public func joinWithCode(token: String, login raw: String, code: String, client: AuthService.ClientInfo) async throws -> (SignedIn, Joined) {
+        guard let identifier = LoginIdentifier.parse(raw) else { throw PartaError.invalid("login", "Введите мобильный телефон или email.") }
+        try ctx.limiter.hit("signin:ip:\(client.ip)", ctx.rules.signInPerIP)
+        let link = try await Self.find(token: token, on: ctx.store.db)
+        try Self.requireActive(link, now: ctx.clock.now())
+        guard let user = try await AuthService.findUser(identifier, on: ctx.store.db) else { throw AuthService.wrongCode }
+        let userID = try user.requireID()
+        let auth = AuthService(ctx)
+        try await auth.consumeCode(userID: userID, purpose: "join", code: code)
+        guard user.status != AccountStatus.disabled.rawValue else { throw AuthService.inactive(user) }
+        let joined = try await join(userID: userID, token: token, activate: true)
+        let signedIn = try await auth.openSession(userID: userID, client: client)
+        return (signedIn, joined)
+    }
+
+    /// A signed-in person joins with the link.
+    public func join(_ actor: Actor, token: String) async throws -> Joined {
+        let joined = try await join(userID: actor.userID, token: token, activate: false)
+        return joined
+    }
+
+    func join(userID: UUID, token: String, activate: Bool) async throws -> Joined {
+        let now = ctx.clock.now()
+        return try await ctx.store.write { db in
+            let link = try await Self.find(token: token, on: db)
+            try Self.requireActive(link, now: now)
+            guard let cls = try await ClassRecord.find(link.classID, on: db), !cls.archived else { throw Self.unknownLink }
+            let role = SchoolRole(rawValue: link.role) ?? .student
+            if activate, let user = try await UserRecord.find(userID, on: db), user.status == AccountStatus.pending.rawValue {
+                user.status = AccountStatus.active.rawValue
+                try await user.save(on: db)
+            }
+            let linkID = try link.requireID()
+            let classID = try cls.requireID()
+            let membership = try await MembershipRecord.query(on: db).filter(\.$schoolID == link.schoolID)
+                .filter(\.$userID == userID).filter(\.$role == role.rawValue).first()
+            let inClass = try await ClassMemberRecord.query(on: db).filter(\.$classID == classID)
+                .filter(\.$userID == userID).filter(\.$role == role.rawValue).count() > 0
+            if let membership, inClass {
+                return Joined(schoolId: link.schoolID, classId: classID, className: cls.name, role: role, joined: false, verified: membership.verified)
+            }
+            if role == .student, membership != nil {
+                // A student belongs to one class; moving between classes is the administrator's transfer.
+                throw PartaError(.conflict, "already_in_another_class", "Вы уже ученик другого класса этой школы. Перевод оформляет администратор.")
+            }
+            // Spend one use, atomically: the limit holds however many people open the link at once.
+            guard let sql = db as? any SQLDatabase else { throw PartaError(.conflict, "unsupported", "SQL database required.") }
+            let spent = try await sql.raw("""
+                UPDATE invite_links SET uses = uses + 1
+                WHERE id = \(bind: linkID) AND revoked_at IS NULL AND (max_uses IS NULL OR uses < max_uses)
+                RETURNING uses
+                """).all()
+            guard !spent.isEmpty else { throw Self.usedUp }
+            let verified = role != .teacher
+            var member = membership
+            if member == nil {
+                let m = MembershipRecord()
+                m.schoolID = link.schoolID; m.userID = userID; m.role = role.rawValue; m.verified = verified; m.createdAt = now
+                try await m.create(on: db)
+                member = m
+            }
+            if !inClass {
+                let cm = ClassMemberRecord()
+                cm.classID = classID; cm.userID = userID; cm.role = role.rawValue; cm.createdAt = now
+                try await cm.create(on: db)
+            }
+            return Joined(schoolId: link.schoolID, classId: classID, className: cls.name, role: role, joined: true,
+                          verified: member?.verified ?? verified)
+        }
+    }
+
+    // MARK: Helpers
+
+    static let unknownLink = PartaError.notFound("Ссылка-приглашение")
+    static let usedUp = PartaError(.gone, "invite_used_up", "По этой ссылке уже присоединилось максимальное число людей.")
+
+    static func find(token: String, on db: any Database) async throws -> InviteLinkRecord {
+        guard token.count >= 20, token.count <= 100,
+              let link = try await InviteLinkRecord.query(on: db).filter(\.$token == token).first() else { throw unknownLink }
+        return link
+    }
+
+    static func state(of link: InviteLinkRecord, now: Date) -> InviteState {
+        if link.revokedAt != nil { return .revoked }
+        if let expires = link.expiresAt, expires <= now { return .expired }
+        if let max = link.maxUses, link.uses >= max { return .usedUp }
+        return .active
+    }
+
+    static func requireActive(_ link: InviteLinkRecord, now: Date) throws {
+        switch state(of: link, now: now) {
+        case .active: return
+        case .revoked: throw PartaError(.gone, "invite_revoked", "Ссылка-приглашение отозвана. Попросите новую.")
+        case .expired: throw PartaError(.gone, "invite_expired", "Срок действия ссылки истёк. Попросите новую.")
+        case .usedUp: throw usedUp
+        }
+    }
+
+    static func requireRights(_ actor: Actor, schoolID: UUID) throws {
+        guard Policy.canManageInvites(actor, schoolID: schoolID) else {
+            throw PartaError(.forbidden, "forbidden", "Ссылками-приглашениями управляет администратор школы.")
+        }
+    }
+
+    private func views(_ links: [InviteLinkRecord], on db: any Database) async throws -> [InviteView] {
+        let classIDs = Array(Set(links.map(\.classID)))
+        let userIDs = Array(Set(links.map(\.createdBy)))
+        let classes = classIDs.isEmpty ? [] : try await ClassRecord.query(on: db).filter(\.$id ~~ classIDs).all()
+        let users = userIDs.isEmpty ? [] : try await UserRecord.query(on: db).filter(\.$id ~~ userIDs).all()
+        let className = Dictionary(uniqueKeysWithValues: classes.map { ($0.id!, $0.name) })
+        let userName = Dictionary(uniqueKeysWithValues: users.map { ($0.id!, $0.fullName) })
+        let now = ctx.clock.now()
+        return links.map { l in
+            InviteView(id: l.id!, schoolId: l.schoolID, classId: l.classID, className: className[l.classID] ?? "",
+                       role: SchoolRole(rawValue: l.role) ?? .student, url: ctx.publicURL + "/#/join/" + l.token, token: l.token,
+                       createdBy: userName[l.createdBy] ?? "", createdAt: l.createdAt, expiresAt: l.expiresAt,
+                       maxUses: l.maxUses, uses: l.uses, revokedAt: l.revokedAt, state: Self.state(of: l, now: now))
+        }
+    }
+}
