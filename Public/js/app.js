@@ -31,6 +31,8 @@ const routes = [
   [/^\/activate\/([^/]+)$/, activate],
   [/^\/school\/([^/]+)$/, school],
   [/^\/school\/([^/]+)\/classes$/, lazy(() => import('./pages/classes.js'))],
+  [/^\/school\/([^/]+)\/invites$/, lazy(() => import('./pages/invites.js'))],
+  [/^\/join\/([^/]+)$/, lazy(() => import('./pages/join.js'))],
   [/^\/account$/, account],
 ];
 

@@ -164,6 +164,7 @@ const D = {
   kb: ['КБ', 'KB'],
   mb: ['МБ', 'MB'],
   manageClasses: ['Классы школы', 'School classes'],
+  manageInvites: ['Ссылки-приглашения', 'Invite links'],
   e_invalid_credentials: [, 'Wrong login or password.'],
   e_invalid_code: [, 'Wrong or expired code.'],
   e_account_disabled: [, 'This account is disabled.'],

@@ -103,7 +103,9 @@ class Page:
                   f"expected route {prefix}, at {self.d.current_url}")
 
     def sign_out_everywhere(self) -> None:
+        """A new visitor: no cookies, and the app loaded afresh (it keeps who is signed in in memory)."""
         self.d.delete_all_cookies()
+        self.d.get("about:blank")
 
     def no_sideways_scroll(self) -> None:
         width = self.d.execute_script("return document.documentElement.scrollWidth")
@@ -333,3 +335,74 @@ def test_admin_manages_classes_in_the_browser(server, browser):
     assert [c["name"] for c in listed] == ["Учительская", "5А", "5Б", "5Г"]
     page.no_sideways_scroll()
     assert page.severe_console_errors() == []
+
+
+def test_invite_link_join_as_student_and_revoke_unused(server, browser):
+    """Issue 3: the administrator makes a student link for 5Б; a new person opens it, gives a name and
+    a phone, enters the code and is in the class; the administrator revokes every unused link."""
+    from parta_e2e import approve_and_activate, create_operator, submit_application
+    operator = create_operator(server)
+    admin = approve_and_activate(server, operator, submit_application(server))
+    made = expect(admin.post(f"/api/v1/schools/{admin.school_id}/classes", json={"names": "5Б"}), 201)["items"][0]
+    page = Page(browser, server.url)
+    page.open("/signin")
+    page.fill("#signin-login", admin.email)
+    page.fill("#signin-password", admin.password)
+    page.click("#signin-submit")
+    page.wait_route(f"#/school/{admin.school_id}")
+    page.click("#school-manage-invites")
+    page.wait_route(f"#/school/{admin.school_id}/invites")
+    page.el("#invites-empty")
+
+    from selenium.webdriver.support.ui import Select
+    Select(page.el("#invite-new-classId")).select_by_visible_text("5Б")
+    assert [o.get_attribute("value") for o in Select(page.el("#invite-new-role")).options] == ["student", "parent"]
+    Select(page.el("#invite-new-role")).select_by_value("student")
+    page.fill("#invite-new-maxUses", "30")
+    page.click("#invite-new-submit")
+    page.el("#invite-created-text")
+    link = browser.execute_script("return document.querySelector('#invite-created input.link-url').value")
+    assert "/#/join/" in link
+    assert page.el(f'#invites-list [data-state="active"]')
+
+    # A new person opens the link: name, phone, code — and is in the class.
+    page.sign_out_everywhere()
+    browser.get(link)
+    assert "5Б" in page.text("#join-invite")
+    page.fill("#join-fullName", "Соколова Маша")
+    page.fill("#join-login", "+7 901 234-56-78")
+    mark = server.sms.mark()
+    page.click("#join-get-code")
+    code = extract_code(server.sms.wait_for("+79012345678", since=mark).text)
+    page.fill("#join-code", code)
+    page.click("#join-submit")
+    page.wait_route(f"#/school/{admin.school_id}")
+    student = expect(admin.get(f"/api/v1/schools/{admin.school_id}/classes"), 200)["items"]
+    assert next(c for c in student if c["id"] == made["id"])["studentCount"] == 1
+
+    # Back as the administrator: one more link, then «revoke all unused» leaves only the used one.
+    page.sign_out_everywhere()
+    page.open("/signin")
+    page.fill("#signin-login", admin.email)
+    page.fill("#signin-password", admin.password)
+    page.click("#signin-submit")
+    page.wait_route(f"#/school/{admin.school_id}")
+    page.open(f"/school/{admin.school_id}/invites")
+    Select(page.el("#invite-new-classId")).select_by_visible_text("5Б")
+    Select(page.el("#invite-new-role")).select_by_value("parent")
+    page.click("#invite-new-submit")
+    page.el("#invite-created-text")
+    page.wait(lambda d: len(d.find_elements("css selector", '#invites-list [data-state="active"]')) == 2, 5, "two links")
+    page.click("#invites-revoke-unused")
+    assert "1" in page.text("#invites-message")
+    rows = browser.execute_script(
+        "return [...document.querySelectorAll('#invites-list [data-invite-id]')].map(li => li.dataset.uses)")
+    assert rows == ["1"], rows
+    # The used link still works for nobody new beyond its limit, and the revoked one says so.
+    revoked = [i for i in expect(admin.get(f"/api/v1/schools/{admin.school_id}/invites?state=all"), 200)["items"]
+               if i["state"] == "revoked"]
+    assert len(revoked) == 1
+    page.sign_out_everywhere()
+    browser.get(revoked[0]["url"])
+    assert page.el("#join-invalid").get_attribute("data-code") == "revoked"
+    page.no_sideways_scroll()

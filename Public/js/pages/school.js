@@ -35,7 +35,9 @@ export default async function school({ params: [id] }) {
       h('ul', { id: 'school-classes', class: 'list' }, (s.classes || []).map(c => h('li', { 'data-class-id': c.id, 'data-kind': c.kind },
         h('strong', null, c.name), ' ', h('span', { class: 'sub' },
           c.kind === 'staff_room' ? t('staffRoom') : t('gradeN', { g: c.grade ?? '—' }), ' · ', yearLabel(c.academicYear))))),
-      s.canEdit && h('p', null, h('a', { id: 'school-manage-classes', class: 'btn', href: '#/school/' + encodeURIComponent(id) + '/classes' }, t('manageClasses')))),
+      s.canEdit && h('p', { class: 'row-actions' },
+        h('a', { id: 'school-manage-classes', class: 'btn', href: '#/school/' + encodeURIComponent(id) + '/classes' }, t('manageClasses')),
+        h('a', { id: 'school-manage-invites', class: 'btn', href: '#/school/' + encodeURIComponent(id) + '/invites' }, t('manageInvites')))),
     sec('school-channels', t('channels'),
       h('ul', { id: 'school-channels', class: 'list' }, (s.channels || []).map(c => h('li', { 'data-channel-id': c.id },
         h('strong', null, c.title), c.audience ? [' ', h('span', { class: 'sub' }, t('aud_' + c.audience))] : ''))))];

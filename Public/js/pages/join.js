@@ -1,0 +1,82 @@
+// #/join/<token> — joining a class by an invite link in one screen: signed in, one button; otherwise
+// name + phone or email → the code → inside. Loaded on demand.
+import { h, btn, page, field, alertBox, run, check } from '../dom.js';
+import { api, loadMe, setMe, go } from '../api.js';
+import { t, addStrings } from '../i18n.js';
+
+addStrings({
+  jn_title: ['Приглашение в Parta', 'Invitation to Parta'],
+  jn_to: ['Вас приглашают в {school}: {cls}, {role}.', 'You are invited to {school}: {cls}, {role}.'],
+  jr_student: ['ученик', 'student'], jr_parent: ['родитель', 'parent'], jr_teacher: ['учитель', 'teacher'],
+  jr_director: ['директор', 'director'], jr_deputy: ['заместитель директора', 'deputy director'],
+  jn_as: ['Присоединиться как {name}', 'Join as {name}'],
+  jn_name: ['Фамилия и имя', 'Full name'],
+  jn_login: ['Мобильный телефон или email', 'Mobile phone or email'],
+  jn_get_code: ['Получить код', 'Get a code'],
+  jn_sent: ['Код отправлен: {to}', 'Code sent to {to}'],
+  jn_join: ['Войти в класс', 'Join the class'],
+  jn_teacher_note: ['Администратор школы подтвердит, что вы учитель.', 'The school administrator will confirm you are a teacher.'],
+  jn_bad_revoked: ['Эта ссылка отозвана. Попросите у школы новую.', 'This link was revoked. Ask the school for a new one.'],
+  jn_bad_expired: ['Срок действия ссылки истёк. Попросите у школы новую.', 'This link has expired. Ask the school for a new one.'],
+  jn_bad_used_up: ['По этой ссылке уже присоединились все, кого приглашали. Попросите у школы новую.', 'This link is used up. Ask the school for a new one.'],
+  jn_bad_unknown: ['Ссылка не найдена. Проверьте, что она скопирована целиком.', 'Link not found. Check that it was copied whole.'],
+});
+
+export default async function join({ params: [token] }) {
+  const path = '/join/' + encodeURIComponent(token);
+  let invite;
+  try { invite = await api('GET', path); } catch (e) {
+    if (e.status === 404) return invalid('unknown');
+    throw e;
+  }
+  if (invite.state !== 'active') return invalid(invite.state);
+  const me = await loadMe();
+  const err = alertBox('join-error');
+  const intro = h('p', { id: 'join-invite' }, t('jn_to', { school: invite.schoolName, cls: invite.className, role: t('jr_' + invite.role) }));
+  const note = invite.role === 'teacher' ? h('p', { class: 'hint' }, t('jn_teacher_note')) : null;
+  const done = r => {
+    setMe(r.user);
+    go('/school/' + encodeURIComponent(r.joined.schoolId));
+  };
+
+  if (me) {
+    const submit = btn('join-submit', t('jn_as', { name: me.fullName }), 'primary', null, 'submit');
+    const form = h('form', { id: 'join-form', novalidate: true }, err, submit);
+    form.onsubmit = ev => { ev.preventDefault(); run(form, submit, async () => done(await api('POST', path)), err, 'join'); };
+    return page(t('jn_title'), intro, note, form);
+  }
+
+  const getCode = btn('join-get-code', t('jn_get_code'), 'primary', null, 'submit');
+  const sentTo = h('p', { id: 'join-sent-to', class: 'ok', role: 'status', hidden: true });
+  const codeField = field('join', 'code', t('code'), { req: true, ac: 'one-time-code', im: 'numeric', max: 6 });
+  const submit = btn('join-submit', t('jn_join'), 'primary', null, 'submit');
+  const step2 = h('div', { hidden: true }, codeField, submit);
+  const form = h('form', { id: 'join-form', novalidate: true },
+    field('join', 'fullName', t('jn_name'), { req: true, ac: 'name', max: 200 }),
+    field('join', 'login', t('jn_login'), { req: true, ac: 'username', max: 200 }),
+    getCode, sentTo, step2, err);
+  let codeSent = false;
+  form.onsubmit = ev => {
+    ev.preventDefault();
+    const v = n => form.elements[n].value.trim();
+    run(form, codeSent ? submit : getCode, async () => {
+      if (!codeSent) {
+        check({ fullName: v('fullName').length < 2 && t('jn_name'), login: !v('login') && t('jn_login') });
+        const sent = await api('POST', path + '/code', { fullName: v('fullName'), login: v('login') });
+        codeSent = true;
+        sentTo.textContent = t('jn_sent', { to: sent.sentTo });
+        sentTo.hidden = false; step2.hidden = false; getCode.hidden = true;
+        form.elements.code.focus();
+        return;
+      }
+      check({ code: !/^\d{6}$/.test(v('code')) && t('code') });
+      done(await api('POST', path, { login: v('login'), code: v('code') }));
+    }, err, 'join');
+  };
+  return page(t('jn_title'), intro, note, form);
+}
+
+function invalid(state) {
+  return page(t('jn_title'), h('div', { id: 'join-invalid', class: 'alert', role: 'alert', 'data-code': state }, t('jn_bad_' + state)),
+    h('p', null, h('a', { href: '#/signin', class: 'btn' }, t('signIn'))));
+}
