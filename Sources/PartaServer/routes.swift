@@ -9,6 +9,7 @@ func routes(_ app: Application, hub: SocketHub) throws {
     let schools = SchoolController()
     let classes = ClassController()
     let invites = InviteController()
+    let members = MemberController()
     let api = app.grouped("api", "v1")
 
     // Sign-in and sessions
@@ -47,6 +48,10 @@ func routes(_ app: Application, hub: SocketHub) throws {
     api.get("schools", ":schoolId", "classes", use: classes.list)
     api.post("schools", ":schoolId", "classes", use: classes.create)
     api.patch("classes", ":classId", use: classes.update)
+
+    // People of the school, teacher verification (§2.1, §2.3, §2.4)
+    api.get("schools", ":schoolId", "members", use: members.list)
+    api.post("schools", ":schoolId", "members", ":userId", "verify-teacher", use: members.verify)
 
     // Invite links (§2.1) and joining by them
     api.post("classes", ":classId", "invites", use: invites.create)

@@ -44,6 +44,16 @@ public enum Policy {
         }
     }
 
+    /// The list of the school's people: administrators and the school's leadership (§2.1, §2.2).
+    public static func canViewMembers(_ actor: Actor, schoolID: UUID) -> Bool {
+        !actor.roles(in: schoolID).isDisjoint(with: [.admin, .director, .deputy])
+    }
+
+    /// Confirming that a person is a teacher is the administrators' (§2.1).
+    public static func canVerifyTeachers(_ actor: Actor, schoolID: UUID) -> Bool {
+        actor.roles(in: schoolID).contains(.admin)
+    }
+
     /// «Общешкольный канал» is read by every member; «Сотрудники» by staff only. The operator sees
     /// the structure of every school. (Other channels come with messaging.)
     public static func canSeeSystemChannel(_ actor: Actor, schoolID: UUID, audience: ChannelAudience?) -> Bool {

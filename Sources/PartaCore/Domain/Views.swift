@@ -187,3 +187,22 @@ public struct Joined: Sendable, Codable, Equatable {
     /// Teachers wait for an administrator's confirmation (§2.3, §2.4).
     public var verified: Bool
 }
+
+public struct MemberView: Sendable, Codable, Equatable {
+    public struct RoleView: Sendable, Codable, Equatable {
+        public var role: SchoolRole
+        public var verified: Bool
+    }
+    public struct ClassRef: Sendable, Codable, Equatable {
+        public var classId: UUID
+        public var name: String
+        public var role: SchoolRole
+    }
+    public var userId: UUID
+    public var fullName: String
+    public var phone: String?
+    public var email: String?
+    public var status: AccountStatus
+    public var roles: [RoleView]
+    public var classes: [ClassRef]
+}

@@ -34,13 +34,7 @@ struct SchoolController {
             }
             status = s
         }
-        func number(_ raw: String?, _ name: String, default d: Int, max m: Int) throws -> Int {
-            guard let raw, !raw.isEmpty else { return d }
-            guard let n = Int(raw), n >= 1, n <= m else { throw PartaError.invalid(name, "Целое число от 1 до \(m).") }
-            return n
-        }
-        let page = try number(q.page, "page", default: 1, max: 100_000)
-        let perPage = try number(q.perPage, "perPage", default: 20, max: 100)
+        let (page, perPage) = try Paging.parse(page: q.page, perPage: q.perPage)
         return try .json(try await req.parta.applications.list(actor, status: status, page: page, perPage: perPage))
     }
 

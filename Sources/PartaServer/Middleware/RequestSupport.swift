@@ -12,6 +12,7 @@ struct PartaServices: Sendable {
     var schools: SchoolService { SchoolService(context) }
     var classes: ClassService { ClassService(context) }
     var invites: InviteService { InviteService(context) }
+    var members: MemberService { MemberService(context) }
     var accounts: AccountService { AccountService(context) }
 }
 
@@ -154,4 +155,16 @@ enum JSONCoding {
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f
     }()
+}
+
+/// `page` and `perPage` query parameters: whole numbers, 1-based, at most 100 per page.
+enum Paging {
+    static func parse(page: String?, perPage: String?) throws -> (page: Int, perPage: Int) {
+        func number(_ raw: String?, _ name: String, default d: Int, max m: Int) throws -> Int {
+            guard let raw, !raw.isEmpty else { return d }
+            guard let n = Int(raw), n >= 1, n <= m else { throw PartaError.invalid(name, "Целое число от 1 до \(m).") }
+            return n
+        }
+        return (try number(page, "page", default: 1, max: 100_000), try number(perPage, "perPage", default: 20, max: 100))
+    }
 }
