@@ -32,6 +32,7 @@ const routes = [
   [/^\/school\/([^/]+)$/, school],
   [/^\/school\/([^/]+)\/classes$/, lazy(() => import('./pages/classes.js'))],
   [/^\/school\/([^/]+)\/invites$/, lazy(() => import('./pages/invites.js'))],
+  [/^\/school\/([^/]+)\/members$/, lazy(() => import('./pages/members.js'))],
   [/^\/join\/([^/]+)$/, lazy(() => import('./pages/join.js'))],
   [/^\/account$/, account],
 ];

@@ -165,6 +165,7 @@ const D = {
   mb: ['МБ', 'MB'],
   manageClasses: ['Классы школы', 'School classes'],
   manageInvites: ['Ссылки-приглашения', 'Invite links'],
+  manageMembers: ['Участники', 'Members'],
   e_invalid_credentials: [, 'Wrong login or password.'],
   e_invalid_code: [, 'Wrong or expired code.'],
   e_account_disabled: [, 'This account is disabled.'],

@@ -406,3 +406,45 @@ def test_invite_link_join_as_student_and_revoke_unused(server, browser):
     browser.get(revoked[0]["url"])
     assert page.el("#join-invalid").get_attribute("data-code") == "revoked"
     page.no_sideways_scroll()
+
+
+def test_admin_confirms_a_teacher_in_the_browser(server, browser):
+    """Issue 3: a teacher joins by the staff-room link unconfirmed; the administrator finds them with
+    the «waiting» filter and confirms them."""
+    from parta_e2e import approve_and_activate, create_operator, submit_application
+    operator = create_operator(server)
+    admin = approve_and_activate(server, operator, submit_application(server))
+    staff_room = next(c for c in expect(admin.get(f"/api/v1/schools/{admin.school_id}/classes"), 200)["items"]
+                      if c["kind"] == "staff_room")
+    link = expect(admin.post(f"/api/v1/classes/{staff_room['id']}/invites", json={"role": "teacher"}), 201)
+    teacher = requests.Session()
+    expect(teacher.post(f"{server.url}/api/v1/join/{link['token']}/code",
+                        json={"fullName": "Орлова Нина Сергеевна", "login": "orlova@school.test"}), 202)
+    code = extract_code(server.smtp.wait_for("orlova@school.test").body)
+    joined = expect(teacher.post(f"{server.url}/api/v1/join/{link['token']}",
+                                 json={"login": "orlova@school.test", "code": code}), 200)
+    assert joined["joined"]["verified"] is False
+
+    page = Page(browser, server.url)
+    page.open("/signin")
+    page.fill("#signin-login", admin.email)
+    page.fill("#signin-password", admin.password)
+    page.click("#signin-submit")
+    page.wait_route(f"#/school/{admin.school_id}")
+    page.click("#school-manage-members")
+    page.wait_route(f"#/school/{admin.school_id}/members")
+    assert "2" in page.text("#members-total")
+    from selenium.webdriver.support.ui import Select
+    Select(page.el("#members-verified")).select_by_value("false")
+    page.wait_route(f"#/school/{admin.school_id}/members?verified=false")
+    page.wait(lambda d: "1" in page.text("#members-total"), 5, "filter did not apply")
+    teacher_id = joined["user"]["id"]
+    assert "Орлова Нина Сергеевна" in page.text(f'[data-user-id="{teacher_id}"]')
+    page.click(f"#member-verify-{teacher_id}")
+    assert "Орлова Нина Сергеевна" in page.text("#members-message")
+    me = expect(teacher.get(f"{server.url}/api/v1/me"), 200)
+    assert me["memberships"][0]["verified"] is True
+    browser.refresh()
+    page.el("#members-empty")
+    page.no_sideways_scroll()
+    assert page.severe_console_errors() == []

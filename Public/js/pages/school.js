@@ -37,7 +37,8 @@ export default async function school({ params: [id] }) {
           c.kind === 'staff_room' ? t('staffRoom') : t('gradeN', { g: c.grade ?? '—' }), ' · ', yearLabel(c.academicYear))))),
       s.canEdit && h('p', { class: 'row-actions' },
         h('a', { id: 'school-manage-classes', class: 'btn', href: '#/school/' + encodeURIComponent(id) + '/classes' }, t('manageClasses')),
-        h('a', { id: 'school-manage-invites', class: 'btn', href: '#/school/' + encodeURIComponent(id) + '/invites' }, t('manageInvites')))),
+        h('a', { id: 'school-manage-invites', class: 'btn', href: '#/school/' + encodeURIComponent(id) + '/invites' }, t('manageInvites')),
+        h('a', { id: 'school-manage-members', class: 'btn', href: '#/school/' + encodeURIComponent(id) + '/members' }, t('manageMembers')))),
     sec('school-channels', t('channels'),
       h('ul', { id: 'school-channels', class: 'list' }, (s.channels || []).map(c => h('li', { 'data-channel-id': c.id },
         h('strong', null, c.title), c.audience ? [' ', h('span', { class: 'sub' }, t('aud_' + c.audience))] : ''))))];
