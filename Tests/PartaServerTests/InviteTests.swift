@@ -153,6 +153,25 @@ final class InviteTests: XCTestCase {
         }
     }
 
+    func testOnePersonJoiningTenTimesAtOnceJoinsOnce() async throws {
+        try await withHarness { h in
+            let op = try await h.makeOperator()
+            let s = try await makeSchoolWithClass(h, op: op)
+            let token = try await invite(h, s, role: "parent")["token"] as! String
+            let other = try await makeSchoolWithClass(h, op: op, email: "admin@school2.test", phone: "+79220000002")
+            let person = try await h.addMember(schoolID: other.id, role: .parent)
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponseStatus.self) { group in
+                for _ in 0..<10 { group.addTask { try await h.request(.POST, "/api/v1/join/\(token)", token: person).status } }
+                var out: [HTTPResponseStatus] = []
+                for try await status in group { out.append(status) }
+                return out
+            }
+            XCTAssertTrue(statuses.allSatisfy { $0 == .ok || $0 == .conflict }, "\(statuses)")
+            let list = try await h.request(.GET, "/api/v1/schools/\(s.id)/invites", token: s.admin)
+            XCTAssertEqual((list.json["items"] as! [[String: Any]])[0]["uses"] as? Int, 1)
+        }
+    }
+
     func testOnlyTheSchoolsAdministratorsManageLinks() async throws {
         try await withHarness { h in
             let op = try await h.makeOperator()

@@ -164,6 +164,15 @@ public struct InviteService: Sendable {
     }
 
     func join(userID: UUID, token: String, activate: Bool) async throws -> Joined {
+        do {
+            return try await joinOnce(userID: userID, token: token, activate: activate)
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            // The same person joining twice at the same instant: the other request wins, this one changes nothing.
+            throw PartaError(.conflict, "join_in_progress", "Вы уже присоединяетесь по этой ссылке: обновите страницу.")
+        }
+    }
+
+    private func joinOnce(userID: UUID, token: String, activate: Bool) async throws -> Joined {
         let now = ctx.clock.now()
         return try await ctx.store.write { db in
             let link = try await Self.find(token: token, on: db)
