@@ -239,9 +239,9 @@ public struct ApplicationService: Sendable {
         if let phone = user.phone { (channel, destination) = (.sms, phone) }
         else if let email = user.email { (channel, destination) = (.email, email) }
         else { throw PartaError(.conflict, "no_contact", "У учётной записи нет телефона или email.") }
-        try ctx.limiter.hit("code:ip:\(client.ip)", ctx.rules.codeRequestsPerIP)
-        try ctx.limiter.hit("code:acct:\(destination)", ctx.rules.codeRequestsPerAccount)
-        let code = try await AuthService(ctx).issueCode(userID: userID, destination: destination, purpose: "activation")
+        let auth = AuthService(ctx)
+        try auth.throttleCodeRequest(to: destination, ip: client.ip)
+        let code = try await auth.issueCode(userID: userID, destination: destination, purpose: "activation")
         try await ctx.outbox.send(OutgoingMessage(
             channel: channel, to: destination, subject: "Код активации Parta",
             text: "Код активации учётной записи Parta: \(code). Он действует 10 минут."))

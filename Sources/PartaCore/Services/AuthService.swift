@@ -40,26 +40,41 @@ public struct AuthService: Sendable {
         guard let identifier = LoginIdentifier.parse(raw) else {
             throw PartaError.invalid("login", "Введите телефон или email.")
         }
-        let channel: OutgoingMessage.Channel
-        switch identifier {
-        case .phone: channel = .sms
-        case .email: channel = .email
-        case .login:
+        guard let channel = Self.codeChannel(for: identifier) else {
             throw PartaError(.badRequest, "code_unavailable", "Для входа по логину используйте пароль.")
         }
-        try ctx.limiter.hit("code:ip:\(client.ip)", ctx.rules.codeRequestsPerIP)
-        try ctx.limiter.hit("code:acct:\(identifier.value)", ctx.rules.codeRequestsPerAccount)
+        try throttleCodeRequest(to: identifier.value, ip: client.ip)
         let sent = CodeSent(sentTo: identifier.masked, channel: channel.rawValue,
                             expiresInSeconds: Int(ctx.rules.codeLifetime))
         guard let user = try await Self.findUser(identifier, on: ctx.store.db),
               user.status == AccountStatus.active.rawValue else {
             return sent
         }
-        let code = try await issueCode(userID: user.requireID(), destination: identifier.value, purpose: "signin")
+        try await sendSignInCode(userID: user.requireID(), to: identifier, via: channel, purpose: "signin")
+        return sent
+    }
+
+    /// Where a one-time code for this identifier goes; nil for a login (a child's account has no phone).
+    static func codeChannel(for identifier: LoginIdentifier) -> OutgoingMessage.Channel? {
+        switch identifier {
+        case .phone: return .sms
+        case .email: return .email
+        case .login: return nil
+        }
+    }
+
+    /// Code requests are limited per client address and per destination (a phone or an email).
+    func throttleCodeRequest(to destination: String, ip: String) throws {
+        try ctx.limiter.hit("code:ip:\(ip)", ctx.rules.codeRequestsPerIP)
+        try ctx.limiter.hit("code:acct:\(destination)", ctx.rules.codeRequestsPerAccount)
+    }
+
+    /// Issues a code and sends it as the sign-in message (sign-in by code, joining by an invite link).
+    func sendSignInCode(userID: UUID, to identifier: LoginIdentifier, via channel: OutgoingMessage.Channel, purpose: String) async throws {
+        let code = try await issueCode(userID: userID, destination: identifier.value, purpose: purpose)
         try await ctx.outbox.send(OutgoingMessage(
             channel: channel, to: identifier.value, subject: "Код для входа в Parta",
             text: "Код для входа в Parta: \(code). Он действует 10 минут. Никому не сообщайте его."))
-        return sent
     }
 
     public func verifyCode(identifier raw: String, code: String, client: ClientInfo) async throws -> SignedIn {

@@ -32,9 +32,7 @@ public struct ClassService: Sendable {
         let created: [ClassRecord] = try await ctx.store.write { db in
             _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
             try Self.requireStructureRights(actor, schoolID: schoolID)
-            let existing = Set(try await ClassRecord.query(on: db).filter(\.$schoolID == schoolID)
-                .filter(\.$academicYear == year).filter(\.$archived == false).all().map(\.name))
-            let taken = names.map(\.description).filter(existing.contains)
+            let taken = try await Self.takenNames(names.map(\.description), schoolID: schoolID, year: year, excluding: nil, on: db)
             guard taken.isEmpty else {
                 throw PartaError(.conflict, "class_exists", "Уже есть в \(year)/\(year + 1) учебном году: \(taken.joined(separator: ", ")).",
                                  fields: ["names": "Уже есть: \(taken.joined(separator: ", "))."])
@@ -75,10 +73,9 @@ public struct ClassService: Sendable {
             if let archived = patch.archived { record.archived = archived }
             if let newName { record.name = newName.description; record.grade = newName.grade; record.letter = String(newName.letter) }
             if !record.archived {
-                let clash = try await ClassRecord.query(on: db).filter(\.$schoolID == record.schoolID)
-                    .filter(\.$academicYear == record.academicYear).filter(\.$archived == false)
-                    .filter(\.$name == record.name).filter(\.$id != classID).count()
-                if clash > 0 {
+                let clash = try await Self.takenNames([record.name], schoolID: record.schoolID, year: record.academicYear,
+                                                      excluding: classID, on: db)
+                if !clash.isEmpty {
                     throw PartaError(.conflict, "class_exists", "Класс «\(record.name)» уже есть в этом учебном году.",
                                      fields: ["name": "Уже есть."])
                 }
@@ -94,6 +91,15 @@ public struct ClassService: Sendable {
         guard let record = try await ClassRecord.find(id, on: db),
               Policy.canViewSchool(actor, schoolID: record.schoolID) else { throw PartaError.notFound("Класс") }
         return record
+    }
+
+    /// Which of `names` an active class of the school already has in that academic year.
+    static func takenNames(_ names: [String], schoolID: UUID, year: Int, excluding classID: UUID?, on db: any Database) async throws -> [String] {
+        var query = ClassRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$academicYear == year)
+            .filter(\.$archived == false).filter(\.$name ~~ names)
+        if let classID { query = query.filter(\.$id != classID) }
+        let existing = Set(try await query.all().map(\.name))
+        return names.filter(existing.contains)
     }
 
     static func requireStructureRights(_ actor: Actor, schoolID: UUID) throws {

@@ -24,9 +24,7 @@ public struct InviteService: Sendable {
         let now = ctx.clock.now()
         let record: InviteLinkRecord = try await ctx.store.write { db in
             let cls = try await ClassService.visibleClass(actor, id: classID, on: db)
-            guard Policy.canManageInvites(actor, schoolID: cls.schoolID) else {
-                throw PartaError(.forbidden, "forbidden", "Ссылки-приглашения создаёт администратор школы.")
-            }
+            try Self.requireRights(actor, schoolID: cls.schoolID)
             let kind = ClassKind(rawValue: cls.kind) ?? .regular
             guard Policy.inviteRoles(for: kind).contains(role) else {
                 throw PartaError.invalid("role", kind == .staffRoom
@@ -108,16 +106,13 @@ public struct InviteService: Sendable {
         var problems: [String: String] = [:]
         if fullName.count < 2 || fullName.count > 200 { problems["fullName"] = "Укажите фамилию и имя." }
         let identifier = LoginIdentifier.parse(raw)
-        switch identifier {
-        case .phone?, .email?: break
-        default: problems["login"] = "Введите мобильный телефон или email."
-        }
-        if !problems.isEmpty { throw PartaError.validation(problems) }
-        guard let identifier else { throw PartaError.invalid("login", "Введите мобильный телефон или email.") }
+        let channel = identifier.flatMap(AuthService.codeChannel)
+        if channel == nil { problems["login"] = "Введите мобильный телефон или email." }
+        guard problems.isEmpty, let identifier, let channel else { throw PartaError.validation(problems) }
         let link = try await Self.find(token: token, on: ctx.store.db)
         try Self.requireActive(link, now: ctx.clock.now())
-        try ctx.limiter.hit("code:ip:\(client.ip)", ctx.rules.codeRequestsPerIP)
-        try ctx.limiter.hit("code:acct:\(identifier.value)", ctx.rules.codeRequestsPerAccount)
+        let auth = AuthService(ctx)
+        try auth.throttleCodeRequest(to: identifier.value, ip: client.ip)
 
         let now = ctx.clock.now()
         let user: UserRecord = try await ctx.store.write { db in
@@ -130,14 +125,9 @@ public struct InviteService: Sendable {
             try await user.create(on: db)
             return user
         }
-        let channel: OutgoingMessage.Channel = { if case .email = identifier { return .email } else { return .sms } }()
         let sent = CodeSent(sentTo: identifier.masked, channel: channel.rawValue, expiresInSeconds: Int(ctx.rules.codeLifetime))
         guard user.status != AccountStatus.disabled.rawValue else { return sent }
-        let auth = AuthService(ctx)
-        let code = try await auth.issueCode(userID: user.requireID(), destination: identifier.value, purpose: "join")
-        try await ctx.outbox.send(OutgoingMessage(
-            channel: channel, to: identifier.value, subject: "Код для входа в Parta",
-            text: "Код для входа в Parta: \(code). Он действует 10 минут. Никому не сообщайте его."))
+        try await auth.sendSignInCode(userID: user.requireID(), to: identifier, via: channel, purpose: "join")
         return sent
     }
 
@@ -159,8 +149,7 @@ public struct InviteService: Sendable {
 
     /// A signed-in person joins with the link.
     public func join(_ actor: Actor, token: String) async throws -> Joined {
-        let joined = try await join(userID: actor.userID, token: token, activate: false)
-        return joined
+        try await join(userID: actor.userID, token: token, activate: false)
     }
 
     func join(userID: UUID, token: String, activate: Bool) async throws -> Joined {

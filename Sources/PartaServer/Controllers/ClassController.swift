@@ -7,13 +7,7 @@ struct ClassController {
     func list(_ req: Request) async throws -> Response {
         let actor = try await req.actor()
         struct Query: Decodable { let includeArchived: String? }
-        let raw = (try? req.query.decode(Query.self))?.includeArchived
-        let includeArchived: Bool
-        switch raw {
-        case nil, "", "false": includeArchived = false
-        case "true": includeArchived = true
-        default: throw PartaError.invalid("includeArchived", "Допустимо: true или false.")
-        }
+        let includeArchived = try QueryFlag.parse((try? req.query.decode(Query.self))?.includeArchived, "includeArchived") ?? false
         let items = try await req.parta.classes.list(actor, schoolID: try req.id("schoolId"), includeArchived: includeArchived)
         return try .json(ItemsResponse(items: items))
     }

@@ -13,12 +13,7 @@ struct MemberController {
             guard let role = SchoolRole(rawValue: raw) else { throw PartaError.invalid("role", "Неизвестная роль.") }
             filter.role = role
         }
-        switch q.verified {
-        case nil, "": break
-        case "true": filter.verified = true
-        case "false": filter.verified = false
-        default: throw PartaError.invalid("verified", "Допустимо: true или false.")
-        }
+        filter.verified = try QueryFlag.parse(q.verified, "verified")
         let (page, perPage) = try Paging.parse(page: q.page, perPage: q.perPage)
         return try .json(try await req.parta.members.list(actor, schoolID: try req.id("schoolId"), filter: filter, page: page, perPage: perPage))
     }

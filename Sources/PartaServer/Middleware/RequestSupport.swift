@@ -157,6 +157,18 @@ enum JSONCoding {
     }()
 }
 
+/// A `true`/`false` query parameter; nil when absent or empty.
+enum QueryFlag {
+    static func parse(_ raw: String?, _ name: String) throws -> Bool? {
+        switch raw {
+        case nil, "": return nil
+        case "true": return true
+        case "false": return false
+        default: throw PartaError.invalid(name, "Допустимо: true или false.")
+        }
+    }
+}
+
 /// `page` and `perPage` query parameters: whole numbers, 1-based, at most 100 per page.
 enum Paging {
     static func parse(page: String?, perPage: String?) throws -> (page: Int, perPage: Int) {
