@@ -137,6 +137,8 @@ export function fmtDate(iso) {
   const d = new Date(iso);
   return isNaN(d) ? iso : d.toLocaleString(loc(), { dateStyle: 'medium', timeStyle: 'short' });
 }
+// A school year by the year it starts in: 2026 → «2026/2027».
+export const yearLabel = y => (y ? y + '/' + (y + 1) : '');
 export function fmtSize(n) {
   return n < 1024 * 1024 ? Math.ceil(n / 1024) + ' ' + t('kb') : (n / 1048576).toFixed(1) + ' ' + t('mb');
 }

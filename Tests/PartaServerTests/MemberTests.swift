@@ -51,6 +51,14 @@ final class MemberTests: XCTestCase {
             let unverifiedID = try await h.request(.GET, "/api/v1/me", token: unverified).json["id"] as! String
             let verify = "/api/v1/schools/\(school)/members/\(unverifiedID)/verify-teacher"
 
+            // The school view tells each person what they may do, as Policy decides.
+            func permissions(_ token: String) async throws -> [String: Bool] {
+                try await h.request(.GET, "/api/v1/schools/\(school)", token: token).json["permissions"] as! [String: Bool]
+            }
+            let byDirector = try await permissions(director)
+            XCTAssertEqual(byDirector, ["manageStructure": false, "manageInvites": false, "viewMembers": true, "verifyTeachers": false])
+            let byTeacher = try await permissions(teacher)
+            XCTAssertEqual(byTeacher, ["manageStructure": false, "manageInvites": false, "viewMembers": false, "verifyTeachers": false])
             try await h.expect(.ok, .GET, "/api/v1/schools/\(school)/members", token: director)
             try await h.expect(.forbidden, .POST, verify, token: director)
             for token in [teacher, unverified, student, parent] {

@@ -1,7 +1,7 @@
 // #/school/<id>/classes — the school's classes (§2.1): create one or a parallel, rename, archive, restore.
 // Loaded on demand (not part of the shell).
-import { h, btn, sec, page, field, alertBox, statusBox, run, fail } from '../dom.js';
-import { api, loadMe } from '../api.js';
+import { h, btn, sec, page, field, alertBox, statusBox, run, fail, yearLabel } from '../dom.js';
+import { api } from '../api.js';
 import { t, addStrings } from '../i18n.js';
 
 addStrings({
@@ -32,12 +32,11 @@ addStrings({
 
 // The school year starts on 1 September.
 const currentYear = () => { const d = new Date(); return d.getMonth() >= 8 ? d.getFullYear() : d.getFullYear() - 1; };
-const yearLabel = y => y + '/' + (y + 1);
 
 export default async function classes({ params: [schoolId] }) {
   const base = '/schools/' + encodeURIComponent(schoolId);
-  const [school, me] = await Promise.all([api('GET', base), loadMe()]);
-  const isAdmin = !!(me && (me.memberships || []).some(m => m.schoolId === school.id && m.role === 'admin'));
+  const school = await api('GET', base);
+  const mayChange = school.permissions.manageStructure;
   let showArchived = false;
 
   const message = statusBox('classes-message'), error = alertBox('classes-error');
@@ -55,7 +54,7 @@ export default async function classes({ params: [schoolId] }) {
     const details = [staff ? t('cl_staff_room') : t('cl_students', { n: c.studentCount }), yearLabel(c.academicYear)];
     if (c.archived) details.push(t('cl_archived'));
     const show = () => {
-      const actions = !isAdmin || staff ? [] : c.archived
+      const actions = !mayChange || staff ? [] : c.archived
         ? [btn('class-restore-' + c.id, t('cl_restore'), '', () => act(c, { archived: false }, 'cl_restored_msg'))]
         : [btn('class-rename-' + c.id, t('cl_rename'), '', edit), btn('class-archive-' + c.id, t('cl_archive'), '', () => act(c, { archived: true }, 'cl_archived_msg'))];
       li.replaceChildren(h('strong', { class: 'class-name' }, c.name), ' ', h('span', { class: 'sub' }, details.join(' · ')),
@@ -93,7 +92,7 @@ export default async function classes({ params: [schoolId] }) {
   const say = text => { message.textContent = text; message.focus(); };
 
   const kids = [h('p', null, h('a', { id: 'classes-back', href: '#/school/' + encodeURIComponent(school.id) }, t('cl_back')))];
-  if (isAdmin) {
+  if (mayChange) {
     const addError = alertBox('classes-add-error');
     const submit = btn('classes-add-submit', t('cl_create'), 'primary', null, 'submit');
     const y = currentYear();

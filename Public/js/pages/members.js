@@ -35,8 +35,8 @@ export default async function members({ params: [schoolId], q }) {
   const query = new URLSearchParams({ perPage: PER_PAGE, page: pageNo });
   if (role) query.set('role', role);
   if (verified) query.set('verified', verified);
-  const [school, me, list] = await Promise.all([api('GET', base), api('GET', '/me'), api('GET', base + '/members?' + query)]);
-  const isAdmin = (me.memberships || []).some(m => m.schoolId === school.id && m.role === 'admin');
+  const [school, list] = await Promise.all([api('GET', base), api('GET', base + '/members?' + query)]);
+  const mayVerify = school.permissions.verifyTeachers;
   const message = statusBox('members-message'), error = alertBox('members-error');
 
   // Filters change the address, so a filtered list can be bookmarked and Back works.
@@ -57,7 +57,7 @@ export default async function members({ params: [schoolId], q }) {
     const li = h('li', { 'data-user-id': m.userId, 'data-unverified': String(waiting) },
       h('strong', { class: 'member-name' }, m.fullName), ' ',
       h('span', { class: 'sub' }, [roles.join(', '), classes.join(', '), m.phone || m.email].filter(Boolean).join(' · ')));
-    if (isAdmin && waiting) {
+    if (mayVerify && waiting) {
       const b = btn('member-verify-' + m.userId, t('mb_verify'), 'primary', async () => {
         error.textContent = '';
         try {

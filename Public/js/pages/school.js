@@ -1,5 +1,5 @@
 // #/school/<id> — school profile, classes, system channels; edit form for the school's admins.
-import { h, btn, sec, page, field, alertBox, statusBox, run, dl } from '../dom.js';
+import { h, btn, sec, page, field, alertBox, statusBox, run, dl, yearLabel } from '../dom.js';
 import { api } from '../api.js';
 import { t, lang } from '../i18n.js';
 
@@ -35,10 +35,9 @@ export default async function school({ params: [id] }) {
       h('ul', { id: 'school-classes', class: 'list' }, (s.classes || []).map(c => h('li', { 'data-class-id': c.id, 'data-kind': c.kind },
         h('strong', null, c.name), ' ', h('span', { class: 'sub' },
           c.kind === 'staff_room' ? t('staffRoom') : t('gradeN', { g: c.grade ?? '—' }), ' · ', yearLabel(c.academicYear))))),
-      s.canEdit && h('p', { class: 'row-actions' },
-        h('a', { id: 'school-manage-classes', class: 'btn', href: '#/school/' + encodeURIComponent(id) + '/classes' }, t('manageClasses')),
-        h('a', { id: 'school-manage-invites', class: 'btn', href: '#/school/' + encodeURIComponent(id) + '/invites' }, t('manageInvites')),
-        h('a', { id: 'school-manage-members', class: 'btn', href: '#/school/' + encodeURIComponent(id) + '/members' }, t('manageMembers')))),
+      h('p', { class: 'row-actions' }, [['classes', 'manageStructure', 'manageClasses'], ['invites', 'manageInvites', 'manageInvites'],
+        ['members', 'viewMembers', 'manageMembers']].map(([to, may, label]) => s.permissions[may] &&
+        h('a', { id: 'school-manage-' + to, class: 'btn', href: '#/school/' + encodeURIComponent(id) + '/' + to }, t(label))))),
     sec('school-channels', t('channels'),
       h('ul', { id: 'school-channels', class: 'list' }, (s.channels || []).map(c => h('li', { 'data-channel-id': c.id },
         h('strong', null, c.title), c.audience ? [' ', h('span', { class: 'sub' }, t('aud_' + c.audience))] : ''))))];
@@ -88,4 +87,3 @@ function zoneLabel(id) {
   const z = ZONES.find(x => x[0] === id);
   return z ? `${lang() === 'ru' ? z[2] : id.split('/')[1]} (UTC+${z[1]})` : id;
 }
-const yearLabel = y => (y ? y + '/' + (y + 1) : '');

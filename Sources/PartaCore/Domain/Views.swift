@@ -59,8 +59,25 @@ public struct SchoolView: Sendable, Codable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
     public var canEdit: Bool
+    /// What else the asking person may do in this school, as `Policy` decides: the web client shows
+    /// the matching pages and buttons from these, never from roles of its own.
+    public var permissions: SchoolPermissions
     public var classes: [ClassSummary]
     public var channels: [ChannelSummary]
+}
+
+public struct SchoolPermissions: Sendable, Codable, Equatable {
+    public var manageStructure: Bool
+    public var manageInvites: Bool
+    public var viewMembers: Bool
+    public var verifyTeachers: Bool
+
+    public init(_ actor: Actor, schoolID: UUID) {
+        manageStructure = Policy.canManageStructure(actor, schoolID: schoolID)
+        manageInvites = Policy.canManageInvites(actor, schoolID: schoolID)
+        viewMembers = Policy.canViewMembers(actor, schoolID: schoolID)
+        verifyTeachers = Policy.canVerifyTeachers(actor, schoolID: schoolID)
+    }
 }
 
 public struct ClassSummary: Sendable, Codable, Equatable {

@@ -105,6 +105,7 @@ public struct SchoolService: Sendable {
             id: id, name: s.name, shortName: s.shortName, address: s.address, region: s.region, inn: s.inn,
             phone: s.phone, email: s.email, website: s.website, directorName: s.directorName, timezone: s.timezone,
             createdAt: s.createdAt, updatedAt: s.updatedAt, canEdit: Policy.canEditSchool(actor, schoolID: id),
+            permissions: SchoolPermissions(actor, schoolID: id),
             classes: classes.map { ClassSummary(id: $0.id!, name: $0.name, kind: ClassKind(rawValue: $0.kind) ?? .regular, grade: $0.grade, academicYear: $0.academicYear) },
             channels: channels.map { ChannelSummary(id: $0.id!, title: $0.title, audience: $0.systemAudience.flatMap(ChannelAudience.init(rawValue:))) })
     }
