@@ -23,6 +23,18 @@ final class InviteTests: XCTestCase {
         return reply.json
     }
 
+    /// Everyone in `people` (session tokens) opens the link at the same time; their answers' statuses.
+    func joinAtOnce(_ h: TestHarness, token: String, as people: [String]) async throws -> [HTTPResponseStatus] {
+        try await withThrowingTaskGroup(of: HTTPResponseStatus.self) { group in
+            for person in people {
+                group.addTask { try await h.request(.POST, "/api/v1/join/\(token)", token: person).status }
+            }
+            var out: [HTTPResponseStatus] = []
+            for try await status in group { out.append(status) }
+            return out
+        }
+    }
+
     /// A new person joins with name + phone + code: two submissions, then they are in the class and signed in.
     func joinAsNewPerson(_ h: TestHarness, token: String, name: String, phone: String) async throws -> TestHarness.Reply {
         let sent = try await h.request(.POST, "/api/v1/join/\(token)/code", json: ["fullName": name, "login": phone])
@@ -136,14 +148,7 @@ final class InviteTests: XCTestCase {
             var people: [String] = []
             for _ in 0..<20 { people.append(try await h.addMember(schoolID: other.id, role: .parent)) }
             let membersBefore = try await h.count("class_members")
-            let statuses = try await withThrowingTaskGroup(of: HTTPResponseStatus.self) { group in
-                for person in people {
-                    group.addTask { try await h.request(.POST, "/api/v1/join/\(token)", token: person).status }
-                }
-                var out: [HTTPResponseStatus] = []
-                for try await status in group { out.append(status) }
-                return out
-            }
+            let statuses = try await joinAtOnce(h, token: token, as: people)
             XCTAssertEqual(statuses.filter { $0 == .ok }.count, 5)
             XCTAssertEqual(statuses.filter { $0 == .gone }.count, 15)
             let list = try await h.request(.GET, "/api/v1/schools/\(s.id)/invites?state=all", token: s.admin)
@@ -160,12 +165,7 @@ final class InviteTests: XCTestCase {
             let token = try await invite(h, s, role: "parent")["token"] as! String
             let other = try await makeSchoolWithClass(h, op: op, email: "admin@school2.test", phone: "+79220000002")
             let person = try await h.addMember(schoolID: other.id, role: .parent)
-            let statuses = try await withThrowingTaskGroup(of: HTTPResponseStatus.self) { group in
-                for _ in 0..<10 { group.addTask { try await h.request(.POST, "/api/v1/join/\(token)", token: person).status } }
-                var out: [HTTPResponseStatus] = []
-                for try await status in group { out.append(status) }
-                return out
-            }
+            let statuses = try await joinAtOnce(h, token: token, as: Array(repeating: person, count: 10))
             XCTAssertTrue(statuses.allSatisfy { $0 == .ok || $0 == .conflict }, "\(statuses)")
             let list = try await h.request(.GET, "/api/v1/schools/\(s.id)/invites", token: s.admin)
             XCTAssertEqual((list.json["items"] as! [[String: Any]])[0]["uses"] as? Int, 1)
