@@ -66,8 +66,11 @@ class Page:
         self.d.get(f"{self.base}/#{fragment}")
 
     def wait(self, predicate, timeout: float = 10, message: str = ""):
+        """Waits until predicate holds; an element replaced by a re-render meanwhile just means "try again"."""
+        from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.support.ui import WebDriverWait
-        return WebDriverWait(self.d, timeout).until(lambda d: predicate(d), message)
+        return WebDriverWait(self.d, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: predicate(d), message)
 
     def el(self, css: str, timeout: float = 10):
         from selenium.webdriver.common.by import By
@@ -88,6 +91,13 @@ class Page:
         WebDriverWait(self.d, 10).until(ec.element_to_be_clickable((By.CSS_SELECTOR, css)), f"{css} not clickable").click()
 
     def text(self, css: str) -> str:
+        """The element's visible text; if a re-render replaces it between lookup and read, reads the new one."""
+        from selenium.common.exceptions import StaleElementReferenceException
+        for _ in range(5):
+            try:
+                return self.el(css).text
+            except StaleElementReferenceException:
+                continue
         return self.el(css).text
 
     def title(self) -> str:
