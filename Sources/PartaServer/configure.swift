@@ -32,6 +32,7 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
         dialect = .sqlite
     }
     app.migrations.add(PartaMigrations.all)
+    app.databases.middleware.use(UserSearchKey())
     if dialect == .sqlite, let sql = app.db as? any SQLDatabase {
         // WAL: readers never wait for the writer. synchronous=FULL (the default) makes every commit
         // durable before it is acknowledged, so an acknowledged write survives kill -9 and power loss.

@@ -102,8 +102,8 @@ final class InviteTests: XCTestCase {
             let revoked = try await invite(h, s)
             let once = try await invite(h, s, extra: ["maxUses": 1])
             let shortLived = try await invite(h, s, extra: ["expiresInDays": 1])
-            let used = try await invite(h, s, role: "parent")
-            _ = try await joinAsNewPerson(h, token: used["token"] as! String, name: "Родитель Первый", phone: "+79001110001")
+            let used = try await invite(h, s)
+            _ = try await joinAsNewPerson(h, token: used["token"] as! String, name: "Ученица Первая", phone: "+79001110001")
 
             // Revoke one; then every unused one at once — the used link stays.
             let r = try await h.request(.POST, "/api/v1/invites/\(revoked["id"] as! String)/revoke", token: s.admin)
@@ -131,7 +131,7 @@ final class InviteTests: XCTestCase {
             XCTAssertEqual(before, after)
             try await h.expect(.notFound, .GET, "/api/v1/join/\(String(repeating: "x", count: 43))")
             let active = try await h.request(.GET, "/api/v1/schools/\(s.id)/invites", token: s.admin)
-            XCTAssertEqual((active.json["items"] as! [[String: Any]]).count, 1, "only the used parent link is still active")
+            XCTAssertEqual((active.json["items"] as! [[String: Any]]).count, 1, "only the used link is still active")
             let all = try await h.request(.GET, "/api/v1/schools/\(s.id)/invites?state=all", token: s.admin)
             XCTAssertEqual((all.json["items"] as! [[String: Any]]).count, 5)
         }
@@ -162,7 +162,7 @@ final class InviteTests: XCTestCase {
         try await withHarness { h in
             let op = try await h.makeOperator()
             let s = try await makeSchoolWithClass(h, op: op)
-            let token = try await invite(h, s, role: "parent")["token"] as! String
+            let token = try await invite(h, s)["token"] as! String
             let other = try await makeSchoolWithClass(h, op: op, email: "admin@school2.test", phone: "+79220000002")
             let person = try await h.addMember(schoolID: other.id, role: .parent)
             let statuses = try await joinAtOnce(h, token: token, as: Array(repeating: person, count: 10))

@@ -16,10 +16,20 @@ public struct Actor: Sendable {
     public var sessionID: UUID
     public var isOperator: Bool
     public var memberships: [Membership]
+    /// The classes this person is the homeroom teacher of now (§2.1).
+    public var homeroomClassIDs: Set<UUID>
+    /// Where the request came from: recorded in the audit log.
+    public var ip: String
 
-    public init(userID: UUID, sessionID: UUID, isOperator: Bool, memberships: [Membership]) {
+    public init(userID: UUID, sessionID: UUID, isOperator: Bool, memberships: [Membership],
+                homeroomClassIDs: Set<UUID> = [], ip: String = "") {
         self.userID = userID; self.sessionID = sessionID
         self.isOperator = isOperator; self.memberships = memberships
+        self.homeroomClassIDs = homeroomClassIDs; self.ip = ip
+    }
+
+    public func isVerified(_ role: SchoolRole, in schoolID: UUID) -> Bool {
+        memberships.contains { $0.schoolID == schoolID && $0.role == role && $0.verified }
     }
 
     public func roles(in schoolID: UUID) -> Set<SchoolRole> {

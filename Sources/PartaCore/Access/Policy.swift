@@ -30,9 +30,42 @@ public enum Policy {
         actor.roles(in: schoolID).contains(.admin)
     }
 
-    /// Invite links: the school's administrators make, list and revoke them (§2.1). (Homeroom
-    /// teachers' links for their own class come with homeroom assignments.)
+    /// Invite links: the school's administrators make, list and revoke any of them (§2.1).
     public static func canManageInvites(_ actor: Actor, schoolID: UUID) -> Bool {
+        actor.roles(in: schoolID).contains(.admin)
+    }
+
+    /// Links of one class: administrators for any class and role; the class's homeroom teacher
+    /// for its students and parents (§2.1, §2.5, §2.6).
+    public static func canInvite(_ actor: Actor, schoolID: UUID, classID: UUID, role: SchoolRole) -> Bool {
+        if canManageInvites(actor, schoolID: schoolID) { return true }
+        return isHomeroomTeacher(actor, schoolID: schoolID, classID: classID) && (role == .student || role == .parent)
+    }
+
+    /// The homeroom teacher of this class now — a confirmed teacher of its school.
+    public static func isHomeroomTeacher(_ actor: Actor, schoolID: UUID, classID: UUID) -> Bool {
+        actor.homeroomClassIDs.contains(classID) && actor.isVerified(.teacher, in: schoolID)
+    }
+
+    /// A class's roster with contacts and families: the administration and the class's homeroom teacher.
+    public static func canViewClassRoster(_ actor: Actor, schoolID: UUID, classID: UUID) -> Bool {
+        canViewMembers(actor, schoolID: schoolID) || isHomeroomTeacher(actor, schoolID: schoolID, classID: classID)
+    }
+
+    /// Join requests of a class, approving and rejecting them: administrators; the homeroom teacher for their class.
+    public static func canDecideJoinRequests(_ actor: Actor, schoolID: UUID, classID: UUID) -> Bool {
+        canManageInvites(actor, schoolID: schoolID) || isHomeroomTeacher(actor, schoolID: schoolID, classID: classID)
+    }
+
+    /// Accounts for children without phones (login and password, activation codes): the class's
+    /// homeroom teacher and administrators. (A parent does it for their own child: checked by family link.)
+    public static func canManageChildAccounts(_ actor: Actor, schoolID: UUID, classID: UUID) -> Bool {
+        canDecideJoinRequests(actor, schoolID: schoolID, classID: classID)
+    }
+
+    /// People's roles, movement (transfer, leaving, graduation), homeroom assignments, roster
+    /// import and the audit log are the administrators' (§2.1).
+    public static func canManageMembers(_ actor: Actor, schoolID: UUID) -> Bool {
         actor.roles(in: schoolID).contains(.admin)
     }
 

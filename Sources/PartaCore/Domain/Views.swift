@@ -183,6 +183,7 @@ public struct InviteView: Sendable, Codable, Equatable {
     public var uses: Int
     public var revokedAt: Date?
     public var state: InviteState
+    public var needsApproval: Bool
 }
 
 /// What a person opening an invite link sees before joining (no secrets, no member data).
@@ -192,6 +193,8 @@ public struct InvitePreview: Sendable, Codable, Equatable {
     public var role: SchoolRole
     public var state: InviteState
     public var expiresAt: Date?
+    /// Joining waits for the administrator's or homeroom teacher's approval.
+    public var needsApproval: Bool
 }
 
 public struct Joined: Sendable, Codable, Equatable {
@@ -203,6 +206,31 @@ public struct Joined: Sendable, Codable, Equatable {
     public var joined: Bool
     /// Teachers wait for an administrator's confirmation (§2.3, §2.4).
     public var verified: Bool
+    /// The link needs approval: the person waits in the join-request queue.
+    public var pending: Bool
+    /// A parent's child this link linked them to.
+    public var childName: String?
+}
+
+public enum JoinRequestStatus: String, Codable, Sendable {
+    case pending, approved, rejected
+}
+
+public struct JoinRequestView: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var schoolId: UUID
+    public var schoolName: String
+    public var classId: UUID
+    public var className: String
+    public var role: SchoolRole
+    public var userId: UUID
+    public var fullName: String
+    public var contact: String?
+    public var childName: String?
+    public var status: JoinRequestStatus
+    public var reason: String?
+    public var createdAt: Date
+    public var decidedAt: Date?
 }
 
 public struct MemberView: Sendable, Codable, Equatable {
@@ -215,11 +243,109 @@ public struct MemberView: Sendable, Codable, Equatable {
         public var name: String
         public var role: SchoolRole
     }
+    public struct PersonRef: Sendable, Codable, Equatable {
+        public var userId: UUID
+        public var fullName: String
+    }
     public var userId: UUID
     public var fullName: String
     public var phone: String?
     public var email: String?
+    public var login: String?
     public var status: AccountStatus
     public var roles: [RoleView]
     public var classes: [ClassRef]
+    /// A parent's children in this school, and a student's parents.
+    public var children: [PersonRef]
+    public var parents: [PersonRef]
+}
+
+/// One move in a person's history in a school.
+public struct MemberEventView: Sendable, Codable, Equatable {
+    public var kind: String
+    public var role: SchoolRole?
+    public var fromClass: String?
+    public var toClass: String?
+    public var by: String?
+    public var note: String
+    public var at: Date
+}
+
+public struct AuditEntryView: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var at: Date
+    public var actorId: UUID
+    public var actorName: String
+    public var action: String
+    public var targetUserId: UUID?
+    public var target: String
+    public var details: String
+    public var ip: String
+}
+
+public struct ClassRosterView: Sendable, Codable, Equatable {
+    public struct Person: Sendable, Codable, Equatable {
+        public var userId: UUID
+        public var fullName: String
+        public var phone: String?
+        public var email: String?
+        public var login: String?
+        public var status: AccountStatus
+    }
+    public struct Student: Sendable, Codable, Equatable {
+        public var person: Person
+        public var parents: [Person]
+    }
+    public struct Tenure: Sendable, Codable, Equatable {
+        public var person: Person
+        public var from: Date
+        public var to: Date?
+    }
+    public struct Permissions: Sendable, Codable, Equatable {
+        public var invite: Bool
+        public var manageMembers: Bool
+        public var childAccounts: Bool
+    }
+    public var `class`: ClassView
+    public var homeroom: Person?
+    public var homeroomHistory: [Tenure]
+    public var students: [Student]
+    public var parents: [Person]
+    public var staff: [Person]
+    public var permissions: Permissions
+}
+
+/// The new school year: each class of `fromYear` one grade up (`to`), or graduating (`to` nil).
+public struct PromotionPlan: Sendable, Codable, Equatable {
+    public struct Step: Sendable, Codable, Equatable {
+        public var classId: UUID
+        public var from: String
+        public var to: String?
+        public var students: Int
+    }
+    public var fromYear: Int
+    public var classes: [Step]
+    /// Names already taken in the next year: the promotion cannot run until they are resolved.
+    public var conflicts: [String]
+}
+
+/// A parent's child, as the parent sees them.
+public struct ChildView: Sendable, Codable, Equatable {
+    public var userId: UUID
+    public var fullName: String
+    public var login: String?
+    public var status: AccountStatus
+    public var schoolId: UUID
+    public var schoolName: String
+    public var classId: UUID?
+    public var className: String?
+}
+
+/// One printed card: a child's one-time activation code.
+public struct ActivationCard: Sendable, Codable, Equatable {
+    public var userId: UUID
+    public var fullName: String
+    public var className: String
+    public var code: String
+    public var expiresAt: Date
 }

@@ -7,6 +7,9 @@ public enum DomainEvent: Sendable, Equatable {
     case sessionsRevoked(userID: UUID, sessionIDs: [UUID]?)
     /// A school's profile changed.
     case schoolUpdated(schoolID: UUID)
+    /// A person's roles or classes changed (joined, transferred, left, role changed): what they
+    /// may see is different now, so their open sockets re-authenticate.
+    case membershipChanged(userID: UUID)
 }
 
 public protocol EventBus: Sendable {

@@ -17,6 +17,8 @@ public final class UserRecord: Model, @unchecked Sendable {
     @Field(key: "is_operator") public var isOperator: Bool
     @Field(key: "locale") public var locale: String
     @Field(key: "created_at") public var createdAt: Date
+    /// Name, phone, email and login folded for search (lower case, ё→е); kept by `UserSearchKey`.
+    @OptionalField(key: "search_key") public var searchKey: String?
     public init() {}
 }
 
@@ -176,5 +178,84 @@ public final class InviteLinkRecord: Model, @unchecked Sendable {
     @Field(key: "uses") public var uses: Int
     @OptionalField(key: "revoked_at") public var revokedAt: Date?
     @OptionalField(key: "revoked_by") public var revokedBy: UUID?
+    /// People joining through it wait in the join-request queue (§2.1).
+    @Field(key: "needs_approval") public var needsApproval: Bool
+    public init() {}
+}
+
+/// A class's homeroom teacher (§2.1 "назначает классных руководителей"): one current assignment
+/// per class (`endedAt` nil), the earlier ones kept as history.
+public final class HomeroomAssignmentRecord: Model, @unchecked Sendable {
+    public static let schema = "homeroom_assignments"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "school_id") public var schoolID: UUID
+    @Field(key: "class_id") public var classID: UUID
+    @Field(key: "user_id") public var userID: UUID
+    @Field(key: "assigned_by") public var assignedBy: UUID
+    @Field(key: "started_at") public var startedAt: Date
+    @OptionalField(key: "ended_at") public var endedAt: Date?
+    public init() {}
+}
+
+/// A parent and their child in one school (§2.6): the parent sees this child only.
+public final class FamilyLinkRecord: Model, @unchecked Sendable {
+    public static let schema = "family_links"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "school_id") public var schoolID: UUID
+    @Field(key: "parent_id") public var parentID: UUID
+    @Field(key: "child_id") public var childID: UUID
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}
+
+/// One move of a person in a school (§2.1 "движение обучающихся и педагогических работников"):
+/// joined, transferred, left, graduated, promoted, role added or removed. Never updated or deleted.
+public final class MemberEventRecord: Model, @unchecked Sendable {
+    public static let schema = "member_events"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "school_id") public var schoolID: UUID
+    @Field(key: "user_id") public var userID: UUID
+    @Field(key: "kind") public var kind: String
+    @OptionalField(key: "role") public var role: String?
+    @OptionalField(key: "from_class") public var fromClass: String?
+    @OptionalField(key: "to_class") public var toClass: String?
+    @OptionalField(key: "actor_id") public var actorID: UUID?
+    @Field(key: "note") public var note: String
+    @Field(key: "at") public var at: Date
+    public init() {}
+}
+
+/// Every administrative action in a school: who, what, on whom, when, from which address.
+public final class AuditRecord: Model, @unchecked Sendable {
+    public static let schema = "audit_log"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "school_id") public var schoolID: UUID
+    @Field(key: "actor_id") public var actorID: UUID
+    @Field(key: "actor_name") public var actorName: String
+    @Field(key: "action") public var action: String
+    @OptionalField(key: "target_user_id") public var targetUserID: UUID?
+    @Field(key: "target") public var target: String
+    @Field(key: "details") public var details: String
+    @Field(key: "ip") public var ip: String
+    @Field(key: "at") public var at: Date
+    public init() {}
+}
+
+/// A request to join through a link that needs approval (§2.1): pending until an administrator
+/// (or the class's homeroom teacher) approves or rejects it with a reason.
+public final class JoinRequestRecord: Model, @unchecked Sendable {
+    public static let schema = "join_requests"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "school_id") public var schoolID: UUID
+    @Field(key: "class_id") public var classID: UUID
+    @Field(key: "invite_id") public var inviteID: UUID
+    @Field(key: "user_id") public var userID: UUID
+    @Field(key: "role") public var role: String
+    @OptionalField(key: "child_id") public var childID: UUID?
+    @Field(key: "status") public var status: String
+    @OptionalField(key: "reason") public var reason: String?
+    @OptionalField(key: "decided_by") public var decidedBy: UUID?
+    @OptionalField(key: "decided_at") public var decidedAt: Date?
+    @Field(key: "created_at") public var createdAt: Date
     public init() {}
 }

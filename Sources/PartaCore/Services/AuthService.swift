@@ -195,10 +195,14 @@ public struct AuthService: Sendable {
             }
         }
         let memberships = try await MembershipRecord.query(on: db).filter(\.$userID == session.userID).all()
+        let homerooms = memberships.contains { $0.role == SchoolRole.teacher.rawValue }
+            ? try await HomeroomAssignmentRecord.query(on: db).filter(\.$userID == session.userID).filter(\.$endedAt == nil).all()
+            : []
         return Actor(userID: session.userID, sessionID: try session.requireID(), isOperator: user.isOperator,
                      memberships: memberships.compactMap { m in
                          SchoolRole(rawValue: m.role).map { Actor.Membership(schoolID: m.schoolID, role: $0, verified: m.verified) }
-                     })
+                     },
+                     homeroomClassIDs: Set(homerooms.map(\.classID)))
     }
 
     public func me(_ actor: Actor) async throws -> UserView {

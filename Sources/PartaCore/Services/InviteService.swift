@@ -16,7 +16,8 @@ public struct InviteService: Sendable {
 
     // MARK: Administrators
 
-    public func create(_ actor: Actor, classID: UUID, role: SchoolRole, expiresInDays: Int?, maxUses: Int?) async throws -> InviteView {
+    public func create(_ actor: Actor, classID: UUID, role: SchoolRole, expiresInDays: Int?, maxUses: Int?,
+                       needsApproval: Bool = false) async throws -> InviteView {
         var problems: [String: String] = [:]
         if let days = expiresInDays, !(1...Self.maxLifetimeDays ~= days) { problems["expiresInDays"] = "Срок действия: от 1 до \(Self.maxLifetimeDays) дней." }
         if let uses = maxUses, !(1...Self.maxUsesLimit ~= uses) { problems["maxUses"] = "Число использований: от 1 до \(Self.maxUsesLimit)." }
@@ -24,33 +25,40 @@ public struct InviteService: Sendable {
         let now = ctx.clock.now()
         let record: InviteLinkRecord = try await ctx.store.write { db in
             let cls = try await ClassService.visibleClass(actor, id: classID, on: db)
-            try Self.requireRights(actor, schoolID: cls.schoolID)
             let kind = ClassKind(rawValue: cls.kind) ?? .regular
             guard Policy.inviteRoles(for: kind).contains(role) else {
+                try Self.requireRights(actor, schoolID: cls.schoolID, classID: classID, role: .student)
                 throw PartaError.invalid("role", kind == .staffRoom
                     ? "В «Учительскую» приглашают учителей, директора и заместителей."
                     : "В класс приглашают учеников и родителей.")
             }
+            try Self.requireRights(actor, schoolID: cls.schoolID, classID: classID, role: role)
             guard !cls.archived else { throw PartaError(.conflict, "class_archived", "Класс в архиве: в него не приглашают.") }
             let link = InviteLinkRecord()
             link.schoolID = cls.schoolID; link.classID = classID; link.role = role.rawValue
             link.token = Secrets.token(); link.createdBy = actor.userID; link.createdAt = now
             link.expiresAt = expiresInDays.map { now.addingTimeInterval(TimeInterval($0) * 86_400) }
-            link.maxUses = maxUses; link.uses = 0
+            link.maxUses = maxUses; link.uses = 0; link.needsApproval = needsApproval
             try await link.create(on: db)
+            try await Audit.record(actor, schoolID: cls.schoolID, action: "invite.create", target: "\(cls.name), \(role.rawValue)",
+                                   details: needsApproval ? "с подтверждением" : "", at: now, on: db)
             return link
         }
         return try await views([record], on: ctx.store.db)[0]
     }
 
     /// The school's links, newest first; `activeOnly` leaves out revoked, expired and used-up ones.
+    /// A homeroom teacher sees the links of their own classes.
     public func list(_ actor: Actor, schoolID: UUID, activeOnly: Bool) async throws -> [InviteView] {
         let db = ctx.store.db
         _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
-        try Self.requireRights(actor, schoolID: schoolID)
-        let links = try await InviteLinkRecord.query(on: db).filter(\.$schoolID == schoolID)
-            .sort(\.$createdAt, .descending).all()
-        let all = try await views(links, on: db)
+        var query = InviteLinkRecord.query(on: db).filter(\.$schoolID == schoolID)
+        if !Policy.canManageInvites(actor, schoolID: schoolID) {
+            let own = actor.homeroomClassIDs.filter { Policy.isHomeroomTeacher(actor, schoolID: schoolID, classID: $0) }
+            guard !own.isEmpty else { try Self.requireRights(actor, schoolID: schoolID, classID: nil, role: .student); return [] }
+            query = query.filter(\.$classID ~~ Array(own))
+        }
+        let all = try await views(query.sort(\.$createdAt, .descending).all(), on: db)
         return activeOnly ? all.filter { $0.state == .active } : all
     }
 
@@ -59,10 +67,11 @@ public struct InviteService: Sendable {
         let record: InviteLinkRecord = try await ctx.store.write { db in
             guard let link = try await InviteLinkRecord.find(inviteID, on: db),
                   Policy.canViewSchool(actor, schoolID: link.schoolID) else { throw PartaError.notFound("Ссылка") }
-            try Self.requireRights(actor, schoolID: link.schoolID)
+            try Self.requireRights(actor, schoolID: link.schoolID, classID: link.classID, role: SchoolRole(rawValue: link.role) ?? .teacher)
             if link.revokedAt == nil {
                 link.revokedAt = now; link.revokedBy = actor.userID
                 try await link.save(on: db)
+                try await Audit.record(actor, schoolID: link.schoolID, action: "invite.revoke", target: link.role, at: now, on: db)
             }
             return link
         }
@@ -75,7 +84,7 @@ public struct InviteService: Sendable {
         let now = ctx.clock.now()
         return try await ctx.store.write { db in
             _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
-            try Self.requireRights(actor, schoolID: schoolID)
+            try Self.requireRights(actor, schoolID: schoolID, classID: nil, role: .teacher)
             let unused = try await InviteLinkRecord.query(on: db).filter(\.$schoolID == schoolID)
                 .filter(\.$revokedAt == nil).filter(\.$uses == 0).all()
                 .filter { Self.state(of: $0, now: now) == .active }
@@ -83,6 +92,7 @@ public struct InviteService: Sendable {
                 link.revokedAt = now; link.revokedBy = actor.userID
                 try await link.save(on: db)
             }
+            try await Audit.record(actor, schoolID: schoolID, action: "invite.revoke_unused", target: "\(unused.count)", at: now, on: db)
             return unused.count
         }
     }
@@ -94,14 +104,18 @@ public struct InviteService: Sendable {
         let link = try await Self.find(token: token, on: db)
         guard let school = try await SchoolRecord.find(link.schoolID, on: db),
               let cls = try await ClassRecord.find(link.classID, on: db) else { throw Self.unknownLink }
+        var state = Self.state(of: link, now: ctx.clock.now())
+        if cls.archived && state == .active { state = .revoked }   // an archived class takes nobody
         return InvitePreview(schoolName: school.shortName.isEmpty ? school.name : school.shortName, className: cls.name,
-                             role: SchoolRole(rawValue: link.role) ?? .student,
-                             state: Self.state(of: link, now: ctx.clock.now()), expiresAt: link.expiresAt)
+                             role: SchoolRole(rawValue: link.role) ?? .student, state: state, expiresAt: link.expiresAt,
+                             needsApproval: link.needsApproval)
     }
 
-    /// Step 1 for a person without a session: their name and phone or email; a code goes there.
+    /// Step 1 for a person without a session: their name and phone or email (and, on a parent
+    /// link, their child's name, checked now so step 2 cannot fail on it); a code goes there.
     /// A new account is prepared (inactive until the code is entered); an existing one keeps its name.
-    public func requestCode(token: String, fullName rawName: String, login raw: String, client: AuthService.ClientInfo) async throws -> CodeSent {
+    public func requestCode(token: String, fullName rawName: String, login raw: String, childName: String?,
+                            client: AuthService.ClientInfo) async throws -> CodeSent {
         let fullName = rawName.trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [String: String] = [:]
         if fullName.count < 2 || fullName.count > 200 { problems["fullName"] = "Укажите фамилию и имя." }
@@ -111,6 +125,9 @@ public struct InviteService: Sendable {
         guard problems.isEmpty, let identifier, let channel else { throw PartaError.validation(problems) }
         let link = try await Self.find(token: token, on: ctx.store.db)
         try Self.requireActive(link, now: ctx.clock.now())
+        if link.role == SchoolRole.parent.rawValue {
+            _ = try await Enrollment.matchChild(named: childName ?? "", in: link.classID, on: ctx.store.db)
+        }
         let auth = AuthService(ctx)
         try auth.throttleCodeRequest(to: identifier.value, ip: client.ip)
 
@@ -131,8 +148,9 @@ public struct InviteService: Sendable {
         return sent
     }
 
-    /// Step 2: the code. The account becomes active, the person joins and is signed in.
-    public func joinWithCode(token: String, login raw: String, code: String, client: AuthService.ClientInfo) async throws -> (SignedIn, Joined) {
+    /// Step 2: the code. The account becomes active, the person joins (or waits for approval) and is signed in.
+    public func joinWithCode(token: String, login raw: String, code: String, childName: String?,
+                             client: AuthService.ClientInfo) async throws -> (SignedIn, Joined) {
         guard let identifier = LoginIdentifier.parse(raw) else { throw PartaError.invalid("login", "Введите мобильный телефон или email.") }
         try ctx.limiter.hit("signin:ip:\(client.ip)", ctx.rules.signInPerIP)
         let link = try await Self.find(token: token, on: ctx.store.db)
@@ -142,73 +160,85 @@ public struct InviteService: Sendable {
         let auth = AuthService(ctx)
         try await auth.consumeCode(userID: userID, purpose: "join", code: code)
         guard user.status != AccountStatus.disabled.rawValue else { throw AuthService.inactive(user) }
-        let joined = try await join(userID: userID, token: token, activate: true)
+        let joined = try await join(userID: userID, token: token, childName: childName, activate: true)
         let signedIn = try await auth.openSession(userID: userID, client: client)
         return (signedIn, joined)
     }
 
-    /// A signed-in person joins with the link.
-    public func join(_ actor: Actor, token: String) async throws -> Joined {
-        try await join(userID: actor.userID, token: token, activate: false)
+    /// A signed-in person joins with the link (a parent names their child).
+    public func join(_ actor: Actor, token: String, childName: String?) async throws -> Joined {
+        try await join(userID: actor.userID, token: token, childName: childName, activate: false)
     }
 
-    func join(userID: UUID, token: String, activate: Bool) async throws -> Joined {
+    func join(userID: UUID, token: String, childName: String?, activate: Bool) async throws -> Joined {
         do {
-            return try await joinOnce(userID: userID, token: token, activate: activate)
+            return try await joinOnce(userID: userID, token: token, childName: childName, activate: activate)
         } catch let error as any DatabaseError where error.isConstraintFailure {
             // The same person joining twice at the same instant: the other request wins, this one changes nothing.
             throw PartaError(.conflict, "join_in_progress", "Вы уже присоединяетесь по этой ссылке: обновите страницу.")
         }
     }
 
-    private func joinOnce(userID: UUID, token: String, activate: Bool) async throws -> Joined {
+    private func joinOnce(userID: UUID, token: String, childName: String?, activate: Bool) async throws -> Joined {
         let now = ctx.clock.now()
         return try await ctx.store.write { db in
             let link = try await Self.find(token: token, on: db)
             try Self.requireActive(link, now: now)
             guard let cls = try await ClassRecord.find(link.classID, on: db), !cls.archived else { throw Self.unknownLink }
             let role = SchoolRole(rawValue: link.role) ?? .student
+            let child = role == .parent ? try await Enrollment.matchChild(named: childName ?? "", in: link.classID, on: db) : nil
             if activate, let user = try await UserRecord.find(userID, on: db), user.status == AccountStatus.pending.rawValue {
                 user.status = AccountStatus.active.rawValue
                 try await user.save(on: db)
             }
-            let linkID = try link.requireID()
             let classID = try cls.requireID()
+            let childID = try child?.requireID()
+            func answer(joined: Bool, verified: Bool, pending: Bool) -> Joined {
+                Joined(schoolId: link.schoolID, classId: classID, className: cls.name, role: role, joined: joined,
+                       verified: verified, pending: pending, childName: child?.fullName)
+            }
             let membership = try await MembershipRecord.query(on: db).filter(\.$schoolID == link.schoolID)
                 .filter(\.$userID == userID).filter(\.$role == role.rawValue).first()
             let inClass = try await ClassMemberRecord.query(on: db).filter(\.$classID == classID)
                 .filter(\.$userID == userID).filter(\.$role == role.rawValue).count() > 0
             if let membership, inClass {
-                return Joined(schoolId: link.schoolID, classId: classID, className: cls.name, role: role, joined: false, verified: membership.verified)
+                // Already here: a parent may still add another child of this class; no use is spent.
+                var linked = false
+                if let childID { linked = try await Enrollment.linkFamily(schoolID: link.schoolID, parentID: userID, childID: childID, now: now, on: db) }
+                return answer(joined: linked, verified: membership.verified, pending: false)
             }
             if role == .student, membership != nil {
-                // A student belongs to one class; moving between classes is the administrator's transfer.
                 throw PartaError(.conflict, "already_in_another_class", "Вы уже ученик другого класса этой школы. Перевод оформляет администратор.")
             }
-            // Spend one use, atomically: the limit holds however many people open the link at once.
-            guard let sql = db as? any SQLDatabase else { throw PartaError(.conflict, "unsupported", "SQL database required.") }
-            let spent = try await sql.raw("""
-                UPDATE invite_links SET uses = uses + 1
-                WHERE id = \(bind: linkID) AND revoked_at IS NULL AND (max_uses IS NULL OR uses < max_uses)
-                RETURNING uses
-                """).all()
-            guard !spent.isEmpty else { throw Self.usedUp }
-            let verified = role != .teacher
-            var member = membership
-            if member == nil {
-                let m = MembershipRecord()
-                m.schoolID = link.schoolID; m.userID = userID; m.role = role.rawValue; m.verified = verified; m.createdAt = now
-                try await m.create(on: db)
-                member = m
+            if link.needsApproval {
+                let waiting = try await JoinRequestRecord.query(on: db).filter(\.$classID == classID).filter(\.$userID == userID)
+                    .filter(\.$role == role.rawValue).filter(\.$status == JoinRequestStatus.pending.rawValue).count() > 0
+                if waiting { return answer(joined: false, verified: false, pending: true) }
             }
-            if !inClass {
-                let cm = ClassMemberRecord()
-                cm.classID = classID; cm.userID = userID; cm.role = role.rawValue; cm.createdAt = now
-                try await cm.create(on: db)
+            try await Self.spendUse(of: link, on: db)
+            if link.needsApproval {
+                let request = JoinRequestRecord()
+                request.schoolID = link.schoolID; request.classID = classID; request.inviteID = try link.requireID()
+                request.userID = userID; request.role = role.rawValue; request.childID = childID
+                request.status = JoinRequestStatus.pending.rawValue; request.createdAt = now
+                try await request.create(on: db)
+                return answer(joined: false, verified: false, pending: true)
             }
-            return Joined(schoolId: link.schoolID, classId: classID, className: cls.name, role: role, joined: true,
-                          verified: member?.verified ?? verified)
+            let result = try await Enrollment.enroll(userID: userID, in: cls, role: role, childID: childID, actorID: nil,
+                                                     note: "по ссылке-приглашению", now: now, on: db)
+            return answer(joined: true, verified: result.membership.verified, pending: false)
         }
+    }
+
+    /// Spends one use of a link, atomically: the limit holds however many people open it at once.
+    static func spendUse(of link: InviteLinkRecord, on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { throw PartaError(.conflict, "unsupported", "SQL database required.") }
+        let spent = try await sql.raw("""
+            UPDATE invite_links SET uses = uses + 1
+            WHERE id = \(bind: try link.requireID()) AND revoked_at IS NULL AND (max_uses IS NULL OR uses < max_uses)
+            RETURNING uses
+            """).all()
+        guard !spent.isEmpty else { throw usedUp }
     }
 
     // MARK: Helpers
@@ -238,8 +268,11 @@ public struct InviteService: Sendable {
         }
     }
 
-    static func requireRights(_ actor: Actor, schoolID: UUID) throws {
-        guard Policy.canManageInvites(actor, schoolID: schoolID) else {
+    /// Any link of the school (`classID` nil), or a link of one class for one role.
+    static func requireRights(_ actor: Actor, schoolID: UUID, classID: UUID?, role: SchoolRole) throws {
+        let allowed = classID.map { Policy.canInvite(actor, schoolID: schoolID, classID: $0, role: role) }
+            ?? Policy.canManageInvites(actor, schoolID: schoolID)
+        guard allowed else {
             throw PartaError(.forbidden, "forbidden", "Ссылками-приглашениями управляет администратор школы.")
         }
     }
@@ -256,7 +289,8 @@ public struct InviteService: Sendable {
             InviteView(id: l.id!, schoolId: l.schoolID, classId: l.classID, className: className[l.classID] ?? "",
                        role: SchoolRole(rawValue: l.role) ?? .student, url: ctx.publicURL + "/#/join/" + l.token, token: l.token,
                        createdBy: userName[l.createdBy] ?? "", createdAt: l.createdAt, expiresAt: l.expiresAt,
-                       maxUses: l.maxUses, uses: l.uses, revokedAt: l.revokedAt, state: Self.state(of: l, now: now))
+                       maxUses: l.maxUses, uses: l.uses, revokedAt: l.revokedAt, state: Self.state(of: l, now: now),
+                       needsApproval: l.needsApproval)
         }
     }
 }

@@ -11,8 +11,8 @@ struct InviteController {
         guard let role = SchoolRole(rawValue: body.role) else {
             throw PartaError.invalid("role", "Роль: student, parent, teacher, director или deputy.")
         }
-        let invite = try await req.parta.invites.create(actor, classID: classID, role: role,
-                                                        expiresInDays: body.expiresInDays, maxUses: body.maxUses)
+        let invite = try await req.parta.invites.create(actor, classID: classID, role: role, expiresInDays: body.expiresInDays,
+                                                        maxUses: body.maxUses, needsApproval: body.needsApproval ?? false)
         return try .json(invite, status: .created)
     }
 
@@ -49,45 +49,53 @@ struct InviteController {
     func requestCode(_ req: Request) async throws -> Response {
         let body = try req.decodeStrict(JoinCodeBody.self)
         let sent = try await req.parta.invites.requestCode(token: req.parameters.get("token") ?? "", fullName: body.fullName,
-                                                           login: body.login, client: req.clientInfo)
+                                                           login: body.login, childName: body.childName, client: req.clientInfo)
         return try .json(sent, status: .accepted)
     }
 
     /// With `login` + `code`: the person is identified (a new account is activated), joins and is
-    /// signed in. Without a body: the signed-in person joins.
+    /// signed in. Otherwise (no body, or only `childName`): the signed-in person joins.
     func join(_ req: Request) async throws -> Response {
         let token = req.parameters.get("token") ?? ""
         let hasBody = (req.body.data?.readableBytes ?? 0) > 0
-        if hasBody {
-            let body = try req.decodeStrict(JoinBody.self)
-            let (signedIn, joined) = try await req.parta.invites.joinWithCode(token: token, login: body.login, code: body.code, client: req.clientInfo)
+        let body = hasBody ? try req.decodeStrict(JoinBody.self) : nil
+        if let body, body.login != nil || body.code != nil {
+            guard let login = body.login, let code = body.code else {
+                throw PartaError.validation(["login": "Укажите телефон или email.", "code": "Укажите код."])
+            }
+            let (signedIn, joined) = try await req.parta.invites.joinWithCode(token: token, login: login, code: code,
+                                                                              childName: body.childName, client: req.clientInfo)
             let response = try Response.json(JoinedResponse(joined: joined, token: signedIn.token, user: signedIn.user, session: signedIn.session))
             SessionCookie.set(signedIn, on: response, for: req)
             return response
         }
         let actor = try await req.actor()
-        let joined = try await req.parta.invites.join(actor, token: token)
+        let joined = try await req.parta.invites.join(actor, token: token, childName: body?.childName)
         return try .json(JoinedResponse(joined: joined, token: nil, user: try await req.parta.auth.me(actor), session: nil))
     }
 }
 
 struct InviteCreateBody: StrictBody {
-    static let allowedKeys: Set<String> = ["role", "expiresInDays", "maxUses"]
+    static let allowedKeys: Set<String> = ["role", "expiresInDays", "maxUses", "needsApproval"]
     let role: String
     let expiresInDays: Int?
     let maxUses: Int?
+    let needsApproval: Bool?
 }
 
 struct JoinCodeBody: StrictBody {
-    static let allowedKeys: Set<String> = ["fullName", "login"]
+    static let allowedKeys: Set<String> = ["fullName", "login", "childName"]
     let fullName: String
     let login: String
+    /// On a parent link: the child's name as the school knows it.
+    let childName: String?
 }
 
 struct JoinBody: StrictBody {
-    static let allowedKeys: Set<String> = ["login", "code"]
-    let login: String
-    let code: String
+    static let allowedKeys: Set<String> = ["login", "code", "childName"]
+    let login: String?
+    let code: String?
+    let childName: String?
 }
 
 struct JoinedResponse: Encodable {

@@ -14,6 +14,11 @@ struct PartaServices: Sendable {
     var invites: InviteService { InviteService(context) }
     var members: MemberService { MemberService(context) }
     var accounts: AccountService { AccountService(context) }
+    var rosters: ClassRosterService { ClassRosterService(context) }
+    var joinRequests: JoinRequestService { JoinRequestService(context) }
+    var families: FamilyService { FamilyService(context) }
+    var audit: AuditService { AuditService(context) }
+    var rosterImport: RosterImportService { RosterImportService(context) }
 }
 
 extension Application {
@@ -63,9 +68,10 @@ extension Request {
     func actor() async throws -> Actor {
         if let cached = storage[ActorKey.self] { return cached }
         guard let (token, fromCookie) = sessionToken,
-              let actor = try await parta.auth.authenticate(token: token) else {
+              var actor = try await parta.auth.authenticate(token: token) else {
             throw PartaError.unauthenticated
         }
+        actor.ip = clientInfo.ip
         if fromCookie && ![.GET, .HEAD, .OPTIONS].contains(method) { try checkSameOrigin() }
         storage[ActorKey.self] = actor
         return actor
@@ -155,6 +161,39 @@ enum JSONCoding {
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f
     }()
+}
+
+/// An optional UUID query parameter; a malformed one is a 400 naming the parameter.
+enum QueryID {
+    static func parse(_ raw: String?, _ name: String) throws -> UUID? {
+        guard let raw, !raw.isEmpty else { return nil }
+        guard let id = UUID(uuidString: raw) else { throw PartaError.invalid(name, "Ожидается идентификатор (UUID).") }
+        return id
+    }
+}
+
+extension Request {
+    /// A CSV upload: `text/csv` (or `text/plain`) in UTF-8, within the route's collect limit.
+    func csvBody() throws -> String {
+        guard let type = headers.contentType, type.type == "text", ["csv", "plain"].contains(type.subType) else {
+            throw PartaError(.unsupportedMedia, "unsupported_media_type", "Ожидается файл CSV (Content-Type: text/csv).")
+        }
+        guard let buffer = body.data, buffer.readableBytes > 0 else { throw PartaError.invalid("file", "Файл пуст.") }
+        guard let text = String(data: Data(buffer: buffer), encoding: .utf8) else {
+            throw PartaError.invalid("file", "Файл должен быть в кодировке UTF-8 (в Excel: «CSV UTF-8»).")
+        }
+        return text
+    }
+}
+
+extension Response {
+    /// A CSV download with a file name.
+    static func csv(_ text: String, fileName: String) -> Response {
+        let response = Response(status: .ok, body: .init(string: text))
+        response.headers.replaceOrAdd(name: .contentType, value: "text/csv; charset=utf-8")
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(fileName)\"")
+        return response
+    }
 }
 
 /// A `true`/`false` query parameter; nil when absent or empty.

@@ -12,6 +12,8 @@ final class SocketHub: Sendable {
     private let sockets = NIOLockedValueBox<[UUID: [ObjectIdentifier: Entry]]>([:])
 
     static let sessionEndedCode = WebSocketErrorCode.unknown(4401)
+    /// Roles or classes changed: the client reconnects and is authorised afresh.
+    static let membershipChangedCode = WebSocketErrorCode.unknown(4409)
 
     func add(_ socket: WebSocket, actor: Actor) {
         sockets.withLockedValue { $0[actor.sessionID, default: [:]][ObjectIdentifier(socket)] = Entry(userID: actor.userID, socket: socket) }
@@ -27,7 +29,8 @@ final class SocketHub: Sendable {
     var count: Int { sockets.withLockedValue { $0.values.reduce(0) { $0 + $1.count } } }
 
     /// Closes the sockets of the given sessions of a user (all of the user's sessions when nil).
-    func closeSessions(userID: UUID, sessionIDs: [UUID]?) async {
+    func closeSessions(userID: UUID, sessionIDs: [UUID]?, reason: String = "session_ended",
+                       code: WebSocketErrorCode = sessionEndedCode) async {
         let doomed: [WebSocket] = sockets.withLockedValue { all in
             var out: [WebSocket] = []
             for (sessionID, entries) in all {
@@ -39,8 +42,8 @@ final class SocketHub: Sendable {
             return out
         }
         for socket in doomed {
-            try? await socket.send(#"{"type":"session_ended"}"#)
-            try? await socket.close(code: Self.sessionEndedCode)
+            try? await socket.send(#"{"type":"\#(reason)"}"#)
+            try? await socket.close(code: code)
         }
     }
 
@@ -48,6 +51,8 @@ final class SocketHub: Sendable {
         switch event {
         case let .sessionsRevoked(userID, sessionIDs):
             await closeSessions(userID: userID, sessionIDs: sessionIDs)
+        case let .membershipChanged(userID):
+            await closeSessions(userID: userID, sessionIDs: nil, reason: "membership_changed", code: Self.membershipChangedCode)
         case .schoolUpdated:
             break // delivered to members once messaging brings per-school subscriptions
         }

@@ -1,0 +1,320 @@
+import FluentKit
+import Foundation
+
+/// The roster import (§2.1, §2.6): a CSV of students by class, optionally with a parent's name and
+/// phone or email. The preview checks every row — unknown class, bad phone or email, a student twice
+/// — and writes nothing; the import re-checks and writes all rows in one transaction, or none.
+/// People already known by phone or email keep their accounts. Also the roster export.
+public struct RosterImportService: Sendable {
+    let ctx: PartaContext
+    public init(_ ctx: PartaContext) { self.ctx = ctx }
+
+    public static let maxRows = 5_000
+    public static let columns = ["класс", "ученик", "телефон ученика", "email ученика", "родитель", "телефон родителя", "email родителя"]
+
+    struct Row {
+        var line: Int
+        var className: String
+        var student: String
+        var studentContact: LoginIdentifier?
+        var parent: String
+        var parentContact: LoginIdentifier?
+    }
+
+    public func preview(_ actor: Actor, schoolID: UUID, csv: String) async throws -> ImportReport {
+        let (rows, report, _) = try await check(actor, schoolID: schoolID, csv: csv, on: ctx.store.db)
+        _ = rows
+        return report
+    }
+
+    public func run(_ actor: Actor, schoolID: UUID, csv: String) async throws -> ImportReport {
+        let now = ctx.clock.now()
+        return try await ctx.store.write { db in
+            let (rows, report, classes) = try await check(actor, schoolID: schoolID, csv: csv, on: db)
+            guard report.errors.isEmpty else {
+                throw PartaError(.badRequest, "import_has_errors", "В файле есть ошибки (\(report.errors.count)): ничего не импортировано.")
+            }
+            try await write(rows, schoolID: schoolID, classes: classes, actor: actor, now: now, on: db)
+            try await Audit.record(actor, schoolID: schoolID, action: "roster.import", target: "учеников: \(rows.count)",
+                                   details: "новых учеников: \(report.newStudents), новых родителей: \(report.newParents)", at: now, on: db)
+            var done = report
+            done.imported = true
+            return done
+        }
+    }
+
+    /// The school's students by class with their parents, as CSV in the import's own format.
+    public func export(_ actor: Actor, schoolID: UUID) async throws -> String {
+        let db = ctx.store.db
+        _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
+        guard Policy.canManageMembers(actor, schoolID: schoolID) else { throw Self.refused }
+        let classes = try await ClassRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$archived == false)
+            .filter(\.$kind == ClassKind.regular.rawValue).all()
+        let ids = classes.compactMap(\.id)
+        let seats = ids.isEmpty ? [] : try await ClassMemberRecord.query(on: db).filter(\.$classID ~~ ids)
+            .filter(\.$role == SchoolRole.student.rawValue).all()
+        let links = try await FamilyLinkRecord.query(on: db).filter(\.$schoolID == schoolID).all()
+        let users = Dictionary(uniqueKeysWithValues: try await UserRecord.query(on: db)
+            .filter(\.$id ~~ Array(Set(seats.map(\.userID) + links.map(\.parentID)))).all().map { ($0.id!, $0) })
+        let className = Dictionary(uniqueKeysWithValues: classes.map { ($0.id!, $0) })
+        var out = "\u{FEFF}" + CSV.row(Self.columns.map { $0.prefix(1).uppercased() + $0.dropFirst() })
+        let sorted = seats.sorted {
+            let a = className[$0.classID], b = className[$1.classID]
+            return ((a?.grade ?? 0), a?.name ?? "", users[$0.userID]?.fullName ?? "") < ((b?.grade ?? 0), b?.name ?? "", users[$1.userID]?.fullName ?? "")
+        }
+        for seat in sorted {
+            let student = users[seat.userID]
+            let parents = links.filter { $0.childID == seat.userID }.compactMap { users[$0.parentID] }
+            for parent in parents.isEmpty ? [nil] : parents.map(Optional.some) {
+                out += CSV.row([className[seat.classID]?.name ?? "", student?.fullName ?? "", student?.phone ?? "", student?.email ?? "",
+                                parent?.fullName ?? "", parent?.phone ?? "", parent?.email ?? ""])
+            }
+        }
+        return out
+    }
+
+    // MARK: Checking
+
+    private func check(_ actor: Actor, schoolID: UUID, csv: String, on db: any Database) async throws
+        -> ([Row], ImportReport, [String: ClassRecord]) {
+        _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
+        guard Policy.canManageMembers(actor, schoolID: schoolID) else { throw Self.refused }
+        let table = CSVParser.parse(csv)
+        guard let header = table.first else { throw PartaError.invalid("file", "Файл пуст.") }
+        let names = header.map { UserSearchKey.fold($0.trimmingCharacters(in: .whitespaces)).replacingOccurrences(of: "\u{FEFF}", with: "") }
+        func column(_ aliases: [String]) -> Int? { names.firstIndex { aliases.contains($0) } }
+        guard let classCol = column(["класс", "class"]),
+              let studentCol = column(["ученик", "фио ученика", "student"]) else {
+            throw PartaError.invalid("file", "Первая строка — заголовки: «Класс», «Ученик» и, по желанию, «Телефон ученика», «Email ученика», «Родитель», «Телефон родителя», «Email родителя».")
+        }
+        let cols = (phone: column(["телефон ученика", "student phone"]), email: column(["email ученика", "student email"]),
+                    parent: column(["родитель", "фио родителя", "parent"]), parentPhone: column(["телефон родителя", "parent phone"]),
+                    parentEmail: column(["email родителя", "parent email"]))
+        let body = table.dropFirst().enumerated().filter { !$0.element.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }
+        guard body.count <= Self.maxRows else { throw PartaError.invalid("file", "Не больше \(Self.maxRows) строк за один раз.") }
+
+        let classes = try await ClassRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$archived == false)
+            .filter(\.$kind == ClassKind.regular.rawValue).all()
+        let byName = Dictionary(classes.map { ($0.name, $0) }, uniquingKeysWith: { a, b in a.academicYear >= b.academicYear ? a : b })
+        var errors: [ImportReport.RowError] = []
+        var rows: [Row] = []
+        var seen: [String: Int] = [:]
+        var perClass: [String: Int] = [:]
+        for (index, cells) in body {
+            let line = index + 2
+            func cell(_ i: Int?) -> String { i.flatMap { $0 < cells.count ? cells[$0].trimmingCharacters(in: .whitespacesAndNewlines) : nil } ?? "" }
+            func fail(_ field: String, _ message: String) { errors.append(.init(line: line, field: field, message: message)) }
+            var row = Row(line: line, className: "", student: cell(studentCol), studentContact: nil, parent: cell(cols.parent), parentContact: nil)
+            let rawClass = cell(classCol)
+            if let parsed = ClassName.parse(rawClass), byName[parsed.description] != nil { row.className = parsed.description }
+            else { fail("class", rawClass.isEmpty ? "Не указан класс." : "Нет такого класса: «\(rawClass)».") }
+            if row.student.split(separator: " ").count < 2 || row.student.count > 200 { fail("student", "Укажите фамилию и имя ученика.") }
+            row.studentContact = contact(phone: cell(cols.phone), email: cell(cols.email), field: "student", fail: fail)
+            row.parentContact = contact(phone: cell(cols.parentPhone), email: cell(cols.parentEmail), field: "parent", fail: fail)
+            if row.parentContact != nil && row.parent.split(separator: " ").count < 2 { fail("parent", "Укажите фамилию и имя родителя.") }
+            if !row.parent.isEmpty && row.parentContact == nil { fail("parent", "Укажите телефон или email родителя.") }
+            let key = row.className + "|" + UserSearchKey.fold(row.student)
+            if let first = seen[key] { fail("student", "Этот ученик уже есть в строке \(first).") } else { seen[key] = line }
+            if let contact = row.studentContact, contact == row.parentContact { fail("parent", "У ученика и родителя один и тот же контакт.") }
+            perClass[row.className, default: 0] += 1
+            rows.append(row)
+        }
+        // A student's contact used by another student of the file.
+        var contacts: [String: Int] = [:]
+        for row in rows {
+            guard let c = row.studentContact?.value else { continue }
+            if let first = contacts[c] { errors.append(.init(line: row.line, field: "student", message: "Этот телефон или email уже у ученика в строке \(first).")) }
+            else { contacts[c] = row.line }
+        }
+        // Known accounts, and students already in another class of the school.
+        let known = try await knownUsers(rows.flatMap { [$0.studentContact, $0.parentContact] }.compactMap { $0 }, on: db)
+        var newStudents = 0, newParents = 0
+        var newParentContacts = Set<String>()
+        let studentMemberships = Set(try await MembershipRecord.query(on: db).filter(\.$schoolID == schoolID)
+            .filter(\.$role == SchoolRole.student.rawValue).all().map(\.userID))
+        let classIDs = classes.compactMap(\.id)
+        let seats = classIDs.isEmpty ? [] : try await ClassMemberRecord.query(on: db).filter(\.$classID ~~ classIDs)
+            .filter(\.$role == SchoolRole.student.rawValue).all()
+        let byClassAndName = try await studentsByName(classIDs: classIDs, on: db)
+        for row in rows {
+            if row.studentContact == nil, let cls = byName[row.className], byClassAndName["\(cls.id!)|\(UserSearchKey.fold(row.student))"] != nil {
+                // Already in this class (imported before): nothing new.
+            } else if let c = row.studentContact, let user = known[c.value] {
+                if studentMemberships.contains(user.id!), let cls = byName[row.className],
+                   !seats.contains(where: { $0.userID == user.id! && $0.classID == cls.id! }) {
+                    errors.append(.init(line: row.line, field: "student", message: "Уже ученик другого класса: оформите перевод."))
+                }
+            } else { newStudents += 1 }
+            if let c = row.parentContact, known[c.value] == nil, newParentContacts.insert(c.value).inserted { newParents += 1 }
+        }
+        errors.sort { ($0.line, $0.field) < ($1.line, $1.field) }
+        let report = ImportReport(rows: rows.count, errors: errors, classes: perClass.filter { !$0.key.isEmpty }
+            .map { .init(name: $0.key, students: $0.value) }.sorted { $0.name < $1.name },
+                                  newStudents: newStudents, newParents: newParents, imported: false)
+        return (rows, report, byName)
+    }
+
+    /// Students of these classes by class and folded name: a student listed again without a
+    /// contact is the same child, not a new one (importing a file twice changes nothing).
+    private func studentsByName(classIDs: [UUID], on db: any Database) async throws -> [String: UUID] {
+        guard !classIDs.isEmpty else { return [:] }
+        let seats = try await ClassMemberRecord.query(on: db).filter(\.$classID ~~ classIDs).filter(\.$role == SchoolRole.student.rawValue).all()
+        var out: [String: UUID] = [:]
+        let ids = seats.map(\.userID)
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(start + 500, ids.count)])
+            let names = Dictionary(uniqueKeysWithValues: try await UserRecord.query(on: db).filter(\.$id ~~ chunk).all().map { ($0.id!, $0.fullName) })
+            for seat in seats where names[seat.userID] != nil {
+                out["\(seat.classID)|\(UserSearchKey.fold(names[seat.userID]!))"] = seat.userID
+            }
+        }
+        return out
+    }
+
+    private func contact(phone: String, email: String, field: String, fail: (String, String) -> Void) -> LoginIdentifier? {
+        if !phone.isEmpty {
+            guard let p = Phone.normalize(phone) else { fail(field, "Неверный мобильный телефон: «\(phone)»."); return nil }
+            if !email.isEmpty && Email.normalize(email) == nil { fail(field, "Неверный email: «\(email)».") }
+            return .phone(p)
+        }
+        if !email.isEmpty {
+            guard let e = Email.normalize(email) else { fail(field, "Неверный email: «\(email)»."); return nil }
+            return .email(e)
+        }
+        return nil
+    }
+
+    private func knownUsers(_ contacts: [LoginIdentifier], on db: any Database) async throws -> [String: UserRecord] {
+        var out: [String: UserRecord] = [:]
+        let phones = Array(Set(contacts.compactMap { if case let .phone(p) = $0 { return p } else { return nil } }))
+        let emails = Array(Set(contacts.compactMap { if case let .email(e) = $0 { return e } else { return nil } }))
+        for chunk in stride(from: 0, to: phones.count, by: 500).map({ Array(phones[$0..<min($0 + 500, phones.count)]) }) {
+            for u in try await UserRecord.query(on: db).filter(\.$phone ~~ chunk).all() { out[u.phone!] = u }
+        }
+        for chunk in stride(from: 0, to: emails.count, by: 500).map({ Array(emails[$0..<min($0 + 500, emails.count)]) }) {
+            for u in try await UserRecord.query(on: db).filter(\.$email ~~ chunk).all() { out[u.email!] = u }
+        }
+        return out
+    }
+
+    // MARK: Writing — in batches: a few multi-row INSERTs instead of thousands of statements
+
+    private func write(_ rows: [Row], schoolID: UUID, classes: [String: ClassRecord], actor: Actor, now: Date, on db: any Database) async throws {
+        var known = try await knownUsers(rows.flatMap { [$0.studentContact, $0.parentContact] }.compactMap { $0 }, on: db)
+        var newUsers: [UserRecord] = []
+        func user(named name: String, contact: LoginIdentifier?) -> UUID {
+            if let contact, let existing = known[contact.value] { return existing.id! }
+            let u = UserRecord()
+            u.id = UUID(); u.fullName = name
+            if case let .phone(p)? = contact { u.phone = p }
+            if case let .email(e)? = contact { u.email = e }
+            u.status = AccountStatus.pending.rawValue; u.isOperator = false; u.locale = "ru"; u.createdAt = now
+            u.searchKey = UserSearchKey.make(u)
+            newUsers.append(u)
+            if let contact { known[contact.value] = u }
+            return u.id!
+        }
+        let memberships = try await MembershipRecord.query(on: db).filter(\.$schoolID == schoolID).all()
+        var hasRole = Set(memberships.map { "\($0.userID)|\($0.role)" })
+        let classIDs = classes.values.compactMap(\.id)
+        var seated = Set(try await ClassMemberRecord.query(on: db).filter(\.$classID ~~ classIDs).all().map { "\($0.classID)|\($0.userID)|\($0.role)" })
+        var families = Set(try await FamilyLinkRecord.query(on: db).filter(\.$schoolID == schoolID).all().map { "\($0.parentID)|\($0.childID)" })
+        var newMemberships: [MembershipRecord] = [], newSeats: [ClassMemberRecord] = [], newLinks: [FamilyLinkRecord] = []
+        var events: [MemberEventRecord] = []
+        func enroll(_ userID: UUID, _ cls: ClassRecord, _ role: SchoolRole) {
+            if hasRole.insert("\(userID)|\(role.rawValue)").inserted {
+                let m = MembershipRecord()
+                m.schoolID = schoolID; m.userID = userID; m.role = role.rawValue; m.verified = true; m.createdAt = now
+                newMemberships.append(m)
+            }
+            if seated.insert("\(cls.id!)|\(userID)|\(role.rawValue)").inserted {
+                let s = ClassMemberRecord()
+                s.classID = cls.id!; s.userID = userID; s.role = role.rawValue; s.createdAt = now
+                newSeats.append(s)
+                let e = MemberEventRecord()
+                e.schoolID = schoolID; e.userID = userID; e.kind = History.Kind.joined.rawValue; e.role = role.rawValue
+                e.toClass = cls.name; e.actorID = actor.userID; e.note = "импорт списка"; e.at = now
+                events.append(e)
+            }
+        }
+        let existing = try await studentsByName(classIDs: classIDs, on: db)
+        for row in rows {
+            guard let cls = classes[row.className] else { continue }
+            let sameChild = row.studentContact == nil ? existing["\(cls.id!)|\(UserSearchKey.fold(row.student))"] : nil
+            let student = sameChild ?? user(named: row.student, contact: row.studentContact)
+            enroll(student, cls, .student)
+            if let contact = row.parentContact {
+                let parent = user(named: row.parent, contact: contact)
+                enroll(parent, cls, .parent)
+                if families.insert("\(parent)|\(student)").inserted {
+                    let link = FamilyLinkRecord()
+                    link.schoolID = schoolID; link.parentID = parent; link.childID = student; link.createdAt = now
+                    newLinks.append(link)
+                }
+            }
+        }
+        try await Self.insert(newUsers, on: db)
+        try await Self.insert(newMemberships, on: db)
+        try await Self.insert(newSeats, on: db)
+        try await Self.insert(newLinks, on: db)
+        try await Self.insert(events, on: db)
+    }
+
+    private static func insert<M: Model>(_ models: [M], on db: any Database) async throws {
+        for start in stride(from: 0, to: models.count, by: 400) {
+            try await Array(models[start..<min(start + 400, models.count)]).create(on: db)
+        }
+    }
+
+    static let refused = PartaError(.forbidden, "forbidden", "Списки учеников загружает администратор школы.")
+}
+
+/// The result of checking (and, with `imported`, of running) a roster import.
+public struct ImportReport: Sendable, Codable, Equatable {
+    public struct RowError: Sendable, Codable, Equatable {
+        public var line: Int
+        public var field: String
+        public var message: String
+    }
+    public struct ClassCount: Sendable, Codable, Equatable {
+        public var name: String
+        public var students: Int
+    }
+    public var rows: Int
+    public var errors: [RowError]
+    public var classes: [ClassCount]
+    public var newStudents: Int
+    public var newParents: Int
+    public var imported: Bool
+}
+
+/// RFC 4180 reading with the separator a spreadsheet chose (`;` from Russian Excel, `,` or tab).
+public enum CSVParser {
+    public static func parse(_ text: String) -> [[String]] {
+        let firstLine = text.prefix { $0 != "\n" && $0 != "\r\n" }
+        let separator: Character = [";", "\t", ","].max { a, b in firstLine.filter { $0 == a }.count < firstLine.filter { $0 == b }.count } ?? ","
+        var rows: [[String]] = [], row: [String] = [], field = ""
+        var quoted = false, atFieldStart = true
+        var chars = text.makeIterator()
+        var pending: Character? = nil
+        while let c = pending ?? chars.next() {
+            pending = nil
+            if quoted {
+                if c == "\"" {
+                    if let next = chars.next() {
+                        if next == "\"" { field.append("\"") } else { quoted = false; pending = next }
+                    } else { quoted = false }
+                } else { field.append(c) }
+                continue
+            }
+            switch c {
+            case "\"" where atFieldStart: quoted = true; atFieldStart = false
+            case separator: row.append(field); field = ""; atFieldStart = true
+            case "\n", "\r\n", "\r": row.append(field); rows.append(row); row = []; field = ""; atFieldStart = true
+            default: field.append(c); atFieldStart = false
+            }
+        }
+        if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
+        return rows
+    }
+}
