@@ -33,7 +33,13 @@ const routes = [
   [/^\/school\/([^/]+)\/classes$/, lazy(() => import('./pages/classes.js'))],
   [/^\/school\/([^/]+)\/invites$/, lazy(() => import('./pages/invites.js'))],
   [/^\/school\/([^/]+)\/members$/, lazy(() => import('./pages/members.js'))],
+  [/^\/school\/([^/]+)\/requests$/, lazy(() => import('./pages/requests.js'))],
+  [/^\/school\/([^/]+)\/audit$/, lazy(() => import('./pages/audit.js'))],
+  [/^\/school\/([^/]+)\/import$/, lazy(() => import('./pages/import.js'))],
+  [/^\/class\/([^/]+)$/, lazy(() => import('./pages/class.js'))],
+  [/^\/class\/([^/]+)\/cards$/, lazy(() => import('./pages/cards.js'))],
   [/^\/join\/([^/]+)$/, lazy(() => import('./pages/join.js'))],
+  [/^\/child$/, lazy(() => import('./pages/child.js'))],
   [/^\/account$/, account],
 ];
 

@@ -85,10 +85,19 @@ class Page:
         box.send_keys(text)
 
     def click(self, css: str) -> None:
+        """Clicks when clickable; an element replaced by a re-render meanwhile is looked up again."""
+        from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions as ec
         from selenium.webdriver.support.ui import WebDriverWait
-        WebDriverWait(self.d, 10).until(ec.element_to_be_clickable((By.CSS_SELECTOR, css)), f"{css} not clickable").click()
+        for attempt in range(5):
+            try:
+                WebDriverWait(self.d, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+                    ec.element_to_be_clickable((By.CSS_SELECTOR, css)), f"{css} not clickable").click()
+                return
+            except StaleElementReferenceException:
+                if attempt == 4:
+                    raise
 
     def text(self, css: str) -> str:
         """The element's visible text; if a re-render replaces it between lookup and read, reads the new one."""

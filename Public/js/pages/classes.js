@@ -5,6 +5,17 @@ import { api } from '../api.js';
 import { t, addStrings } from '../i18n.js';
 
 addStrings({
+  pr_title: ['Новый учебный год', 'New school year'],
+  pr_show: ['Показать, что изменится', 'Show what will change'],
+  pr_hint: ['Каждый класс {from} переходит на год старше в {to}; 11-е классы выпускаются и уходят в архив.',
+    'Every class of {from} moves one grade up into {to}; 11th grades graduate and are archived.'],
+  pr_step: ['{from} → {to} (учеников: {n})', '{from} → {to} ({n} students)'],
+  pr_grad: ['{from} — выпуск (учеников: {n})', '{from} graduates ({n} students)'],
+  pr_conflict: ['Сначала разберитесь с классами, которые уже есть в новом году: {list}.', 'First resolve the classes that already exist in the new year: {list}.'],
+  pr_none: ['Переводить некого: нет действующих классов.', 'Nothing to promote: no active classes.'],
+  pr_go: ['Перевести все классы', 'Promote every class'],
+  pr_confirm: ['Перевести все классы {from} на следующий учебный год? Это действие нельзя отменить.', 'Promote every class of {from} to the next year? This cannot be undone.'],
+  pr_done: ['Классы переведены в {to}.', 'Classes promoted to {to}.'],
   cl_title: ['Классы школы', 'School classes'],
   cl_back: ['← К профилю школы', '← School profile'],
   cl_add: ['Добавить классы', 'Add classes'],
@@ -111,6 +122,7 @@ export default async function classes({ params: [schoolId] }) {
       }, addError, 'classes-add');
     };
     kids.push(sec('classes-add', t('cl_add'), form));
+    kids.push(promotion(base, refresh, say));
   }
   const toggle = h('input', { id: 'classes-show-archived', type: 'checkbox', onchange: async ev => {
     showArchived = ev.target.checked;
@@ -121,4 +133,27 @@ export default async function classes({ params: [schoolId] }) {
   await refresh();
   const view = page(t('cl_title'), h('p', { class: 'sub' }, school.shortName || school.name), kids);
   return view;
+}
+
+// The new school year: first the plan (nothing changes), then one confirmed action.
+function promotion(base, refresh, say) {
+  const box = h('div', { id: 'promotion-plan' }), err = alertBox('promotion-error');
+  const show = btn('promotion-show', t('pr_show'), '', async () => {
+    err.textContent = '';
+    try {
+      const plan = await api('GET', base + '/promotion');
+      if (!plan.classes.length) { box.replaceChildren(h('p', { class: 'empty' }, t('pr_none'))); return; }
+      const from = yearLabel(plan.fromYear), to = yearLabel(plan.fromYear + 1);
+      const go = btn('promotion-go', t('pr_go'), 'danger', async () => {
+        if (!confirm(t('pr_confirm', { from }))) return;
+        try { await api('POST', base + '/promotion', { fromYear: plan.fromYear }); box.replaceChildren(); await refresh(); say(t('pr_done', { to })); }
+        catch (e) { fail(err, e); }
+      });
+      box.replaceChildren(h('p', { class: 'hint' }, t('pr_hint', { from, to })),
+        h('ul', { id: 'promotion-steps', class: 'list' }, plan.classes.map(c => h('li', { 'data-class-id': c.classId },
+          c.to ? t('pr_step', { from: c.from, to: c.to, n: c.students }) : t('pr_grad', { from: c.from, n: c.students })))),
+        plan.conflicts.length ? h('p', { class: 'alert' }, t('pr_conflict', { list: plan.conflicts.join(', ') })) : go);
+    } catch (e) { fail(err, e); }
+  });
+  return sec('promotion', t('pr_title'), show, err, box);
 }

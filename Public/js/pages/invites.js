@@ -29,6 +29,10 @@ addStrings({
   inv_uses_max: ['присоединилось: {n} из {max}', 'joined: {n} of {max}'],
   inv_until: ['до {d}', 'until {d}'],
   inv_by: ['создал(а): {name}', 'by {name}'],
+  inv_approval: ['Присоединение — после одобрения (заявка)', 'Joining needs approval (a request)'],
+  inv_needs_approval: ['с одобрением', 'with approval'],
+  inv_qr: ['QR-код', 'QR code'],
+  inv_qr_title: ['QR-код ссылки для «{cls}», {role}', 'QR code of the link for «{cls}», {role}'],
   inv_empty: ['Активных ссылок нет.', 'No active links.'],
   st_active: ['действует', 'active'], st_expired: ['истекла', 'expired'], st_revoked: ['отозвана', 'revoked'], st_used_up: ['исчерпана', 'used up'],
   r_student: ['ученики', 'students'], r_parent: ['родители', 'parents'], r_teacher: ['учителя', 'teachers'],
@@ -57,12 +61,24 @@ export default async function invites({ params: [schoolId] }) {
       try { await navigator.clipboard.writeText(inv.url); } catch { document.execCommand && document.execCommand('copy'); }
       copy.textContent = t('inv_copied');
     });
-    return h('div', { class: 'row' }, input, copy);
+    // The QR code (for a parents' meeting screen or a printed notice) is drawn on demand.
+    const qr = h('div', { id: 'invite-qr-' + idp + inv.id, class: 'qr', hidden: true });
+    const showQr = btn('invite-qr-btn-' + idp + inv.id, t('inv_qr'), '', async () => {
+      if (!qr.firstChild) {
+        const { qrSvg } = await import('../qr.js');
+        qr.append(qrSvg(inv.url, { size: 176, title: t('inv_qr_title', { cls: inv.className, role: t('r_' + inv.role) }) }));
+      }
+      qr.hidden = !qr.hidden;
+      showQr.setAttribute('aria-expanded', String(!qr.hidden));
+    });
+    showQr.setAttribute('aria-expanded', 'false');
+    return h('div', null, h('div', { class: 'row' }, input, copy, showQr), qr);
   }
 
   function row(inv) {
     const uses = inv.maxUses ? t('inv_uses_max', { n: inv.uses, max: inv.maxUses }) : t('inv_uses', { n: inv.uses });
     const bits = [t('r_' + inv.role), uses, t('st_' + inv.state)];
+    if (inv.needsApproval) bits.push(t('inv_needs_approval'));
     if (inv.expiresAt) bits.push(t('inv_until', { d: fmtDate(inv.expiresAt) }));
     bits.push(t('inv_by', { name: inv.createdBy }));
     return h('li', { 'data-invite-id': inv.id, 'data-state': inv.state, 'data-uses': inv.uses },
@@ -77,7 +93,9 @@ export default async function invites({ params: [schoolId] }) {
   const say = text => { message.textContent = text; message.focus(); };
 
   // The form: class → the roles that class takes.
-  const active = classes.filter(c => !c.archived);
+  // Administrators invite to any class; a homeroom teacher to their own classes (students and parents).
+  const own = school.permissions.manageInvites ? null : new Set(school.permissions.homeroomClassIds);
+  const active = classes.filter(c => !c.archived && (!own || own.has(c.id)));
   const err = alertBox('invite-new-error'), created = h('div', { id: 'invite-created' });
   const submit = btn('invite-new-submit', t('inv_create'), 'primary', null, 'submit');
   const form = h('form', { id: 'invite-new-form', novalidate: true },
@@ -85,10 +103,12 @@ export default async function invites({ params: [schoolId] }) {
     field('invite-new', 'role', t('inv_role'), { options: [] }),
     field('invite-new', 'expiresInDays', t('inv_days'), { type: 'number', req: false, hint: t('inv_days_hint'), im: 'numeric' }),
     field('invite-new', 'maxUses', t('inv_max'), { type: 'number', req: false, hint: t('inv_max_hint'), im: 'numeric' }),
+    h('p', null, h('label', { for: 'invite-new-needsApproval', class: 'check' },
+      h('input', { id: 'invite-new-needsApproval', name: 'needsApproval', type: 'checkbox' }), ' ', t('inv_approval'))),
     err, submit, created);
   const roles = () => {
     const c = active.find(x => x.id === form.elements.classId.value);
-    form.elements.role.replaceChildren(...(ROLES[c ? c.kind : 'regular'] || []).map(r => h('option', { value: r }, t('r_' + r))));
+    form.elements.role.replaceChildren(...(own ? ROLES.regular : ROLES[c ? c.kind : 'regular'] || []).map(r => h('option', { value: r }, t('r_' + r))));
   };
   form.elements.classId.onchange = roles;
   roles();
@@ -97,7 +117,7 @@ export default async function invites({ params: [schoolId] }) {
     ev.preventDefault();
     run(form, submit, async () => {
       const inv = await api('POST', '/classes/' + encodeURIComponent(form.elements.classId.value) + '/invites',
-        { role: form.elements.role.value, expiresInDays: num('expiresInDays'), maxUses: num('maxUses') });
+        { role: form.elements.role.value, expiresInDays: num('expiresInDays'), maxUses: num('maxUses'), needsApproval: form.elements.needsApproval.checked });
       created.replaceChildren(h('p', { id: 'invite-created-text', class: 'ok', role: 'status' }, t('inv_created')), linkBox(inv, 'invite-created-url-'));
       await refresh();
     }, err, 'invite-new');
@@ -117,5 +137,5 @@ export default async function invites({ params: [schoolId] }) {
     h('p', null, h('a', { id: 'invites-back', href: '#/school/' + encodeURIComponent(school.id) }, t('inv_back'))),
     sec('invite-new', t('inv_new'), form), message, error,
     sec('invites', t('inv_list'), h('p', null, h('label', { for: 'invites-show-all', class: 'check' }, toggle, ' ', t('inv_show_all'))),
-      h('p', null, revokeUnused), list));
+      own ? null : h('p', null, revokeUnused), list));
 }

@@ -1,6 +1,6 @@
 // #/join/<token> — joining a class by an invite link in one screen: signed in, one button; otherwise
 // name + phone or email → the code → inside. Loaded on demand.
-import { h, btn, page, field, alertBox, run, check } from '../dom.js';
+import { h, btn, page, swap, field, alertBox, run, check } from '../dom.js';
 import { api, loadMe, setMe, go } from '../api.js';
 import { t, addStrings } from '../i18n.js';
 
@@ -19,6 +19,14 @@ addStrings({
   jn_bad_revoked: ['Эта ссылка отозвана. Попросите у школы новую.', 'This link was revoked. Ask the school for a new one.'],
   jn_bad_expired: ['Срок действия ссылки истёк. Попросите у школы новую.', 'This link has expired. Ask the school for a new one.'],
   jn_bad_used_up: ['По этой ссылке уже присоединились все, кого приглашали. Попросите у школы новую.', 'This link is used up. Ask the school for a new one.'],
+  jn_child: ['Фамилия и имя вашего ребёнка', "Your child's full name"],
+  jn_child_hint: ['Как в школьном списке, например «Иванов Пётр». Если в классе двое с таким именем — добавьте отчество.',
+    'As in the school list, e.g. «Иванов Пётр». If two children share the name, add the patronymic.'],
+  jn_approval_note: ['Администратор или классный руководитель подтвердит вашу заявку.', 'An administrator or the homeroom teacher will approve your request.'],
+  jn_pending_title: ['Заявка отправлена', 'Request sent'],
+  jn_pending: ['Вы попадёте в «{cls}», как только заявку одобрят. Решение будет видно в личном кабинете.',
+    'You will join «{cls}» once the request is approved. The decision will show in your account.'],
+  jn_to_account: ['Личный кабинет', 'My account'],
   jn_bad_unknown: ['Ссылка не найдена. Проверьте, что она скопирована целиком.', 'Link not found. Check that it was copied whole.'],
 });
 
@@ -33,17 +41,35 @@ export default async function join({ params: [token] }) {
   const me = await loadMe();
   const err = alertBox('join-error');
   const intro = h('p', { id: 'join-invite' }, t('jn_to', { school: invite.schoolName, cls: invite.className, role: t('jr_' + invite.role) }));
-  const note = invite.role === 'teacher' ? h('p', { class: 'hint' }, t('jn_teacher_note')) : null;
+  const note = [invite.role === 'teacher' && h('p', { class: 'hint' }, t('jn_teacher_note')),
+    invite.needsApproval && h('p', { id: 'join-approval-note', class: 'hint' }, t('jn_approval_note'))];
+  const isParent = invite.role === 'parent';
+  // A parent names their child: the server links them (and refuses a name that is not in the class).
+  const childField = () => isParent ? field('join', 'childName', t('jn_child'), { req: true, max: 200, hint: t('jn_child_hint') }) : null;
+  const child = form => (isParent ? { childName: form.elements.childName.value.trim() } : {});
+  const checkChild = form => isParent && form.elements.childName.value.trim().split(/\s+/).length < 2 && t('jn_child');
+  let root;
   const done = r => {
     setMe(r.user);
+    if (r.joined.pending) {
+      swap(root, t('jn_pending_title'), h('p', { id: 'join-pending', class: 'ok', role: 'status' }, t('jn_pending', { cls: r.joined.className })),
+        h('p', null, h('a', { href: '#/account', class: 'btn' }, t('jn_to_account'))));
+      return;
+    }
     go('/school/' + encodeURIComponent(r.joined.schoolId));
   };
 
   if (me) {
     const submit = btn('join-submit', t('jn_as', { name: me.fullName }), 'primary', null, 'submit');
-    const form = h('form', { id: 'join-form', novalidate: true }, err, submit);
-    form.onsubmit = ev => { ev.preventDefault(); run(form, submit, async () => done(await api('POST', path)), err, 'join'); };
-    return page(t('jn_title'), intro, note, form);
+    const form = h('form', { id: 'join-form', novalidate: true }, childField(), err, submit);
+    form.onsubmit = ev => {
+      ev.preventDefault();
+      run(form, submit, async () => {
+        check({ childName: checkChild(form) });
+        done(await api('POST', path, isParent ? child(form) : undefined));
+      }, err, 'join');
+    };
+    return (root = page(t('jn_title'), intro, note, form));
   }
 
   const getCode = btn('join-get-code', t('jn_get_code'), 'primary', null, 'submit');
@@ -54,15 +80,15 @@ export default async function join({ params: [token] }) {
   const form = h('form', { id: 'join-form', novalidate: true },
     field('join', 'fullName', t('jn_name'), { req: true, ac: 'name', max: 200 }),
     field('join', 'login', t('jn_login'), { req: true, ac: 'username', max: 200 }),
-    getCode, sentTo, step2, err);
+    childField(), getCode, sentTo, step2, err);
   let codeSent = false;
   form.onsubmit = ev => {
     ev.preventDefault();
     const v = n => form.elements[n].value.trim();
     run(form, codeSent ? submit : getCode, async () => {
       if (!codeSent) {
-        check({ fullName: v('fullName').length < 2 && t('jn_name'), login: !v('login') && t('jn_login') });
-        const sent = await api('POST', path + '/code', { fullName: v('fullName'), login: v('login') });
+        check({ fullName: v('fullName').length < 2 && t('jn_name'), login: !v('login') && t('jn_login'), childName: checkChild(form) });
+        const sent = await api('POST', path + '/code', { fullName: v('fullName'), login: v('login'), ...child(form) });
         codeSent = true;
         sentTo.textContent = t('jn_sent', { to: sent.sentTo });
         sentTo.hidden = false; step2.hidden = false; getCode.hidden = true;
@@ -70,10 +96,10 @@ export default async function join({ params: [token] }) {
         return;
       }
       check({ code: !/^\d{6}$/.test(v('code')) && t('code') });
-      done(await api('POST', path, { login: v('login'), code: v('code') }));
+      done(await api('POST', path, { login: v('login'), code: v('code'), ...child(form) }));
     }, err, 'join');
   };
-  return page(t('jn_title'), intro, note, form);
+  return (root = page(t('jn_title'), intro, note, form));
 }
 
 function invalid(state) {

@@ -30,13 +30,19 @@ export default async function school({ params: [id] }) {
   };
   showProfile();
 
+  const p = s.permissions, homeroom = new Set(p.homeroomClassIds || []);
   const kids = [profile,
     sec('school-classes', t('classes'),
       h('ul', { id: 'school-classes', class: 'list' }, (s.classes || []).map(c => h('li', { 'data-class-id': c.id, 'data-kind': c.kind },
-        h('strong', null, c.name), ' ', h('span', { class: 'sub' },
-          c.kind === 'staff_room' ? t('staffRoom') : t('gradeN', { g: c.grade ?? '—' }), ' · ', yearLabel(c.academicYear))))),
-      h('p', { class: 'row-actions' }, [['classes', 'manageStructure', 'manageClasses'], ['invites', 'manageInvites', 'manageInvites'],
-        ['members', 'viewMembers', 'manageMembers']].map(([to, may, label]) => s.permissions[may] &&
+        // The class page (roster, homeroom teacher) opens for the administration and the class's homeroom teacher.
+        p.viewMembers || homeroom.has(c.id)
+          ? h('a', { id: 'school-class-' + c.id, href: '#/class/' + encodeURIComponent(c.id) }, h('strong', null, c.name))
+          : h('strong', null, c.name), ' ', h('span', { class: 'sub' },
+          c.kind === 'staff_room' ? t('staffRoom') : t('gradeN', { g: c.grade ?? '—' }), ' · ', yearLabel(c.academicYear),
+          homeroom.has(c.id) ? ' · ' + t('myHomeroom') : '')))),
+      h('p', { class: 'row-actions' }, [['classes', p.manageStructure, 'manageClasses'], ['invites', p.manageInvites || homeroom.size > 0, 'manageInvites'],
+        ['members', p.viewMembers, 'manageMembers'], ['requests', p.decideJoinRequests, 'joinRequests'],
+        ['import', p.manageMembers, 'rosterImport'], ['audit', p.manageMembers, 'auditLog']].map(([to, may, label]) => may &&
         h('a', { id: 'school-manage-' + to, class: 'btn', href: '#/school/' + encodeURIComponent(id) + '/' + to }, t(label))))),
     sec('school-channels', t('channels'),
       h('ul', { id: 'school-channels', class: 'list' }, (s.channels || []).map(c => h('li', { 'data-channel-id': c.id },

@@ -66,5 +66,6 @@ export default function signin({ signal }) {
   render();
   return page(t('signInTitle'),
     form,
+    h('p', { class: 'aside' }, h('a', { href: '#/child', id: 'signin-child-link' }, t('childCode'))),
     h('p', { class: 'aside' }, t('noSchoolYet') + ' ', h('a', { href: '#/apply', id: 'signin-apply-link' }, t('registerSchool'))));
 }

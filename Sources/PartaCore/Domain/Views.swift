@@ -71,12 +71,21 @@ public struct SchoolPermissions: Sendable, Codable, Equatable {
     public var manageInvites: Bool
     public var viewMembers: Bool
     public var verifyTeachers: Bool
+    /// Roles, movement, roster import, homeroom assignments and the audit log.
+    public var manageMembers: Bool
+    /// The classes this person is the homeroom teacher of (their roster, links, requests, children's accounts).
+    public var homeroomClassIds: [UUID]
+    /// The join-request queue: administrators, and homeroom teachers for their classes.
+    public var decideJoinRequests: Bool
 
     public init(_ actor: Actor, schoolID: UUID) {
         manageStructure = Policy.canManageStructure(actor, schoolID: schoolID)
         manageInvites = Policy.canManageInvites(actor, schoolID: schoolID)
         viewMembers = Policy.canViewMembers(actor, schoolID: schoolID)
         verifyTeachers = Policy.canVerifyTeachers(actor, schoolID: schoolID)
+        manageMembers = Policy.canManageMembers(actor, schoolID: schoolID)
+        homeroomClassIds = actor.homeroomClassIDs.filter { Policy.isHomeroomTeacher(actor, schoolID: schoolID, classID: $0) }.sorted { $0.uuidString < $1.uuidString }
+        decideJoinRequests = manageInvites || !homeroomClassIds.isEmpty
     }
 }
 

@@ -112,7 +112,9 @@ public struct RosterImportService: Sendable {
             row.studentContact = contact(phone: cell(cols.phone), email: cell(cols.email), field: "student", fail: fail)
             row.parentContact = contact(phone: cell(cols.parentPhone), email: cell(cols.parentEmail), field: "parent", fail: fail)
             if row.parentContact != nil && row.parent.split(separator: " ").count < 2 { fail("parent", "Укажите фамилию и имя родителя.") }
-            if !row.parent.isEmpty && row.parentContact == nil { fail("parent", "Укажите телефон или email родителя.") }
+            if !row.parent.isEmpty && cell(cols.parentPhone).isEmpty && cell(cols.parentEmail).isEmpty {
+                fail("parent", "Укажите телефон или email родителя.")
+            }
             let key = row.className + "|" + UserSearchKey.fold(row.student)
             if let first = seen[key] { fail("student", "Этот ученик уже есть в строке \(first).") } else { seen[key] = line }
             if let contact = row.studentContact, contact == row.parentContact { fail("parent", "У ученика и родителя один и тот же контакт.") }
