@@ -61,7 +61,9 @@ let package = Package(
         .executableTarget(
             name: "parta-bench",
             dependencies: [
+                "PartaCore", "PartaServer",
                 .product(name: "Vapor", package: "vapor"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ]
         ),
         .testTarget(

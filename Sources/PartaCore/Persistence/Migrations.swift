@@ -223,6 +223,9 @@ struct M004_Membership: AsyncMigration {
             try await user.save(on: db)
         }
         try await Index.create("users_search_key_idx", on: "users", columns: ["search_key"], db: db)
+        // A person's classes (members list, transfer, leaving) and people by name (the list's order).
+        try await Index.create("class_members_user_idx", on: "class_members", columns: ["user_id"], db: db)
+        try await Index.create("users_full_name_idx", on: "users", columns: ["full_name"], db: db)
 
         try await db.schema("homeroom_assignments")
             .id()
@@ -303,7 +306,11 @@ struct M004_Membership: AsyncMigration {
         try await db.schema("family_links").delete()
         try await db.schema("homeroom_assignments").delete()
         try await db.schema("invite_links").deleteField("needs_approval").update()
-        if let sql = db as? any SQLDatabase { try await sql.raw("DROP INDEX IF EXISTS users_search_key_idx").run() }
+        if let sql = db as? any SQLDatabase {
+            for index in ["users_search_key_idx", "class_members_user_idx", "users_full_name_idx"] {
+                try await sql.raw("DROP INDEX IF EXISTS \(ident: index)").run()
+            }
+        }
         try await db.schema("users").deleteField("search_key").update()
     }
 }

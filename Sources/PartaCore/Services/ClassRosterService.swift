@@ -30,7 +30,7 @@ public struct ClassRosterService: Sendable {
             ClassRosterView.Student(person: person(id), parents: links.filter { $0.childID == id }.map { person($0.parentID) }.sorted(by: byName))
         }.sorted { $0.person.fullName < $1.person.fullName }
         let current = assignments.first { $0.endedAt == nil }
-        let view = try await ClassService(ctx).list(actor, schoolID: cls.schoolID, includeArchived: true).first { $0.id == classID }!
+        let view = try await ClassService(ctx).views([cls], on: db)[0]
         return ClassRosterView(
             class: view, homeroom: current.map { person($0.userID) },
             homeroomHistory: assignments.map { .init(person: person($0.userID), from: $0.startedAt, to: $0.endedAt) },

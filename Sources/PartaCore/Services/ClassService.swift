@@ -108,7 +108,7 @@ public struct ClassService: Sendable {
         }
     }
 
-    private func views(_ classes: [ClassRecord], on db: any Database) async throws -> [ClassView] {
+    func views(_ classes: [ClassRecord], on db: any Database) async throws -> [ClassView] {
         let ids = classes.compactMap(\.id)
         var students: [UUID: Int] = [:]
         if !ids.isEmpty {

@@ -294,11 +294,12 @@ public struct MemberService: Sendable {
         let ids = users.compactMap(\.id)
         guard !ids.isEmpty else { return [] }
         let memberships = try await MembershipRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$userID ~~ ids).all()
-        let classes = try await ClassRecord.query(on: db).filter(\.$schoolID == schoolID).all()
-        let classIDs = classes.compactMap(\.id)
-        let classMembers = classIDs.isEmpty ? [] : try await ClassMemberRecord.query(on: db)
-            .filter(\.$classID ~~ classIDs).filter(\.$userID ~~ ids).all()
+        // The page's people's seats, then those classes of this school (not every class of the school).
+        let seats = try await ClassMemberRecord.query(on: db).filter(\.$userID ~~ ids).all()
+        let classes = seats.isEmpty ? [] : try await ClassRecord.query(on: db).filter(\.$schoolID == schoolID)
+            .filter(\.$id ~~ Array(Set(seats.map(\.classID)))).all()
         let className = Dictionary(uniqueKeysWithValues: classes.map { ($0.id!, $0.name) })
+        let classMembers = seats.filter { className[$0.classID] != nil }
         let links = try await FamilyLinkRecord.query(on: db).filter(\.$schoolID == schoolID).group(.or) {
             $0.filter(\.$parentID ~~ ids).filter(\.$childID ~~ ids)
         }.all()

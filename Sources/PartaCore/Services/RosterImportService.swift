@@ -10,15 +10,16 @@ public struct RosterImportService: Sendable {
     public init(_ ctx: PartaContext) { self.ctx = ctx }
 
     public static let maxRows = 5_000
-    public static let columns = ["класс", "ученик", "телефон ученика", "email ученика", "родитель", "телефон родителя", "email родителя"]
+    public static let columns = ["класс", "ученик", "телефон ученика", "email ученика", "родитель", "телефон родителя", "email родителя",
+                                 "родитель 2", "телефон родителя 2", "email родителя 2"]
 
     struct Row {
         var line: Int
         var className: String
         var student: String
         var studentContact: LoginIdentifier?
-        var parent: String
-        var parentContact: LoginIdentifier?
+        /// Up to two parents: «Родитель», «Телефон родителя»… and «Родитель 2», «Телефон родителя 2»…
+        var parents: [(name: String, contact: LoginIdentifier)]
     }
 
     public func preview(_ actor: Actor, schoolID: UUID, csv: String) async throws -> ImportReport {
@@ -64,11 +65,18 @@ public struct RosterImportService: Sendable {
         }
         for seat in sorted {
             let student = users[seat.userID]
-            let parents = links.filter { $0.childID == seat.userID }.compactMap { users[$0.parentID] }
-            for parent in parents.isEmpty ? [nil] : parents.map(Optional.some) {
-                out += CSV.row([className[seat.classID]?.name ?? "", student?.fullName ?? "", student?.phone ?? "", student?.email ?? "",
-                                parent?.fullName ?? "", parent?.phone ?? "", parent?.email ?? ""])
-            }
+            // Two parents in one row (the import's columns); a third and more in rows of their own.
+            let parents = links.filter { $0.childID == seat.userID }.compactMap { users[$0.parentID] }.sorted { $0.fullName < $1.fullName }
+            func cells(_ u: UserRecord?) -> [String] { [u?.fullName ?? "", u?.phone ?? "", u?.email ?? ""] }
+            let name: String = className[seat.classID]?.name ?? ""
+            var i = 0
+            repeat {
+                let first: UserRecord? = i < parents.count ? parents[i] : nil
+                let second: UserRecord? = i + 1 < parents.count ? parents[i + 1] : nil
+                let fields: [String] = [name] + cells(student) + cells(first) + cells(second)
+                out += CSV.row(fields)
+                i += 2
+            } while i < parents.count
         }
         return out
     }
@@ -89,7 +97,9 @@ public struct RosterImportService: Sendable {
         }
         let cols = (phone: column(["телефон ученика", "student phone"]), email: column(["email ученика", "student email"]),
                     parent: column(["родитель", "фио родителя", "parent"]), parentPhone: column(["телефон родителя", "parent phone"]),
-                    parentEmail: column(["email родителя", "parent email"]))
+                    parentEmail: column(["email родителя", "parent email"]),
+                    parent2: column(["родитель 2", "фио родителя 2", "parent 2"]), parent2Phone: column(["телефон родителя 2", "parent 2 phone"]),
+                    parent2Email: column(["email родителя 2", "parent 2 email"]))
         let body = table.dropFirst().enumerated().filter { !$0.element.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }
         guard body.count <= Self.maxRows else { throw PartaError.invalid("file", "Не больше \(Self.maxRows) строк за один раз.") }
 
@@ -104,20 +114,24 @@ public struct RosterImportService: Sendable {
             let line = index + 2
             func cell(_ i: Int?) -> String { i.flatMap { $0 < cells.count ? cells[$0].trimmingCharacters(in: .whitespacesAndNewlines) : nil } ?? "" }
             func fail(_ field: String, _ message: String) { errors.append(.init(line: line, field: field, message: message)) }
-            var row = Row(line: line, className: "", student: cell(studentCol), studentContact: nil, parent: cell(cols.parent), parentContact: nil)
+            var row = Row(line: line, className: "", student: cell(studentCol), studentContact: nil, parents: [])
             let rawClass = cell(classCol)
             if let parsed = ClassName.parse(rawClass), byName[parsed.description] != nil { row.className = parsed.description }
             else { fail("class", rawClass.isEmpty ? "Не указан класс." : "Нет такого класса: «\(rawClass)».") }
             if row.student.split(separator: " ").count < 2 || row.student.count > 200 { fail("student", "Укажите фамилию и имя ученика.") }
             row.studentContact = contact(phone: cell(cols.phone), email: cell(cols.email), field: "student", fail: fail)
-            row.parentContact = contact(phone: cell(cols.parentPhone), email: cell(cols.parentEmail), field: "parent", fail: fail)
-            if row.parentContact != nil && row.parent.split(separator: " ").count < 2 { fail("parent", "Укажите фамилию и имя родителя.") }
-            if !row.parent.isEmpty && cell(cols.parentPhone).isEmpty && cell(cols.parentEmail).isEmpty {
-                fail("parent", "Укажите телефон или email родителя.")
+            for (name, phone, email) in [(cols.parent, cols.parentPhone, cols.parentEmail), (cols.parent2, cols.parent2Phone, cols.parent2Email)] {
+                let parentName = cell(name)
+                let parentContact = contact(phone: cell(phone), email: cell(email), field: "parent", fail: fail)
+                if parentContact != nil && parentName.split(separator: " ").count < 2 { fail("parent", "Укажите фамилию и имя родителя.") }
+                if !parentName.isEmpty && cell(phone).isEmpty && cell(email).isEmpty { fail("parent", "Укажите телефон или email родителя.") }
+                if let parentContact { row.parents.append((parentName, parentContact)) }
             }
             let key = row.className + "|" + UserSearchKey.fold(row.student)
             if let first = seen[key] { fail("student", "Этот ученик уже есть в строке \(first).") } else { seen[key] = line }
-            if let contact = row.studentContact, contact == row.parentContact { fail("parent", "У ученика и родителя один и тот же контакт.") }
+            if let contact = row.studentContact, row.parents.contains(where: { $0.contact == contact }) {
+                fail("parent", "У ученика и родителя один и тот же контакт.")
+            }
             perClass[row.className, default: 0] += 1
             rows.append(row)
         }
@@ -129,7 +143,7 @@ public struct RosterImportService: Sendable {
             else { contacts[c] = row.line }
         }
         // Known accounts, and students already in another class of the school.
-        let known = try await knownUsers(rows.flatMap { [$0.studentContact, $0.parentContact] }.compactMap { $0 }, on: db)
+        let known = try await knownUsers(rows.flatMap { [$0.studentContact] + $0.parents.map(\.contact) }.compactMap { $0 }, on: db)
         var newStudents = 0, newParents = 0
         var newParentContacts = Set<String>()
         let studentMemberships = Set(try await MembershipRecord.query(on: db).filter(\.$schoolID == schoolID)
@@ -147,7 +161,7 @@ public struct RosterImportService: Sendable {
                     errors.append(.init(line: row.line, field: "student", message: "Уже ученик другого класса: оформите перевод."))
                 }
             } else { newStudents += 1 }
-            if let c = row.parentContact, known[c.value] == nil, newParentContacts.insert(c.value).inserted { newParents += 1 }
+            for c in row.parents.map(\.contact) where known[c.value] == nil && newParentContacts.insert(c.value).inserted { newParents += 1 }
         }
         errors.sort { ($0.line, $0.field) < ($1.line, $1.field) }
         let report = ImportReport(rows: rows.count, errors: errors, classes: perClass.filter { !$0.key.isEmpty }
@@ -202,7 +216,7 @@ public struct RosterImportService: Sendable {
     // MARK: Writing — in batches: a few multi-row INSERTs instead of thousands of statements
 
     private func write(_ rows: [Row], schoolID: UUID, classes: [String: ClassRecord], actor: Actor, now: Date, on db: any Database) async throws {
-        var known = try await knownUsers(rows.flatMap { [$0.studentContact, $0.parentContact] }.compactMap { $0 }, on: db)
+        var known = try await knownUsers(rows.flatMap { [$0.studentContact] + $0.parents.map(\.contact) }.compactMap { $0 }, on: db)
         var newUsers: [UserRecord] = []
         func user(named name: String, contact: LoginIdentifier?) -> UUID {
             if let contact, let existing = known[contact.value] { return existing.id! }
@@ -245,8 +259,8 @@ public struct RosterImportService: Sendable {
             let sameChild = row.studentContact == nil ? existing["\(cls.id!)|\(UserSearchKey.fold(row.student))"] : nil
             let student = sameChild ?? user(named: row.student, contact: row.studentContact)
             enroll(student, cls, .student)
-            if let contact = row.parentContact {
-                let parent = user(named: row.parent, contact: contact)
+            for (name, contact) in row.parents {
+                let parent = user(named: name, contact: contact)
                 enroll(parent, cls, .parent)
                 if families.insert("\(parent)|\(student)").inserted {
                     let link = FamilyLinkRecord()
