@@ -19,8 +19,11 @@ async function home() {
     h('p', null, h('a', { href: '#/account', class: 'btn' }, t('accountTitle'))));
 }
 
-// Pages outside the shell load on first use.
-const lazy = load => async ctx => (await load()).default(ctx);
+// Pages outside the shell load on first use, with their stylesheet.
+const lazy = load => async ctx => {
+  if (!document.getElementById('pages-css')) document.head.append(h('link', { id: 'pages-css', rel: 'stylesheet', href: '/css/pages.css' }));
+  return (await load()).default(ctx);
+};
 
 const routes = [
   [/^\/?$/, home],

@@ -14,6 +14,8 @@ export function device(ua = '') {
 export default async function account() {
   const me = await loadMe();
   if (!me) { authLost(); return null; }
+  // My children, my join requests: lazy, only when there are any.
+  const more = import('./child.js').then(m => m.accountSections()).catch(console.error);
   const list = h('ul', { id: 'sessions-list', class: 'cards' });
   const sErr = alertBox('sessions-error'), sMsg = statusBox('sessions-message');
   const box = h('div');
@@ -70,6 +72,7 @@ export default async function account() {
   box.append(list, sErr, sMsg, others);
   return page(t('accountTitle'),
     dl('account-profile', [[t('fullName'), me.fullName], [t('mobile'), me.phone], [t('email'), me.email], [t('login'), me.login]]),
+    await more,
     sec('sessions', t('sessions'), box),
     sec('password', t(me.hasPassword ? 'changePassword' : 'setPassword'), pForm),
     h('p', { class: 'aside' }, btn('account-signout', t('signOut'), '', signOut)));

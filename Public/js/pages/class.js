@@ -33,7 +33,7 @@ addStrings({
   cp_invites: ['Ссылки-приглашения', 'Invite links'],
   cp_requests: ['Заявки на вступление', 'Join requests'],
   cp_members: ['Все участники класса', 'All members of the class'],
-  st_pending: ['не активирован', 'not activated'], st_active: ['активен', 'active'], st_disabled: ['отключён', 'disabled'],
+  cp_st_pending: ['не активирован', 'not activated'], cp_st_active: ['активен', 'active'], cp_st_disabled: ['отключён', 'disabled'],
 });
 
 export default async function classPage({ params: [classId] }) {
@@ -43,7 +43,7 @@ export default async function classPage({ params: [classId] }) {
   const message = statusBox('class-message'), error = alertBox('class-error');
   const contact = p => [p.phone, p.email, p.login && '@' + p.login].filter(Boolean).join(', ');
   const person = p => [h('span', { class: 'member-name' }, p.fullName), ' ',
-    h('span', { class: 'sub' }, [contact(p), p.status !== 'active' && t('st_' + p.status)].filter(Boolean).join(' · '))];
+    h('span', { class: 'sub' }, [contact(p), p.status !== 'active' && t('cp_st_' + p.status)].filter(Boolean).join(' · '))];
 
   const students = h('ol', { id: 'class-students', class: 'list' },
     r.students.length ? r.students.map(s => h('li', { 'data-user-id': s.person.userId, 'data-status': s.person.status },
