@@ -53,12 +53,16 @@ final class MemberTests: XCTestCase {
 
             // The school view tells each person what they may do, as Policy decides.
             func permissions(_ token: String) async throws -> [String: Bool] {
-                try await h.request(.GET, "/api/v1/schools/\(school)", token: token).json["permissions"] as! [String: Bool]
+                let all = try await h.request(.GET, "/api/v1/schools/\(school)", token: token).json["permissions"] as! [String: Any]
+                XCTAssertEqual((all["homeroomClassIds"] as? [String])?.count, 0)
+                return all.compactMapValues { $0 as? Bool }
             }
             let byDirector = try await permissions(director)
-            XCTAssertEqual(byDirector, ["manageStructure": false, "manageInvites": false, "viewMembers": true, "verifyTeachers": false])
+            XCTAssertEqual(byDirector, ["manageStructure": false, "manageInvites": false, "viewMembers": true, "verifyTeachers": false,
+                                        "manageMembers": false, "decideJoinRequests": false])
             let byTeacher = try await permissions(teacher)
-            XCTAssertEqual(byTeacher, ["manageStructure": false, "manageInvites": false, "viewMembers": false, "verifyTeachers": false])
+            XCTAssertEqual(byTeacher, ["manageStructure": false, "manageInvites": false, "viewMembers": false, "verifyTeachers": false,
+                                       "manageMembers": false, "decideJoinRequests": false])
             try await h.expect(.ok, .GET, "/api/v1/schools/\(school)/members", token: director)
             try await h.expect(.forbidden, .POST, verify, token: director)
             for token in [teacher, unverified, student, parent] {

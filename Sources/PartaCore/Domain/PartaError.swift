@@ -31,7 +31,8 @@ public struct PartaError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(code): \(message)" }
 
     public static func notFound(_ what: String = "Объект") -> PartaError {
-        PartaError(.notFound, "not_found", "\(what) не найден.")
+        // «Не найдено: заявка.» agrees with any noun, unlike «… не найден».
+        PartaError(.notFound, "not_found", "Не найдено: \(what.prefix(1).lowercased() + what.dropFirst()).")
     }
     public static func validation(_ fields: [String: String]) -> PartaError {
         PartaError(.badRequest, "validation_failed",

@@ -46,8 +46,11 @@ public struct AuditService: Sendable {
         }
         var query = AuditRecord.query(on: db).filter(\.$schoolID == schoolID)
         if let action = filter.action, !action.isEmpty {
+            guard action.allSatisfy({ $0.isLetter || $0 == "." || $0 == "_" }), action.count <= 60 else {
+                throw PartaError.invalid("action", "Действие: например member или member.transfer.")
+            }
             // "member" matches every "member.*" action.
-            query = action.contains(".") ? query.filter(\.$action == action) : query.filter(\.$action, .custom("LIKE"), action + ".%")
+            query = action.contains(".") ? query.filter(\.$action == action) : query.filter(\.$action >= action + ".").filter(\.$action < action + "/")
         }
         if let id = filter.actorID { query = query.filter(\.$actorID == id) }
         if let id = filter.targetUserID { query = query.filter(\.$targetUserID == id) }
