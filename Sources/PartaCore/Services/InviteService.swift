@@ -175,7 +175,7 @@ public struct InviteService: Sendable {
             return try await joinOnce(userID: userID, token: token, childName: childName, activate: activate)
         } catch let error as any DatabaseError where error.isConstraintFailure {
             // The same person joining twice at the same instant: the other request wins, this one changes nothing.
-            throw PartaError(.conflict, "join_in_progress", "Вы уже присоединяетесь по этой ссылке: обновите страницу.")
+            throw Self.joinInProgress
         }
     }
 
@@ -226,6 +226,9 @@ public struct InviteService: Sendable {
             }
             let result = try await Enrollment.enroll(userID: userID, in: cls, role: role, childID: childID, actorID: nil,
                                                      note: "по ссылке-приглашению", now: now, on: db)
+            // Another request of the same person joined while this one waited for the link's row
+            // (PostgreSQL reads what committed meanwhile): roll back, so the use is not spent twice.
+            guard result.added else { throw Self.joinInProgress }
             return answer(joined: true, verified: result.membership.verified, pending: false)
         }
     }
@@ -244,6 +247,7 @@ public struct InviteService: Sendable {
     // MARK: Helpers
 
     static let unknownLink = PartaError.notFound("Ссылка-приглашение")
+    static let joinInProgress = PartaError(.conflict, "join_in_progress", "Вы уже присоединяетесь по этой ссылке: обновите страницу.")
     static let usedUp = PartaError(.gone, "invite_used_up", "По этой ссылке уже присоединилось максимальное число людей.")
 
     static func find(token: String, on db: any Database) async throws -> InviteLinkRecord {
