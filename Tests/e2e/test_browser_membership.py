@@ -107,7 +107,7 @@ def test_roster_import_shows_a_bad_row_before_anything_is_written(server, browse
     page.sign_in(admin.email, admin.password, f"#/school/{admin.school_id}")
     page.click("#school-manage-import")
     page.wait_route(f"#/school/{admin.school_id}/import")
-    page.d.find_element("css selector", "#import-file").send_keys(str(bad))
+    page.el("#import-file").send_keys(str(bad))
     page.click("#import-check")
     page.el("#import-has-errors")
     lines = browser.execute_script(
@@ -118,7 +118,7 @@ def test_roster_import_shows_a_bad_row_before_anything_is_written(server, browse
     students = expect(admin.get(f"/api/v1/schools/{admin.school_id}/members?role=student"), 200)
     assert students["total"] == 0, "the preview wrote nothing"
 
-    page.d.find_element("css selector", "#import-file").send_keys(str(good))
+    page.el("#import-file").send_keys(str(good))
     page.click("#import-check")
     page.el("#import-ready")
     page.click("#import-run")
