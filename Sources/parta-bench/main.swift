@@ -24,6 +24,7 @@ struct Options {
     var requests = 400
     var concurrency = 8
     var databaseURL: String?
+    var keep = false
 
     static func parse(_ args: [String]) -> Options {
         var o = Options()
@@ -37,6 +38,7 @@ struct Options {
             case "--requests": o.requests = Int(value) ?? o.requests
             case "--concurrency": o.concurrency = Int(value) ?? o.concurrency
             case "--database-url": o.databaseURL = value
+            case "--keep": o.keep = true; i -= 1   // keep the SQLite data directory for a look afterwards
             default: fail("unknown option \(args[i]); see the comment at the top of Sources/parta-bench/main.swift")
             }
             i += 2
@@ -211,6 +213,7 @@ func school(_ options: Options) async throws {
     let names = studentNames, studentCount = options.students, surnameList = surnames
     let pagesOfAll = max(1, total / 50)
     let scenarios: [(String, @Sendable () -> String)] = [
+        ("baseline: GET /me", { "/me" }),
         ("members, page 1 of all", { "/schools/\(schoolID)/members?perPage=50" }),
         ("members, a deep page", { "/schools/\(schoolID)/members?perPage=50&page=\(Int.random(in: 1...pagesOfAll))" }),
         ("members, role=parent", { "/schools/\(schoolID)/members?role=parent&perPage=50&page=\(Int.random(in: 1...100))" }),
@@ -247,7 +250,7 @@ func school(_ options: Options) async throws {
     func stopServer() async { await app.server.shutdown() }
     await stopServer()
     try await app.asyncShutdown()
-    try? FileManager.default.removeItem(at: dataDirectory)   // (not a top-level `defer`: that would run at once)
+    if options.keep { print("data kept in \(dataDirectory.path)") } else { try? FileManager.default.removeItem(at: dataDirectory) }
     print("")
     print(allPass ? "all goals met" : "some goals NOT met")
     exit(allPass ? 0 : 1)

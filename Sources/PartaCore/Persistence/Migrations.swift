@@ -225,7 +225,7 @@ struct M004_Membership: AsyncMigration {
         try await Index.create("users_search_key_idx", on: "users", columns: ["search_key"], db: db)
         // A person's classes (members list, transfer, leaving) and people by name (the list's order).
         try await Index.create("class_members_user_idx", on: "class_members", columns: ["user_id"], db: db)
-        try await Index.create("users_full_name_idx", on: "users", columns: ["full_name"], db: db)
+        try await Index.create("users_full_name_idx", on: "users", columns: ["full_name", "id"], db: db)
 
         try await db.schema("homeroom_assignments")
             .id()

@@ -30,24 +30,37 @@ public struct MemberService: Sendable {
         if let query = filter.query, query.count > 100 { throw PartaError.invalid("q", "Поиск — до 100 символов.") }
         let page = max(1, page), perPage = min(max(1, perPage), 100)
         // One SQL query for the page's ids and one for the total; the page's details come after.
-        var condition: SQLQueryString = "u.id IN (SELECT m.user_id FROM memberships m WHERE m.school_id = \(bind: schoolID)"
-        if let role = filter.role { condition = condition + " AND m.role = \(bind: role.rawValue)" }
-        if let verified = filter.verified { condition = condition + " AND m.verified = \(bind: verified)" }
-        condition = condition + ")"
-        if let classID = filter.classID {
-            condition = condition + " AND u.id IN (SELECT c.user_id FROM class_members c WHERE c.class_id = \(bind: classID))"
+        // EXISTS per person, walking users in name order (index users(full_name, id)), stops after
+        // one page; an `IN (subquery)` would sort every member of the school for each page.
+        var membership: SQLQueryString = "SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.school_id = \(bind: schoolID)"
+        var byMembership: SQLQueryString = "SELECT COUNT(DISTINCT m.user_id) AS n FROM memberships m WHERE m.school_id = \(bind: schoolID)"
+        if let role = filter.role {
+            membership = membership + " AND m.role = \(bind: role.rawValue)"
+            byMembership = byMembership + " AND m.role = \(bind: role.rawValue)"
         }
-        if let pattern = filter.query.flatMap(UserSearchKey.pattern) {
+        if let verified = filter.verified {
+            membership = membership + " AND m.verified = \(bind: verified)"
+            byMembership = byMembership + " AND m.verified = \(bind: verified)"
+        }
+        var condition: SQLQueryString = "EXISTS (" + membership + ")"
+        if let classID = filter.classID {
+            // A class is a few dozen people: start from them (IN) rather than from everyone by name.
+            condition = "u.id IN (SELECT c.user_id FROM class_members c WHERE c.class_id = \(bind: classID)) AND " + condition
+        }
+        let pattern = filter.query.flatMap(UserSearchKey.pattern)
+        if let pattern {
             condition = condition + " AND u.search_key LIKE \(bind: pattern) ESCAPE '\\'"
         }
         let sql = ctx.store.sql
-        let total = try await sql.raw("SELECT COUNT(*) AS n FROM users u WHERE " + condition).first()?.decode(column: "n", as: Int.self) ?? 0
+        // Without a class or text filter, the total is counted on the memberships index alone.
+        let countQuery: SQLQueryString = filter.classID == nil && pattern == nil
+            ? byMembership : "SELECT COUNT(*) AS n FROM users u WHERE " + condition
+        let total = try await sql.raw(countQuery).first()?.decode(column: "n", as: Int.self) ?? 0
         let ids = try await sql.raw("SELECT u.id FROM users u WHERE " + condition
             + " ORDER BY u.full_name, u.id LIMIT \(bind: perPage) OFFSET \(bind: (page - 1) * perPage)").all()
             .map { try $0.decode(column: "id", as: UUID.self) }
         guard !ids.isEmpty else { return Page(items: [], total: total, page: page, perPage: perPage) }
-        let users = try await UserRecord.query(on: db).filter(\.$id ~~ ids).sort(\.$fullName).sort(\.$id).all()
-        return Page(items: try await Self.views(users, schoolID: schoolID, on: db), total: total, page: page, perPage: perPage)
+        return Page(items: try await Self.views(ids: ids, schoolID: schoolID, on: db), total: total, page: page, perPage: perPage)
     }
 
     /// Confirms a teacher (§2.3, §2.4): until then they read but cannot create chats with students,
@@ -253,7 +266,7 @@ public struct MemberService: Sendable {
         let isMember = try await MembershipRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$userID == userID).count() > 0
         let wasMember = try await MemberEventRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$userID == userID).count() > 0
         guard isMember || wasMember, let user = try await UserRecord.find(userID, on: db) else { throw PartaError.notFound("Участник") }
-        return try await Self.views([user], schoolID: schoolID, on: db)[0]
+        return try await Self.views(ids: [try user.requireID()], schoolID: schoolID, on: db)[0]
     }
 
     // MARK: Helpers
@@ -290,36 +303,57 @@ public struct MemberService: Sendable {
         try await UserRecord.find(userID, on: db)?.fullName ?? ""
     }
 
-    static func views(_ users: [UserRecord], schoolID: UUID, on db: any Database) async throws -> [MemberView] {
-        let ids = users.compactMap(\.id)
-        guard !ids.isEmpty else { return [] }
-        let memberships = try await MembershipRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$userID ~~ ids).all()
-        // The page's people's seats, then those classes of this school (not every class of the school).
-        let seats = try await ClassMemberRecord.query(on: db).filter(\.$userID ~~ ids).all()
-        let classes = seats.isEmpty ? [] : try await ClassRecord.query(on: db).filter(\.$schoolID == schoolID)
-            .filter(\.$id ~~ Array(Set(seats.map(\.classID)))).all()
-        let className = Dictionary(uniqueKeysWithValues: classes.map { ($0.id!, $0.name) })
-        let classMembers = seats.filter { className[$0.classID] != nil }
-        let links = try await FamilyLinkRecord.query(on: db).filter(\.$schoolID == schoolID).group(.or) {
-            $0.filter(\.$parentID ~~ ids).filter(\.$childID ~~ ids)
-        }.all()
-        let relativeIDs = Array(Set(links.flatMap { [$0.parentID, $0.childID] }).subtracting(ids))
-        var names = Dictionary(uniqueKeysWithValues: users.map { ($0.id!, $0.fullName) })
-        if !relativeIDs.isEmpty {
-            for u in try await UserRecord.query(on: db).filter(\.$id ~~ relativeIDs).all() { names[u.id!] = u.fullName }
+    /// Members as the list shows them, in the order of `ids`. Plain SQL and column decoding: this
+    /// runs for every page of the members list, and Fluent's row decoding costs more than the queries.
+    static func views(ids: [UUID], schoolID: UUID, on db: any Database) async throws -> [MemberView] {
+        guard !ids.isEmpty, let sql = db as? any SQLDatabase else { return [] }
+        struct Person { var fullName: String; var phone: String?; var email: String?; var login: String?; var status: String }
+        var people: [UUID: Person] = [:]
+        for row in try await sql.raw("SELECT id, full_name, phone, email, login, status FROM users WHERE id IN (\(binds: ids))").all() {
+            people[try row.decode(column: "id", as: UUID.self)] = Person(
+                fullName: try row.decode(column: "full_name", as: String.self), phone: try row.decode(column: "phone", as: String?.self),
+                email: try row.decode(column: "email", as: String?.self), login: try row.decode(column: "login", as: String?.self),
+                status: try row.decode(column: "status", as: String.self))
         }
-        return users.map { u -> MemberView in
-            let id = u.id!
+        var roles: [UUID: [MemberView.RoleView]] = [:]
+        for row in try await sql.raw("""
+            SELECT user_id, role, verified FROM memberships WHERE school_id = \(bind: schoolID) AND user_id IN (\(binds: ids))
+            """).all() {
+            let role = SchoolRole(rawValue: try row.decode(column: "role", as: String.self)) ?? .student
+            roles[try row.decode(column: "user_id", as: UUID.self), default: []].append(.init(role: role, verified: try row.decode(column: "verified", as: Bool.self)))
+        }
+        var classes: [UUID: [MemberView.ClassRef]] = [:]
+        for row in try await sql.raw("""
+            SELECT cm.user_id, cm.class_id, cm.role, c.name FROM class_members cm JOIN classes c ON c.id = cm.class_id
+            WHERE c.school_id = \(bind: schoolID) AND cm.user_id IN (\(binds: ids))
+            """).all() {
+            classes[try row.decode(column: "user_id", as: UUID.self), default: []].append(.init(
+                classId: try row.decode(column: "class_id", as: UUID.self), name: try row.decode(column: "name", as: String.self),
+                role: SchoolRole(rawValue: try row.decode(column: "role", as: String.self)) ?? .student))
+        }
+        var links: [(parent: UUID, child: UUID)] = []
+        for row in try await sql.raw("""
+            SELECT parent_id, child_id FROM family_links
+            WHERE school_id = \(bind: schoolID) AND (parent_id IN (\(binds: ids)) OR child_id IN (\(binds: ids)))
+            """).all() {
+            links.append((try row.decode(column: "parent_id", as: UUID.self), try row.decode(column: "child_id", as: UUID.self)))
+        }
+        var names = people.mapValues(\.fullName)
+        let relatives = Array(Set(links.flatMap { [$0.parent, $0.child] }).subtracting(ids))
+        if !relatives.isEmpty {
+            for row in try await sql.raw("SELECT id, full_name FROM users WHERE id IN (\(binds: relatives))").all() {
+                names[try row.decode(column: "id", as: UUID.self)] = try row.decode(column: "full_name", as: String.self)
+            }
+        }
+        return ids.compactMap { id -> MemberView? in
+            guard let p = people[id] else { return nil }
             return MemberView(
-                userId: id, fullName: u.fullName, phone: u.phone, email: u.email, login: u.login,
-                status: AccountStatus(rawValue: u.status) ?? .active,
-                roles: memberships.filter { $0.userID == id }.map { .init(role: SchoolRole(rawValue: $0.role) ?? .student, verified: $0.verified) }
-                    .sorted { $0.role.rawValue < $1.role.rawValue },
-                classes: classMembers.filter { $0.userID == id }.map {
-                    .init(classId: $0.classID, name: className[$0.classID] ?? "", role: SchoolRole(rawValue: $0.role) ?? .student)
-                },
-                children: links.filter { $0.parentID == id }.map { .init(userId: $0.childID, fullName: names[$0.childID] ?? "") },
-                parents: links.filter { $0.childID == id }.map { .init(userId: $0.parentID, fullName: names[$0.parentID] ?? "") })
+                userId: id, fullName: p.fullName, phone: p.phone, email: p.email, login: p.login,
+                status: AccountStatus(rawValue: p.status) ?? .active,
+                roles: (roles[id] ?? []).sorted { $0.role.rawValue < $1.role.rawValue },
+                classes: classes[id] ?? [],
+                children: links.filter { $0.parent == id }.map { .init(userId: $0.child, fullName: names[$0.child] ?? "") },
+                parents: links.filter { $0.child == id }.map { .init(userId: $0.parent, fullName: names[$0.parent] ?? "") })
         }
     }
 }
