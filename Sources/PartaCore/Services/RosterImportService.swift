@@ -30,7 +30,7 @@ public struct RosterImportService: Sendable {
 
     public func run(_ actor: Actor, schoolID: UUID, csv: String) async throws -> ImportReport {
         let now = ctx.clock.now()
-        return try await ctx.store.write { db in
+        let done: ImportReport = try await ctx.store.write { db in
             let (rows, report, classes) = try await check(actor, schoolID: schoolID, csv: csv, on: db)
             guard report.errors.isEmpty else {
                 throw PartaError(.badRequest, "import_has_errors", "В файле есть ошибки (\(report.errors.count)): ничего не импортировано.")
@@ -42,6 +42,12 @@ public struct RosterImportService: Sendable {
             done.imported = true
             return done
         }
+        // Thousands of new rows at once: refresh the planner's statistics now rather than when
+        // autovacuum gets to it (until then PostgreSQL plans the members list for empty tables).
+        if ctx.store.dialect == .postgres, done.rows >= 500 {
+            try await ctx.store.sql.raw("ANALYZE users, memberships, class_members, family_links").run()
+        }
+        return done
     }
 
     /// The school's students by class with their parents, as CSV in the import's own format.
