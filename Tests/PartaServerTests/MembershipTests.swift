@@ -463,3 +463,84 @@ final class MembershipTests: XCTestCase {
         }
     }
 }
+
+/// The access matrix of issue 3: every administrative action of the membership features, tried by
+/// another school's administrator, the homeroom teacher of another class, a teacher who is not a
+/// homeroom teacher, an unconfirmed teacher, a student and a parent — each refused (404 for what
+/// they cannot see), and nothing changes.
+extension MembershipTests {
+    func testEveryAdministrativeActionIsRefusedToEveryoneElse() async throws {
+        try await withHarness { h in
+            let op = try await h.makeOperator()
+            let w = try await makeWorld(h, op: op)
+            let other = try await makeWorld(h, op: op, email: "admin@school2.test", phone: "+79220000002")
+            // The homeroom teacher of 5А, acting on 5Б.
+            let homeroomA = try await h.addMember(schoolID: w.schoolID, role: .teacher, name: "Классный Пятого А")
+            try await h.expect(.ok, .PUT, "/api/v1/classes/\(w.classA)/homeroom", token: w.admin, json: ["teacherId": try await userID(h, homeroomA)])
+            let teacher = try await h.addMember(schoolID: w.schoolID, role: .teacher)
+            let unverified = try await h.addMember(schoolID: w.schoolID, role: .teacher, verified: false)
+            let studentLink = try await link(h, w.admin, classID: w.classB, role: "student")
+            let student = try await joinNew(h, link: studentLink, name: "Ученик Пятого Б", phone: "+79005550801").json["token"] as! String
+            let studentID = try await userID(h, student)
+            let parentLink = try await link(h, w.admin, classID: w.classB, role: "parent")
+            let parent = try await joinNew(h, link: parentLink, name: "Родитель Пятого Б", phone: "+79005550802", child: "Ученик Пятого Б")
+                .json["token"] as! String
+            let gated = try await link(h, w.admin, classID: w.classB, role: "student", approval: true)
+            _ = try await joinNew(h, link: gated, name: "Ждущий Ответа", phone: "+79005550803")
+            let requestID = (try await h.request(.GET, "/api/v1/schools/\(w.schoolID)/join-requests", token: w.admin)
+                .json["items"] as! [[String: Any]])[0]["id"] as! String
+            let teacherID = try await userID(h, teacher)
+            let inviteID = try await h.request(.GET, "/api/v1/schools/\(w.schoolID)/invites", token: w.admin)
+                .json["items"].flatMap { ($0 as? [[String: Any]])?.first?["id"] as? String } ?? ""
+
+            let s = "/api/v1/schools/\(w.schoolID)"
+            let actions: [(HTTPMethod, String, [String: Any]?)] = [
+                (.GET, "\(s)/members", nil),
+                (.GET, "\(s)/members/\(studentID)/history", nil),
+                (.POST, "\(s)/members/\(studentID)/transfer", ["classId": w.classA]),
+                (.POST, "\(s)/members/\(studentID)/remove", ["note": "—"]),
+                (.PUT, "\(s)/members/\(teacherID)/roles/admin", nil),
+                (.DELETE, "\(s)/members/\(teacherID)/roles/teacher", nil),
+                (.POST, "\(s)/members/\(teacherID)/verify-teacher", nil),
+                (.GET, "\(s)/audit", nil),
+                (.GET, "\(s)/audit.csv", nil),
+                (.GET, "\(s)/roster.csv", nil),
+                (.GET, "\(s)/promotion", nil),
+                (.POST, "\(s)/promotion", ["fromYear": 2026]),
+                (.POST, "\(s)/invites/revoke-unused", nil),
+                (.GET, "\(s)/join-requests", nil),
+                (.POST, "/api/v1/join-requests/decide", ["ids": [requestID], "approve": true]),
+                (.POST, "/api/v1/invites/\(inviteID)/revoke", nil),
+                (.POST, "/api/v1/classes/\(w.classB)/invites", ["role": "student"]),
+                (.GET, "/api/v1/classes/\(w.classB)/roster", nil),
+                (.PUT, "/api/v1/classes/\(w.classB)/homeroom", ["teacherId": teacherID]),
+                (.POST, "/api/v1/classes/\(w.classB)/students", ["fullName": "Новый Ученик"]),
+                (.POST, "/api/v1/classes/\(w.classB)/activation-codes", nil),
+                (.PUT, "/api/v1/students/\(studentID)/credentials", ["login": "pupil.b", "password": "pupil-pass-1"]),
+            ]
+            let seats = try await h.count("class_members"), roles = try await h.count("memberships")
+            let audit = try await h.count("audit_log"), users = try await h.count("users")
+            for (who, token) in [("another school's admin", other.admin), ("homeroom teacher of 5А", homeroomA), ("a teacher", teacher),
+                                 ("an unconfirmed teacher", unverified), ("a student", student), ("a parent", parent)] {
+                for (method, path, body) in actions {
+                    // (Setting this student's login is the one thing their own parent may do.)
+                    if who == "a parent" && path.hasSuffix("/credentials") { continue }
+                    let reply = try await h.request(method, path, token: token, json: body)
+                    if who == "homeroom teacher of 5А" && path.hasSuffix("/join-requests") {
+                        // Their own queue: 5А's requests only, so not the one for 5Б.
+                        XCTAssertEqual((reply.json["items"] as? [Any])?.count, 0)
+                        continue
+                    }
+                    XCTAssertTrue([.forbidden, .notFound].contains(reply.status),
+                                  "\(who): \(method) \(path) answered \(reply.status): \(String(buffer: reply.body))")
+                    if who == "another school's admin" {
+                        XCTAssertEqual(reply.status, .notFound, "\(who): \(method) \(path) must not reveal the other school")
+                    }
+                }
+            }
+            let seatsAfter = try await h.count("class_members"), rolesAfter = try await h.count("memberships")
+            let auditAfter = try await h.count("audit_log"), usersAfter = try await h.count("users")
+            XCTAssertEqual([seats, roles, audit, users], [seatsAfter, rolesAfter, auditAfter, usersAfter], "nothing changed")
+        }
+    }
+}
