@@ -80,9 +80,9 @@ async function homeroomForm(c, r, line, message, error) {
   // Every confirmed teacher (a big school has more than one page of them).
   const items = [];
   for (let p = 1; p <= 20; p++) {
-    const page = await api('GET', '/schools/' + encodeURIComponent(c.schoolId) + '/members?role=teacher&verified=true&perPage=100&page=' + p);
-    items.push(...page.items);
-    if (items.length >= page.total || !page.items.length) break;
+    const batch = await api('GET', '/schools/' + encodeURIComponent(c.schoolId) + '/members?role=teacher&verified=true&perPage=100&page=' + p);
+    items.push(...batch.items);
+    if (items.length >= batch.total || !batch.items.length) break;
   }
   const select = field('class-homeroom', 'teacher', t('cp_homeroom_pick'), {
     options: [['', t('cp_homeroom_nobody')], ...items.map(m => [m.userId, m.fullName])], value: r.homeroom ? r.homeroom.userId : '' });
