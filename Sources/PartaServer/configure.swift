@@ -71,7 +71,7 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     // Middleware: errors in the API's JSON shape, security headers, the web client from Public/.
     app.routes.defaultMaxBodySize = ByteCount(integerLiteral: Request.maxJSONBodySize)
     app.middleware = Middlewares()
-    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(RedactingRouteLogger())
     app.middleware.use(PartaErrorMiddleware())
     app.middleware.use(SecurityHeadersMiddleware())
     let checkout = checkoutDirectory(app)

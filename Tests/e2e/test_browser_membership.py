@@ -56,6 +56,9 @@ def test_parent_joins_by_link_and_is_linked_to_their_child(server, browser):
     parents = expect(admin.get(f"/api/v1/schools/{admin.school_id}/members?role=parent"), 200)["items"]
     assert [p["fullName"] for p in parents] == ["Иванова Мария"]
     assert [c["userId"] for c in parents[0]["children"]] == [child["userId"]]
+    # The link's token is a secret: the server log shows the requests without it.
+    assert "/api/v1/join/…" in server.log()
+    assert link["token"] not in server.log()
     # The parent's account page lists the child.
     page.open("/account")
     page.wait(lambda d: "Иванов Пётр Сергеевич" in page.text("#main"), 10, "the child is not on the account page")
