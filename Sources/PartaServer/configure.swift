@@ -66,7 +66,8 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     app.parta = PartaServices(context: context, config: config)
 
     let hub = SocketHub()
-    events.subscribe { event in await hub.handle(event) }
+    let recipients = Recipients(context)
+    events.subscribe { event in await hub.handle(event, recipients: recipients, logger: logger) }
 
     // Middleware: errors in the API's JSON shape, security headers, the web client from Public/.
     app.routes.defaultMaxBodySize = ByteCount(integerLiteral: Request.maxJSONBodySize)

@@ -11,6 +11,7 @@ func routes(_ app: Application, hub: SocketHub) throws {
     let invites = InviteController()
     let members = MemberController()
     let rosters = ClassRosterController()
+    let chats = ChatController()
     let api = app.grouped("api", "v1")
 
     // Sign-in and sessions
@@ -86,6 +87,19 @@ func routes(_ app: Application, hub: SocketHub) throws {
     api.get("join", ":token", use: invites.preview)
     api.post("join", ":token", "code", use: invites.requestCode)
     api.post("join", ":token", use: invites.join)
+
+    // Chats, channels, messages (issue 4)
+    api.get("schools", ":schoolId", "chats", use: chats.list)
+    api.post("schools", ":schoolId", "chats", use: chats.create)
+    api.get("chats", ":chatId", use: chats.get)
+    api.get("chats", ":chatId", "members", use: chats.members)
+    api.post("chats", ":chatId", "members", use: chats.addMembers)
+    api.delete("chats", ":chatId", "members", ":userId", use: chats.removeMember)
+    api.get("chats", ":chatId", "messages", use: chats.history)
+    api.post("chats", ":chatId", "messages", use: chats.send)
+    api.post("chats", ":chatId", "read", use: chats.markRead)
+    api.patch("messages", ":messageId", use: chats.edit)
+    api.delete("messages", ":messageId", use: chats.delete)
 
     // Operator: accounts
     api.post("users", ":userId", "disable", use: schools.disableUser)

@@ -87,6 +87,27 @@ public enum Policy {
         actor.roles(in: schoolID).contains(.admin)
     }
 
+    // MARK: Chats (issue 4)
+
+    /// Who starts chats (PRODUCT.md's role table): the administration and teachers; an unconfirmed
+    /// teacher not with students (§2.3, §2.4). Students and parents write to staff only, directly.
+    public static func canStartChat(_ actor: Actor, schoolID: UUID, kind: ChatKind, with peers: [Set<SchoolRole>]) -> Bool {
+        let mine = actor.roles(in: schoolID)
+        guard !mine.isEmpty, peers.allSatisfy({ !$0.isEmpty }) else { return false }
+        let leadership = !mine.isDisjoint(with: [.admin, .director, .deputy])
+        let teacher = mine.contains(.teacher)
+        let confirmed = leadership || actor.isVerified(.teacher, in: schoolID)
+        let withStudents = peers.contains { $0.contains(.student) }
+        switch kind {
+        case .channel: return mine.contains(.admin)
+        case .group: return (leadership || teacher) && (confirmed || !withStudents)
+        case .direct:
+            if leadership || teacher { return confirmed || !withStudents }
+            // Students and parents (safe mode): a direct chat with the school's staff only.
+            return peers.allSatisfy { !$0.isDisjoint(with: [.admin, .director, .deputy, .teacher]) }
+        }
+    }
+
     /// «Общешкольный канал» is read by every member; «Сотрудники» by staff only. The operator sees
     /// the structure of every school. (Other channels come with messaging.)
     public static func canSeeSystemChannel(_ actor: Actor, schoolID: UUID, audience: ChannelAudience?) -> Bool {

@@ -36,3 +36,11 @@ public enum ClassKind: String, Codable, Sendable {
     /// «Учительская», the staff room every teacher joins.
     case staffRoom = "staff_room"
 }
+
+public enum ChatKind: String, Codable, Sendable {
+    case direct, group, channel
+}
+
+public enum ChatRole: String, Codable, Sendable {
+    case owner, admin, member
+}

@@ -358,3 +358,51 @@ public struct ActivationCard: Sendable, Codable, Equatable {
     public var code: String
     public var expiresAt: Date
 }
+
+public struct MessageView: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var chatId: UUID
+    /// The message's number in its chat: 1, 2, 3… without gaps.
+    public var seq: Int
+    public var authorId: UUID
+    public var authorName: String
+    /// Empty when deleted.
+    public var text: String
+    public var replyTo: UUID?
+    public var clientId: String?
+    public var createdAt: Date
+    public var editedAt: Date?
+    public var deleted: Bool
+}
+
+public struct MessagePage: Sendable, Codable, Equatable {
+    public var items: [MessageView]
+    public var lastSeq: Int
+    public var lastReadSeq: Int
+}
+
+public struct ChatView: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var schoolId: UUID
+    public var kind: ChatKind
+    /// A direct chat is titled with the other person's name.
+    public var title: String
+    /// Set for the school's system channels.
+    public var audience: ChannelAudience?
+    public var readOnly: Bool
+    /// The asking person's role in the chat (nil for a system channel they only read).
+    public var role: ChatRole?
+    /// Nil for system channels (their audience is the school roster).
+    public var memberCount: Int?
+    public var lastSeq: Int
+    public var lastReadSeq: Int
+    public var unread: Int
+    public var lastMessage: MessageView?
+    public var createdAt: Date
+}
+
+public struct ChatMemberView: Sendable, Codable, Equatable {
+    public var userId: UUID
+    public var fullName: String
+    public var role: ChatRole
+}

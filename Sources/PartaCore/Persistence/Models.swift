@@ -160,6 +160,39 @@ public final class ChatRecord: Model, @unchecked Sendable {
     @Field(key: "title") public var title: String
     @OptionalField(key: "system_audience") public var systemAudience: String?
     @Field(key: "created_at") public var createdAt: Date
+    @OptionalField(key: "created_by") public var createdBy: UUID?
+    /// Only the chat's owner and admins post (channels always are).
+    @Field(key: "read_only") public var readOnly: Bool
+    /// The sequence number of the chat's newest message (messages are numbered 1, 2, 3… per chat).
+    @Field(key: "last_seq") public var lastSeq: Int
+    public init() {}
+}
+
+/// A person in a chat: owner, admin or member; `lastReadSeq` is how far they have read.
+public final class ChatMemberRecord: Model, @unchecked Sendable {
+    public static let schema = "chat_members"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "chat_id") public var chatID: UUID
+    @Field(key: "user_id") public var userID: UUID
+    @Field(key: "role") public var role: String
+    @Field(key: "last_read_seq") public var lastReadSeq: Int
+    @Field(key: "joined_at") public var joinedAt: Date
+    public init() {}
+}
+
+/// A message: numbered per chat; `clientID` makes a retried send land once; deleting leaves a tombstone.
+public final class MessageRecord: Model, @unchecked Sendable {
+    public static let schema = "messages"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "chat_id") public var chatID: UUID
+    @Field(key: "seq") public var seq: Int
+    @Field(key: "author_id") public var authorID: UUID
+    @OptionalField(key: "client_id") public var clientID: String?
+    @Field(key: "text") public var text: String
+    @OptionalField(key: "reply_to") public var replyTo: UUID?
+    @Field(key: "created_at") public var createdAt: Date
+    @OptionalField(key: "edited_at") public var editedAt: Date?
+    @OptionalField(key: "deleted_at") public var deletedAt: Date?
     public init() {}
 }
 

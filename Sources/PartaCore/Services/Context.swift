@@ -19,6 +19,8 @@ public struct AuthRules: Sendable {
     public var codeRequestsPerIP = RateLimiter.Rule(limit: 20, window: 15 * 60)
     /// School applications per client address.
     public var applicationsPerIP = RateLimiter.Rule(limit: 10, window: 3600)
+    /// Messages one person may send: 30 a minute (a class chat stays readable; a script gets 429).
+    public var messagesPerUser = RateLimiter.Rule(limit: 30, window: 60)
     public init() {}
 }
 

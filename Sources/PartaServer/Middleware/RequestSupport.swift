@@ -19,6 +19,8 @@ struct PartaServices: Sendable {
     var families: FamilyService { FamilyService(context) }
     var audit: AuditService { AuditService(context) }
     var rosterImport: RosterImportService { RosterImportService(context) }
+    var chats: ChatService { ChatService(context) }
+    var messages: MessageService { MessageService(context) }
 }
 
 extension Application {

@@ -8,7 +8,7 @@ import Vapor
 /// what reaches whom is decided in PartaCore. Sessions that end (sign-out, revoke, disabled
 /// account) have their sockets closed at once with code 4401.
 final class SocketHub: Sendable {
-    struct Entry: Sendable { let userID: UUID; let socket: WebSocket }
+    struct Entry: Sendable { let userID: UUID; let memberships: [Actor.Membership]; let socket: WebSocket }
     private let sockets = NIOLockedValueBox<[UUID: [ObjectIdentifier: Entry]]>([:])
 
     static let sessionEndedCode = WebSocketErrorCode.unknown(4401)
@@ -16,7 +16,7 @@ final class SocketHub: Sendable {
     static let membershipChangedCode = WebSocketErrorCode.unknown(4409)
 
     func add(_ socket: WebSocket, actor: Actor) {
-        sockets.withLockedValue { $0[actor.sessionID, default: [:]][ObjectIdentifier(socket)] = Entry(userID: actor.userID, socket: socket) }
+        sockets.withLockedValue { $0[actor.sessionID, default: [:]][ObjectIdentifier(socket)] = Entry(userID: actor.userID, memberships: actor.memberships, socket: socket) }
     }
 
     func remove(_ socket: WebSocket, sessionID: UUID) {
@@ -47,7 +47,7 @@ final class SocketHub: Sendable {
         }
     }
 
-    func handle(_ event: DomainEvent) async {
+    func handle(_ event: DomainEvent, recipients: Recipients, logger: Logger) async {
         switch event {
         case let .sessionsRevoked(userID, sessionIDs):
             await closeSessions(userID: userID, sessionIDs: sessionIDs)
@@ -55,7 +55,32 @@ final class SocketHub: Sendable {
             await closeSessions(userID: userID, sessionIDs: nil, reason: "membership_changed", code: Self.membershipChangedCode)
         case .schoolUpdated:
             break // delivered to members once messaging brings per-school subscriptions
+        case .messageCreated, .messageChanged, .chatMembershipChanged:
+            do {
+                guard let (target, payload) = try await recipients.delivery(for: event) else { return }
+                deliver(payload, to: target)
+            } catch {
+                logger.error("realtime delivery failed: \(error)")
+            }
         }
+    }
+
+    /// Sends one encoded frame to every socket of the target. (The fan-out for large rooms —
+    /// sockets indexed by chat, one shared buffer, one flush per event-loop tick — comes with the
+    /// messaging issue's load scenarios.)
+    func deliver(_ payload: Recipients.Payload, to target: Recipients.Target) {
+        guard let data = try? JSONCoding.encoder.encode(payload), let text = String(data: data, encoding: .utf8) else { return }
+        let receivers: [WebSocket] = sockets.withLockedValue { all in
+            all.values.flatMap(\.values).filter { entry in
+                switch target {
+                case let .users(ids): return ids.contains(entry.userID)
+                case let .audience(schoolID, audience):
+                    let roles = Set(entry.memberships.filter { $0.schoolID == schoolID }.map(\.role))
+                    return audience == .school ? !roles.isEmpty : roles.contains(where: \.isStaff)
+                }
+            }.map(\.socket)
+        }
+        for socket in receivers { socket.send(text) }
     }
 }
 

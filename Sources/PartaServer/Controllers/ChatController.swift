@@ -1,0 +1,123 @@
+import Foundation
+import PartaCore
+import Vapor
+
+/// Chats, channels and messages (issue 4): the HTTP side. Realtime delivery is the gateway's.
+struct ChatController {
+    func list(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        return try .json(ItemsResponse(items: try await req.parta.chats.list(actor, schoolID: try req.id("schoolId"))))
+    }
+
+    func create(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        let body = try req.decodeStrict(ChatCreateBody.self)
+        guard let kind = ChatKind(rawValue: body.kind) else { throw PartaError.invalid("kind", "Вид чата: direct, group или channel.") }
+        let ids = try body.memberIds.map { raw -> UUID in
+            guard let id = UUID(uuidString: raw) else { throw PartaError.notFound("Участник") }
+            return id
+        }
+        let chat = try await req.parta.chats.create(actor, schoolID: try req.id("schoolId"), kind: kind, title: body.title,
+                                                    memberIDs: ids, readOnly: body.readOnly ?? false)
+        return try .json(chat, status: .created)
+    }
+
+    func get(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        return try .json(try await req.parta.chats.view(actor, chatID: try req.id("chatId")))
+    }
+
+    func members(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        return try .json(ItemsResponse(items: try await req.parta.chats.members(actor, chatID: try req.id("chatId"))))
+    }
+
+    func addMembers(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        let body = try req.decodeStrict(ChatMembersBody.self)
+        let ids = try body.userIds.map { raw -> UUID in
+            guard let id = UUID(uuidString: raw) else { throw PartaError.notFound("Участник") }
+            return id
+        }
+        return try .json(ItemsResponse(items: try await req.parta.chats.addMembers(actor, chatID: try req.id("chatId"), userIDs: ids)))
+    }
+
+    func removeMember(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        try await req.parta.chats.removeMember(actor, chatID: try req.id("chatId"), userID: try req.id("userId"))
+        return .noContent()
+    }
+
+    func history(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        struct Query: Decodable { let before: String?; let after: String?; let limit: String? }
+        let q = (try? req.query.decode(Query.self)) ?? Query(before: nil, after: nil, limit: nil)
+        func number(_ raw: String?, _ name: String, max: Int) throws -> Int? {
+            guard let raw, !raw.isEmpty else { return nil }
+            guard let n = Int(raw), n >= 0, n <= max else { throw PartaError.invalid(name, "Целое число от 0 до \(max).") }
+            return n
+        }
+        let page = try await req.parta.messages.history(
+            actor, chatID: try req.id("chatId"), beforeSeq: try number(q.before, "before", max: Int(Int32.max)),
+            afterSeq: try number(q.after, "after", max: Int(Int32.max)), limit: try number(q.limit, "limit", max: MessageService.maxPage) ?? 50)
+        return try .json(page)
+    }
+
+    func send(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        let body = try req.decodeStrict(MessageBody.self)
+        let replyTo = try body.replyTo.map { raw -> UUID in
+            guard let id = UUID(uuidString: raw) else { throw PartaError.invalid("replyTo", "Ответ — на сообщение этого чата.") }
+            return id
+        }
+        let message = try await req.parta.messages.send(actor, chatID: try req.id("chatId"), text: body.text, clientID: body.clientId, replyTo: replyTo)
+        return try .json(message, status: .created)
+    }
+
+    func edit(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        let body = try req.decodeStrict(MessageEditBody.self)
+        return try .json(try await req.parta.messages.edit(actor, messageID: try req.id("messageId"), text: body.text))
+    }
+
+    func delete(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        return try .json(try await req.parta.messages.delete(actor, messageID: try req.id("messageId")))
+    }
+
+    func markRead(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        let body = try req.decodeStrict(ReadBody.self)
+        return try .json(["lastReadSeq": try await req.parta.messages.markRead(actor, chatID: try req.id("chatId"), seq: body.seq)])
+    }
+}
+
+struct ChatCreateBody: StrictBody {
+    static let allowedKeys: Set<String> = ["kind", "title", "memberIds", "readOnly"]
+    let kind: String
+    let title: String?
+    let memberIds: [String]
+    let readOnly: Bool?
+}
+
+struct ChatMembersBody: StrictBody {
+    static let allowedKeys: Set<String> = ["userIds"]
+    let userIds: [String]
+}
+
+struct MessageBody: StrictBody {
+    static let allowedKeys: Set<String> = ["text", "clientId", "replyTo"]
+    let text: String
+    let clientId: String?
+    let replyTo: String?
+}
+
+struct MessageEditBody: StrictBody {
+    static let allowedKeys: Set<String> = ["text"]
+    let text: String
+}
+
+struct ReadBody: StrictBody {
+    static let allowedKeys: Set<String> = ["seq"]
+    let seq: Int
+}
