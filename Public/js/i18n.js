@@ -167,6 +167,7 @@ const D = {
   manageInvites: ['Ссылки-приглашения', 'Invite links'],
   manageMembers: ['Участники', 'Members'],
   joinRequests: ['Заявки', 'Join requests'],
+  chatsNav: ['Чаты', 'Chats'],
   rosterImport: ['Загрузка списков', 'Roster import'],
   auditLog: ['Журнал действий', 'Audit log'],
   myHomeroom: ['мой класс', 'my class'],

@@ -204,7 +204,9 @@ public struct ChatService: Sendable {
                 id: id, schoolId: c.schoolID, kind: ChatKind(rawValue: c.kind) ?? .group,
                 title: c.kind == ChatKind.direct.rawValue ? (peerName[id] ?? "") : c.title,
                 audience: c.systemAudience.flatMap(ChannelAudience.init(rawValue:)), readOnly: c.readOnly,
-                role: read.flatMap { ChatRole(rawValue: $0.role) }, memberCount: c.systemAudience == nil ? (counts[id] ?? 0) : nil,
+                // System channels: the school's administrators are the channel's admins.
+                role: c.systemAudience != nil ? (actor.roles(in: c.schoolID).contains(.admin) ? .admin : nil)
+                    : read.flatMap { ChatRole(rawValue: $0.role) }, memberCount: c.systemAudience == nil ? (counts[id] ?? 0) : nil,
                 lastSeq: c.lastSeq, lastReadSeq: read?.lastReadSeq ?? 0, unread: max(0, c.lastSeq - (read?.lastReadSeq ?? 0)),
                 lastMessage: lastMessages[id], createdAt: c.createdAt)
         }

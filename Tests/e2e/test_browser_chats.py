@@ -1,0 +1,79 @@
+"""Issue 4, first part, in a real headless Chromium: the administrator posts in the school-wide
+channel from the browser and a student reads it; a teacher's group chat appears in the
+administrator's list, the teacher's message arrives live over the WebSocket, and the reply from
+the browser is stored once.
+"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from parta_e2e import expect, extract_code
+from test_browser import Page, browser  # noqa: F401  (the browser fixture)
+
+pytestmark = pytest.mark.browser
+
+
+def _join(server, token: str, name: str, login: str) -> requests.Session:
+    person = requests.Session()
+    by_email = "@" in login
+    mark = None if by_email else server.sms.mark()
+    expect(person.post(f"{server.url}/api/v1/join/{token}/code", json={"fullName": name, "login": login}), 202)
+    text = server.smtp.wait_for(login).body if by_email else server.sms.wait_for(login, since=mark).text
+    expect(person.post(f"{server.url}/api/v1/join/{token}", json={"login": login, "code": extract_code(text)}), 200)
+    return person
+
+
+def test_channel_post_and_live_group_chat(server, browser):
+    from parta_e2e import approve_and_activate, create_operator, submit_application
+    operator = create_operator(server)
+    admin = approve_and_activate(server, operator, submit_application(server))
+    classes = expect(admin.get(f"/api/v1/schools/{admin.school_id}/classes"), 200)["items"]
+    staff_room = next(c for c in classes if c["kind"] == "staff_room")
+    made = expect(admin.post(f"/api/v1/schools/{admin.school_id}/classes", json={"names": "5Б"}), 201)["items"][0]
+    teacher_link = expect(admin.post(f"/api/v1/classes/{staff_room['id']}/invites", json={"role": "teacher"}), 201)
+    student_link = expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": "student"}), 201)
+    teacher = _join(server, teacher_link["token"], "Орлова Нина", "orlova@school.test")
+    teacher_id = expect(teacher.get(f"{server.url}/api/v1/me"), 200)["id"]
+    expect(admin.post(f"/api/v1/schools/{admin.school_id}/members/{teacher_id}/verify-teacher"), 204)
+    student = _join(server, student_link["token"], "Соколов Миша", "+79031112233")
+    admin_id = expect(admin.get("/api/v1/me"), 200)["id"]
+
+    page = Page(browser, server.url)
+    page.sign_in(admin.email, admin.password, f"#/school/{admin.school_id}")
+    page.click("#school-manage-chats")
+    page.wait_route(f"#/school/{admin.school_id}/chats")
+    channel = next(c for c in expect(admin.get(f"/api/v1/schools/{admin.school_id}/chats"), 200)["items"]
+                   if c.get("audience") == "school")
+    page.click(f"#chat-link-{channel['id']}")
+    page.wait_route(f"#/chat/{channel['id']}")
+    page.el("#chat-empty")
+    page.fill("#chat-text", "Завтра линейка в 9:00 <b>не жирным</b>")
+    page.click("#chat-send")
+    page.wait(lambda d: "линейка" in page.text("#chat-messages"), 5, "the post did not show")
+    # Text is shown as text, never as markup.
+    assert browser.execute_script("return document.querySelectorAll('#chat-messages b').length") == 0
+    read = expect(student.get(f"{server.url}/api/v1/chats/{channel['id']}/messages"), 200)["items"]
+    assert [m["text"] for m in read] == ["Завтра линейка в 9:00 <b>не жирным</b>"]
+
+    # The teacher's group with the administrator: it is in the list, and a message arrives live.
+    group = expect(teacher.post(f"{server.url}/api/v1/schools/{admin.school_id}/chats",
+                                json={"kind": "group", "title": "Совещание", "memberIds": [admin_id]}), 201)
+    page.open(f"/school/{admin.school_id}/chats")
+    page.click(f"#chat-link-{group['id']}")
+    page.wait_route(f"#/chat/{group['id']}")
+    page.el("#chat-empty")
+    page.wait(lambda d: d.execute_script("return performance.getEntriesByType('resource')"
+                                         ".some(e => e.name.includes('/api/v1/chats/') && e.name.includes('after='))"),
+              5, "the socket did not connect")
+    expect(teacher.post(f"{server.url}/api/v1/chats/{group['id']}/messages", json={"text": "Коллеги, совещание в 15:00"}), 201)
+    page.wait(lambda d: "совещание в 15:00" in page.text("#chat-messages"), 5, "the live message did not arrive")
+    page.fill("#chat-text", "Буду")
+    page.click("#chat-send")
+    page.wait(lambda d: "Буду" in page.text("#chat-messages"), 5, "the reply did not show")
+    history = expect(teacher.get(f"{server.url}/api/v1/chats/{group['id']}/messages"), 200)["items"]
+    assert [(m["seq"], m["text"]) for m in history] == [(1, "Коллеги, совещание в 15:00"), (2, "Буду")]
+    assert len(browser.find_elements("css selector", "#chat-messages [data-seq]")) == 2, "each message shown once"
+    page.no_sideways_scroll()
+    assert page.severe_console_errors() == []
