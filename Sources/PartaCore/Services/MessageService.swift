@@ -115,6 +115,15 @@ public struct MessageService: Sendable {
 
     /// Marks the chat read up to `seq` (never backwards). System channels get a read-state row on first read.
     public func markRead(_ actor: Actor, chatID: UUID, seq: Int) async throws -> Int {
+        do {
+            return try await markReadOnce(actor, chatID: chatID, seq: seq)
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            // Two first reads of a system channel at once: the other made the row; move it on.
+            return try await markReadOnce(actor, chatID: chatID, seq: seq)
+        }
+    }
+
+    private func markReadOnce(_ actor: Actor, chatID: UUID, seq: Int) async throws -> Int {
         let now = ctx.clock.now()
         return try await ctx.store.write { db in
             let access = try await ChatService.access(actor, chatID: chatID, on: db)
