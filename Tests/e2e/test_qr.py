@@ -12,13 +12,13 @@ here), every one of the 8 masks decoding, and an Error for a text that is too lo
 from __future__ import annotations
 
 import http.server
-import os
 import re
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
+
+from test_browser import _find_binary  # the same lookup of chromium and chromedriver
 
 pytestmark = pytest.mark.browser
 
@@ -52,15 +52,6 @@ MASK_FN = [lambda i, j: (i + j) % 2 == 0, lambda i, j: i % 2 == 0, lambda i, j: 
            lambda i, j: ((i + j) % 2 + i * j % 3) % 2 == 0]
 
 
-def _find_binary(env: str, *names: str) -> str:
-    explicit = os.environ.get(env)
-    if explicit:
-        return explicit
-    for name in names:
-        path = shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None)
-        if path:
-            return path
-    pytest.fail(f"{names[0]} not found: install it (scripts/test does) or set {env}", pytrace=False)
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):

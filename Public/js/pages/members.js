@@ -49,6 +49,8 @@ addStrings({
 
 const ROLES = ['admin', 'director', 'deputy', 'teacher', 'student', 'parent'];
 const PER_PAGE = 50;
+// The roles an administrator gives and takes in place (MemberService.assignableRoles on the server).
+const STAFF_ROLES = ['teacher', 'deputy', 'director', 'admin'];
 
 export default async function members({ params: [schoolId], q }) {
   const base = '/schools/' + encodeURIComponent(schoolId);
@@ -131,14 +133,14 @@ export default async function members({ params: [schoolId], q }) {
       kids.push(h('div', { class: 'row' }, sel, go2));
     }
     const has = r => m.roles.some(x => x.role === r);
-    const canAdd = ['teacher', 'deputy', 'director', 'admin'].filter(r => !has(r));
+    const canAdd = STAFF_ROLES.filter(r => !has(r));
     if (canAdd.length) {
       const sel = field('member-role-' + id, 'role', t('mb_role_add'), { options: canAdd.map(r => [r, t('rl_' + r)]) });
       kids.push(h('div', { class: 'row' }, sel, btn('member-role-add-' + id, t('mb_role_add'), '', () =>
         act(() => api('PUT', who(m) + '/roles/' + sel.querySelector('select').value), t('mb_role_done', { name: m.fullName })))));
     }
     if (m.roles.length > 1) {
-      kids.push(h('div', { class: 'row' }, m.roles.filter(r => ['teacher', 'deputy', 'director', 'admin'].includes(r.role)).map(r =>
+      kids.push(h('div', { class: 'row' }, m.roles.filter(r => STAFF_ROLES.includes(r.role)).map(r =>
         btn('member-role-remove-' + id + '-' + r.role, t('mb_role_remove', { role: t('rl_' + r.role) }), 'link', () =>
           act(() => api('DELETE', who(m) + '/roles/' + r.role), t('mb_role_done', { name: m.fullName }))))));
     }

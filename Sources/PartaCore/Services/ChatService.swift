@@ -38,12 +38,7 @@ public struct ChatService: Sendable {
         let now = ctx.clock.now()
         let chatID: UUID = try await ctx.store.write { db in
             _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
-            // Everyone added must be a member of this school; their roles decide what is allowed.
-            let rows = others.isEmpty ? [] : try await MembershipRecord.query(on: db).filter(\.$schoolID == schoolID)
-                .filter(\.$userID ~~ others).all()
-            var roles: [UUID: Set<SchoolRole>] = [:]
-            for m in rows { if let r = SchoolRole(rawValue: m.role) { roles[m.userID, default: []].insert(r) } }
-            guard roles.count == others.count else { throw PartaError.notFound("Участник") }
+            let roles = try await Self.schoolRoles(of: others, schoolID: schoolID, on: db)
             guard Policy.canStartChat(actor, schoolID: schoolID, kind: kind, with: others.map { roles[$0] ?? [] }) else {
                 throw PartaError(.forbidden, "forbidden", kind == .direct
                     ? "Ученики и родители пишут сотрудникам школы; неподтверждённый учитель не пишет ученикам."
@@ -109,10 +104,7 @@ public struct ChatService: Sendable {
                 throw PartaError(.conflict, "fixed_members", "В этот чат нельзя добавлять людей.")
             }
             guard access.canModerate else { throw Self.notModerator }
-            let rows = try await MembershipRecord.query(on: db).filter(\.$schoolID == chat.schoolID).filter(\.$userID ~~ ids).all()
-            var roles: [UUID: Set<SchoolRole>] = [:]
-            for m in rows { if let r = SchoolRole(rawValue: m.role) { roles[m.userID, default: []].insert(r) } }
-            guard roles.count == ids.count else { throw PartaError.notFound("Участник") }
+            let roles = try await Self.schoolRoles(of: ids, schoolID: chat.schoolID, on: db)
             guard Policy.canStartChat(actor, schoolID: chat.schoolID, kind: .group, with: ids.map { roles[$0] ?? [] }) else {
                 throw PartaError(.forbidden, "forbidden", "Неподтверждённый учитель не добавляет учеников.")
             }
@@ -145,6 +137,18 @@ public struct ChatService: Sendable {
     // MARK: Helpers
 
     static let notModerator = PartaError(.forbidden, "forbidden", "Это делают владелец и администраторы чата.")
+
+    /// Everyone added to a chat must be a member of its school ("not found" otherwise); their roles
+    /// there decide what is allowed.
+    static func schoolRoles(of ids: [UUID], schoolID: UUID, on db: any Database) async throws -> [UUID: Set<SchoolRole>] {
+        guard !ids.isEmpty else { return [:] }
+        var roles: [UUID: Set<SchoolRole>] = [:]
+        for m in try await MembershipRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$userID ~~ ids).all() {
+            if let r = SchoolRole(rawValue: m.role) { roles[m.userID, default: []].insert(r) }
+        }
+        guard roles.count == ids.count else { throw PartaError.notFound("Участник") }
+        return roles
+    }
 
     static func member(_ chatID: UUID, _ userID: UUID, _ role: ChatRole, _ now: Date) -> ChatMemberRecord {
         let m = ChatMemberRecord()

@@ -20,11 +20,7 @@ public struct ClassRosterService: Sendable {
         let people = Array(Set(seats.map(\.userID) + links.map(\.parentID) + assignments.map(\.userID)))
         let users = people.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await UserRecord.query(on: db)
             .filter(\.$id ~~ people).all().map { ($0.id!, $0) })
-        func person(_ id: UUID) -> ClassRosterView.Person {
-            let u = users[id]
-            return .init(userId: id, fullName: u?.fullName ?? "", phone: u?.phone, email: u?.email, login: u?.login,
-                         status: u.flatMap { AccountStatus(rawValue: $0.status) } ?? .pending)
-        }
+        func person(_ id: UUID) -> ClassRosterView.Person { Self.person(id, users[id]) }
         let byName: (ClassRosterView.Person, ClassRosterView.Person) -> Bool = { $0.fullName < $1.fullName }
         let students = studentIDs.map { id in
             ClassRosterView.Student(person: person(id), parents: links.filter { $0.childID == id }.map { person($0.parentID) }.sorted(by: byName))
@@ -40,6 +36,12 @@ public struct ClassRosterService: Sendable {
             permissions: .init(invite: Policy.canInvite(actor, schoolID: cls.schoolID, classID: classID, role: .student),
                                manageMembers: Policy.canManageMembers(actor, schoolID: cls.schoolID),
                                childAccounts: Policy.canManageChildAccounts(actor, schoolID: cls.schoolID, classID: classID)))
+    }
+
+    /// A person as a roster shows them.
+    static func person(_ id: UUID, _ u: UserRecord?) -> ClassRosterView.Person {
+        .init(userId: id, fullName: u?.fullName ?? "", phone: u?.phone, email: u?.email, login: u?.login,
+              status: u.flatMap { AccountStatus(rawValue: $0.status) } ?? .pending)
     }
 
     /// Makes a confirmed teacher of the school the class's homeroom teacher (nil: none); the

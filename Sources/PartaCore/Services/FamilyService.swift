@@ -185,7 +185,6 @@ public struct FamilyService: Sendable {
 
     private func person(_ id: UUID) async throws -> ClassRosterView.Person {
         guard let u = try await UserRecord.find(id, on: ctx.store.db) else { throw PartaError.notFound("Ученик") }
-        return .init(userId: id, fullName: u.fullName, phone: u.phone, email: u.email, login: u.login,
-                     status: AccountStatus(rawValue: u.status) ?? .pending)
+        return ClassRosterService.person(id, u)
     }
 }

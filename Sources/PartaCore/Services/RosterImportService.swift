@@ -181,15 +181,12 @@ public struct RosterImportService: Sendable {
     private func studentsByName(classIDs: [UUID], on db: any Database) async throws -> [String: UUID] {
         guard !classIDs.isEmpty else { return [:] }
         let seats = try await ClassMemberRecord.query(on: db).filter(\.$classID ~~ classIDs).filter(\.$role == SchoolRole.student.rawValue).all()
-        var out: [String: UUID] = [:]
-        let ids = seats.map(\.userID)
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            let chunk = Array(ids[start..<min(start + 500, ids.count)])
-            let names = Dictionary(uniqueKeysWithValues: try await UserRecord.query(on: db).filter(\.$id ~~ chunk).all().map { ($0.id!, $0.fullName) })
-            for seat in seats where names[seat.userID] != nil {
-                out["\(seat.classID)|\(UserSearchKey.fold(names[seat.userID]!))"] = seat.userID
-            }
+        var names: [UUID: String] = [:]
+        for chunk in seats.map(\.userID).chunked(500) {
+            for u in try await UserRecord.query(on: db).filter(\.$id ~~ chunk).all() { names[u.id!] = u.fullName }
         }
+        var out: [String: UUID] = [:]
+        for seat in seats { if let name = names[seat.userID] { out["\(seat.classID)|\(UserSearchKey.fold(name))"] = seat.userID } }
         return out
     }
 
@@ -210,10 +207,10 @@ public struct RosterImportService: Sendable {
         var out: [String: UserRecord] = [:]
         let phones = Array(Set(contacts.compactMap { if case let .phone(p) = $0 { return p } else { return nil } }))
         let emails = Array(Set(contacts.compactMap { if case let .email(e) = $0 { return e } else { return nil } }))
-        for chunk in stride(from: 0, to: phones.count, by: 500).map({ Array(phones[$0..<min($0 + 500, phones.count)]) }) {
+        for chunk in phones.chunked(500) {
             for u in try await UserRecord.query(on: db).filter(\.$phone ~~ chunk).all() { out[u.phone!] = u }
         }
-        for chunk in stride(from: 0, to: emails.count, by: 500).map({ Array(emails[$0..<min($0 + 500, emails.count)]) }) {
+        for chunk in emails.chunked(500) {
             for u in try await UserRecord.query(on: db).filter(\.$email ~~ chunk).all() { out[u.email!] = u }
         }
         return out
@@ -283,12 +280,17 @@ public struct RosterImportService: Sendable {
     }
 
     private static func insert<M: Model>(_ models: [M], on db: any Database) async throws {
-        for start in stride(from: 0, to: models.count, by: 400) {
-            try await Array(models[start..<min(start + 400, models.count)]).create(on: db)
-        }
+        for chunk in models.chunked(400) { try await chunk.create(on: db) }
     }
 
     static let refused = PartaError(.forbidden, "forbidden", "Списки учеников загружает администратор школы.")
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements (bind limits of multi-row statements and IN lists).
+    func chunked(_ size: Int) -> [[Element]] {
+        stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+    }
 }
 
 /// The result of checking (and, with `imported`, of running) a roster import.

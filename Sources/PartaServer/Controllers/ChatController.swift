@@ -13,10 +13,7 @@ struct ChatController {
         let actor = try await req.actor()
         let body = try req.decodeStrict(ChatCreateBody.self)
         guard let kind = ChatKind(rawValue: body.kind) else { throw PartaError.invalid("kind", "Вид чата: direct, group или channel.") }
-        let ids = try body.memberIds.map { raw -> UUID in
-            guard let id = UUID(uuidString: raw) else { throw PartaError.notFound("Участник") }
-            return id
-        }
+        let ids = try BodyIDs.parse(body.memberIds, "Участник")
         let chat = try await req.parta.chats.create(actor, schoolID: try req.id("schoolId"), kind: kind, title: body.title,
                                                     memberIDs: ids, readOnly: body.readOnly ?? false)
         return try .json(chat, status: .created)
@@ -35,10 +32,7 @@ struct ChatController {
     func addMembers(_ req: Request) async throws -> Response {
         let actor = try await req.actor()
         let body = try req.decodeStrict(ChatMembersBody.self)
-        let ids = try body.userIds.map { raw -> UUID in
-            guard let id = UUID(uuidString: raw) else { throw PartaError.notFound("Участник") }
-            return id
-        }
+        let ids = try BodyIDs.parse(body.userIds, "Участник")
         return try .json(ItemsResponse(items: try await req.parta.chats.addMembers(actor, chatID: try req.id("chatId"), userIDs: ids)))
     }
 

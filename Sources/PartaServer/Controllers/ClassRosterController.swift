@@ -77,10 +77,7 @@ struct ClassRosterController {
     func decideJoinRequests(_ req: Request) async throws -> Response {
         let actor = try await req.actor()
         let body = try req.decodeStrict(DecisionBody.self)
-        let ids = try body.ids.map { raw -> UUID in
-            guard let id = UUID(uuidString: raw) else { throw PartaError.notFound("Заявка") }
-            return id
-        }
+        let ids = try BodyIDs.parse(body.ids, "Заявка")
         let decided = try await req.parta.joinRequests.decide(actor, ids: ids, approve: body.approve, reason: body.reason)
         return try .json(ItemsResponse(items: decided))
     }

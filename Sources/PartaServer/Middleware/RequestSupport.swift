@@ -198,6 +198,16 @@ extension Response {
     }
 }
 
+/// Ids in a request body: a malformed one names nothing that exists, so it is "not found" like an unknown one.
+enum BodyIDs {
+    static func parse(_ raws: [String], _ what: String) throws -> [UUID] {
+        try raws.map { raw in
+            guard let id = UUID(uuidString: raw) else { throw PartaError.notFound(what) }
+            return id
+        }
+    }
+}
+
 /// A `true`/`false` query parameter; nil when absent or empty.
 enum QueryFlag {
     static func parse(_ raw: String?, _ name: String) throws -> Bool? {
