@@ -65,9 +65,9 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
         rules: overrides.rules ?? AuthRules(), publicURL: publicURL, logger: logger)
     app.parta = PartaServices(context: context, config: config)
 
-    let hub = SocketHub()
-    let recipients = Recipients(context)
-    events.subscribe { event in await hub.handle(event, recipients: recipients, logger: logger) }
+    let hub = SocketHub(replay: { chatID, after in try await ChatEventLog.replay(chatID: chatID, after: after, on: store.db) },
+                        logger: logger)
+    events.subscribe { event in await hub.handle(event) }
 
     // Middleware: errors in the API's JSON shape, security headers, the web client from Public/.
     app.routes.defaultMaxBodySize = ByteCount(integerLiteral: Request.maxJSONBodySize)

@@ -100,6 +100,11 @@ func routes(_ app: Application, hub: SocketHub) throws {
     api.post("chats", ":chatId", "read", use: chats.markRead)
     api.patch("messages", ":messageId", use: chats.edit)
     api.delete("messages", ":messageId", use: chats.delete)
+    api.post("messages", ":messageId", "forward", use: chats.forward)
+    api.post("messages", ":messageId", "reactions", use: chats.react)
+    api.put("messages", ":messageId", "pin", use: chats.pin)
+    api.delete("messages", ":messageId", "pin", use: chats.pin)
+    api.get("chats", ":chatId", "pins", use: chats.pins)
 
     // Operator: accounts
     api.post("users", ":userId", "disable", use: schools.disableUser)

@@ -373,6 +373,26 @@ public struct MessageView: Sendable, Codable, Equatable {
     public var createdAt: Date
     public var editedAt: Date?
     public var deleted: Bool
+    public var pinned: Bool
+    /// A forwarded message: the original author's name.
+    public var forwardedFrom: String?
+    /// The people mentioned; `mentionsAll` for @all (chat admins only).
+    public var mentions: [UUID]
+    public var mentionsAll: Bool
+    public var reactions: [ReactionView]
+    /// The viewer's own reactions (in answers to the viewer; absent in realtime frames, which are
+    /// shared by all readers: there `reactions[].by` tells).
+    public var myReactions: [String]?
+    /// How many of the chat's other readers have read it ("прочитано N"; in channels, the views);
+    /// in history pages only.
+    public var readBy: Int?
+}
+
+public struct ReactionView: Sendable, Codable, Equatable {
+    public var emoji: String
+    public var count: Int
+    /// Who reacted (up to 50, earliest first).
+    public var by: [UUID]
 }
 
 public struct MessagePage: Sendable, Codable, Equatable {
@@ -399,6 +419,8 @@ public struct ChatView: Sendable, Codable, Equatable {
     public var unread: Int
     public var lastMessage: MessageView?
     public var createdAt: Date
+    /// The number of the chat's newest realtime event: where a client resumes the socket from.
+    public var lastEvent: Int
 }
 
 public struct ChatMemberView: Sendable, Codable, Equatable {

@@ -10,12 +10,9 @@ public enum DomainEvent: Sendable, Equatable {
     /// A person's roles or classes changed (joined, transferred, left, role changed): what they
     /// may see is different now, so their open sockets re-authenticate.
     case membershipChanged(userID: UUID)
-    /// A message was stored as number `seq` of the chat.
-    case messageCreated(chatID: UUID, seq: Int)
-    /// A message was edited or deleted.
-    case messageChanged(chatID: UUID, messageID: UUID)
-    /// A person joined or left a chat.
-    case chatMembershipChanged(chatID: UUID, userID: UUID)
+    /// Something happened in a chat (a message, an edit, a reaction, a member joined…): numbered
+    /// and stored in the chat's event log (`ChatEventLog`), delivered to the chat's readers.
+    case chat(ChatEvent)
 }
 
 public protocol EventBus: Sendable {

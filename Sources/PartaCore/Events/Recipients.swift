@@ -1,58 +1,51 @@
 import FluentKit
 import Foundation
+import SQLKit
 
-/// What a realtime client receives, and who: one function per event type decides it here, in the
-/// core; the WebSocket gateway only delivers (`SocketHub`). Recipients are read from the database
-/// when the event is delivered, after the commit, so a member removed a moment ago gets nothing.
+/// Who receives what in realtime — decided here, in the core; the WebSocket gateway only delivers.
+///
+/// - Chat events (`DomainEvent.chat`) reach the chat's readers: its member rows, or for a system
+///   channel everyone of the school whose roles make them its audience. A socket subscribes at
+///   connect to the chats `readableChats` lists; an event's `joined`/`left` add and drop
+///   subscriptions as it is delivered (whoever leaves receives that event and nothing after it).
+/// - Session and membership events close the person's sockets (`SocketHub`), who reconnect with
+///   their new rights and so a fresh `readableChats`.
 public struct Recipients: Sendable {
     let ctx: PartaContext
     public init(_ ctx: PartaContext) { self.ctx = ctx }
 
-    public enum Target: Sendable, Equatable {
-        case users(Set<UUID>)
-        /// Everyone of the school whose roles let them read the channel (system channels).
-        case audience(schoolID: UUID, audience: ChannelAudience)
+    public struct Readable: Sendable, Equatable {
+        /// The number of the chat's newest event.
+        public var lastEvent: Int
+        /// Whether the actor may write there (typing indicators come only from writers).
+        public var mayWrite: Bool
     }
 
-    /// What goes over the socket, encoded once for all recipients.
-    public struct Payload: Sendable, Codable, Equatable {
-        public var type: String
-        public var chatId: UUID?
-        public var message: MessageView?
-        public var userId: UUID?
-    }
-
-    public func delivery(for event: DomainEvent) async throws -> (Target, Payload)? {
-        switch event {
-        case let .messageCreated(chatID, seq):
-            let db = ctx.store.db
-            guard let message = try await MessageRecord.query(on: db).filter(\.$chatID == chatID).filter(\.$seq == seq).first() else { return nil }
-            return try await chatDelivery(chatID, Payload(type: "message.created", chatId: chatID,
-                                                          message: MessageService.views([message], on: db).first))
-        case let .messageChanged(chatID, messageID):
-            let db = ctx.store.db
-            guard let message = try await MessageRecord.find(messageID, on: db) else { return nil }
-            return try await chatDelivery(chatID, Payload(type: message.deletedAt == nil ? "message.edited" : "message.deleted",
-                                                          chatId: chatID, message: MessageService.views([message], on: db).first))
-        case let .chatMembershipChanged(chatID, userID):
-            // The chat's members (and the person concerned, who may just have left) refresh the chat.
-            guard var (target, payload) = try await chatDelivery(chatID, Payload(type: "chat.members", chatId: chatID, userId: userID))
-            else { return nil }
-            if case var .users(ids) = target { ids.insert(userID); target = .users(ids) }
-            payload.userId = userID
-            return (target, payload)
-        case .sessionsRevoked, .schoolUpdated, .membershipChanged:
-            return nil   // handled by the gateway itself (sockets closed)
+    /// The chats whose events the actor receives.
+    public func readableChats(_ actor: Actor) async throws -> [UUID: Readable] {
+        guard let sql = ctx.store.db as? any SQLDatabase else { return [:] }
+        var out: [UUID: Readable] = [:]
+        let schools = Array(Set(actor.memberships.map(\.schoolID)))
+        guard !schools.isEmpty else { return out }
+        for row in try await sql.raw("""
+            SELECT c.id, c.school_id, c.last_event, c.read_only, m.role FROM chat_members m JOIN chats c ON c.id = m.chat_id
+            WHERE m.user_id = \(bind: actor.userID) AND c.school_id IN (\(binds: schools)) AND c.system_audience IS NULL
+            """).all() {
+            let schoolAdmin = actor.roles(in: try row.decode(column: "school_id", as: UUID.self)).contains(.admin)
+            let writer = try !row.decode(column: "read_only", as: Bool.self) || row.decode(column: "role", as: String.self) != ChatRole.member.rawValue
+            out[try row.decode(column: "id", as: UUID.self)] = Readable(lastEvent: try row.decode(column: "last_event", as: Int.self),
+                                                                         mayWrite: writer || schoolAdmin)
         }
-    }
-
-    private func chatDelivery(_ chatID: UUID, _ payload: Payload) async throws -> (Target, Payload)? {
-        let db = ctx.store.db
-        guard let chat = try await ChatRecord.find(chatID, on: db) else { return nil }
-        if let audience = chat.systemAudience.flatMap(ChannelAudience.init(rawValue:)) {
-            return (.audience(schoolID: chat.schoolID, audience: audience), payload)
+        for row in try await sql.raw("""
+            SELECT id, school_id, system_audience, last_event FROM chats
+            WHERE system_audience IS NOT NULL AND school_id IN (\(binds: schools))
+            """).all() {
+            let audience = try row.decode(column: "system_audience", as: String?.self).flatMap(ChannelAudience.init(rawValue:))
+            let schoolID = try row.decode(column: "school_id", as: UUID.self)
+            guard Policy.canSeeSystemChannel(actor, schoolID: schoolID, audience: audience) else { continue }
+            out[try row.decode(column: "id", as: UUID.self)] = Readable(lastEvent: try row.decode(column: "last_event", as: Int.self),
+                                                                         mayWrite: actor.roles(in: schoolID).contains(.admin))
         }
-        let members = try await ChatMemberRecord.query(on: db).filter(\.$chatID == chatID).all().map(\.userID)
-        return (.users(Set(members)), payload)
+        return out
     }
 }

@@ -165,6 +165,8 @@ public final class ChatRecord: Model, @unchecked Sendable {
     @Field(key: "read_only") public var readOnly: Bool
     /// The sequence number of the chat's newest message (messages are numbered 1, 2, 3… per chat).
     @Field(key: "last_seq") public var lastSeq: Int
+    /// The number of the chat's newest realtime event (`chat_events`; 1, 2, 3… per chat).
+    @Field(key: "last_event") public var lastEvent: Int
     public init() {}
 }
 
@@ -193,6 +195,22 @@ public final class MessageRecord: Model, @unchecked Sendable {
     @Field(key: "created_at") public var createdAt: Date
     @OptionalField(key: "edited_at") public var editedAt: Date?
     @OptionalField(key: "deleted_at") public var deletedAt: Date?
+    @OptionalField(key: "pinned_at") public var pinnedAt: Date?
+    /// A forwarded message: the original author's name.
+    @OptionalField(key: "forwarded_from") public var forwardedFrom: String?
+    /// The people mentioned (@Имя), as comma-separated ids; "all" for @all.
+    @OptionalField(key: "mentions") public var mentions: String?
+    public init() {}
+}
+
+/// One person's reaction (an emoji) to a message.
+public final class MessageReactionRecord: Model, @unchecked Sendable {
+    public static let schema = "message_reactions"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "message_id") public var messageID: UUID
+    @Field(key: "user_id") public var userID: UUID
+    @Field(key: "emoji") public var emoji: String
+    @Field(key: "created_at") public var createdAt: Date
     public init() {}
 }
 

@@ -182,7 +182,7 @@ public struct ApplicationService: Sendable {
                 let chat = ChatRecord()
                 chat.schoolID = schoolID; chat.kind = "channel"; chat.title = title
                 chat.systemAudience = audience.rawValue; chat.createdAt = now
-                chat.createdBy = adminID; chat.readOnly = true; chat.lastSeq = 0
+                chat.createdBy = adminID; chat.readOnly = true; chat.lastSeq = 0; chat.lastEvent = 0
                 try await chat.create(on: db)
             }
 

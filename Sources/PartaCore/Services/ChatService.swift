@@ -36,7 +36,7 @@ public struct ChatService: Sendable {
             guard others.count < Self.maxMembers else { throw PartaError.invalid("memberIds", "Не больше \(Self.maxMembers) участников.") }
         }
         let now = ctx.clock.now()
-        let chatID: UUID = try await ctx.store.write { db in
+        let (chatID, event): (UUID, ChatEvent?) = try await ctx.store.write { db in
             _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
             let roles = try await Self.schoolRoles(of: others, schoolID: schoolID, on: db)
             guard Policy.canStartChat(actor, schoolID: schoolID, kind: kind, with: others.map { roles[$0] ?? [] }) else {
@@ -45,18 +45,20 @@ public struct ChatService: Sendable {
                     : "Чаты создают администрация и учителя (неподтверждённый учитель — без учеников).")
             }
             if kind == .direct, let existing = try await Self.direct(between: actor.userID, and: others[0], schoolID: schoolID, on: db) {
-                return try existing.requireID()
+                return (try existing.requireID(), nil)
             }
             let chat = ChatRecord()
             chat.schoolID = schoolID; chat.kind = kind.rawValue; chat.title = kind == .direct ? "" : title
             chat.createdAt = now; chat.createdBy = actor.userID; chat.readOnly = kind == .channel || readOnly; chat.lastSeq = 0
+            chat.lastEvent = 0
             try await chat.create(on: db)
             let id = try chat.requireID()
             var members = [Self.member(id, actor.userID, kind == .direct ? .member : .owner, now)]
             members += others.map { Self.member(id, $0, .member, now) }
             try await members.create(on: db)
-            return id
+            return (id, try await Self.membersEvent(id, joined: members.map(\.userID), left: [], now: now, on: db))
         }
+        if let event { await ctx.events.publish(.chat(event)) }
         return try await view(actor, chatID: chatID)
     }
 
@@ -97,7 +99,7 @@ public struct ChatService: Sendable {
         let ids = Array(Set(userIDs))
         guard (1...500).contains(ids.count) else { throw PartaError.invalid("userIds", "От 1 до 500 человек за раз.") }
         let now = ctx.clock.now()
-        let added: [UUID] = try await ctx.store.write { db in
+        let event: ChatEvent? = try await ctx.store.write { db in
             let access = try await Self.access(actor, chatID: chatID, on: db)
             let chat = access.chat
             guard chat.systemAudience == nil, chat.kind != ChatKind.direct.rawValue else {
@@ -110,16 +112,18 @@ public struct ChatService: Sendable {
             }
             let present = Set(try await ChatMemberRecord.query(on: db).filter(\.$chatID == chatID).filter(\.$userID ~~ ids).all().map(\.userID))
             let new = ids.filter { !present.contains($0) }
+            guard !new.isEmpty else { return nil }
             try await new.map { Self.member(chatID, $0, .member, now) }.create(on: db)
-            return new
+            return try await Self.membersEvent(chatID, joined: new, left: [], now: now, on: db)
         }
-        for id in added { await ctx.events.publish(.chatMembershipChanged(chatID: chatID, userID: id)) }
+        if let event { await ctx.events.publish(.chat(event)) }
         return try await members(actor, chatID: chatID)
     }
 
     /// Removes a person (moderators), or the actor leaves. Whoever is removed stops receiving at once.
     public func removeMember(_ actor: Actor, chatID: UUID, userID: UUID) async throws {
-        try await ctx.store.write { db in
+        let now = ctx.clock.now()
+        let event = try await ctx.store.write { db in
             let access = try await Self.access(actor, chatID: chatID, on: db)
             guard access.chat.systemAudience == nil, access.chat.kind != ChatKind.direct.rawValue else {
                 throw PartaError(.conflict, "fixed_members", "Из этого чата нельзя удалить участника.")
@@ -130,11 +134,19 @@ public struct ChatService: Sendable {
             }
             if row.role == ChatRole.owner.rawValue && userID != actor.userID { throw PartaError(.conflict, "owner", "Владельца чата удалить нельзя.") }
             try await row.delete(on: db)
+            return try await Self.membersEvent(chatID, joined: [], left: [userID], now: now, on: db)
         }
-        await ctx.events.publish(.chatMembershipChanged(chatID: chatID, userID: userID))
+        await ctx.events.publish(.chat(event))
     }
 
     // MARK: Helpers
+
+    /// `chat.members`: who joined and who left; subscriptions follow as it is delivered.
+    static func membersEvent(_ chatID: UUID, joined: [UUID], left: [UUID], now: Date, on db: any Database) async throws -> ChatEvent {
+        struct Members: Encodable { let joined: [UUID]; let left: [UUID] }
+        return try await ChatEventLog.append("chat.members", chatID: chatID, data: Members(joined: joined, left: left),
+                                             joined: joined, left: left, now: now, on: db)
+    }
 
     static let notModerator = PartaError(.forbidden, "forbidden", "Это делают владелец и администраторы чата.")
 
@@ -212,7 +224,7 @@ public struct ChatService: Sendable {
                 role: c.systemAudience != nil ? (actor.roles(in: c.schoolID).contains(.admin) ? .admin : nil)
                     : read.flatMap { ChatRole(rawValue: $0.role) }, memberCount: c.systemAudience == nil ? (counts[id] ?? 0) : nil,
                 lastSeq: c.lastSeq, lastReadSeq: read?.lastReadSeq ?? 0, unread: max(0, c.lastSeq - (read?.lastReadSeq ?? 0)),
-                lastMessage: lastMessages[id], createdAt: c.createdAt)
+                lastMessage: lastMessages[id], createdAt: c.createdAt, lastEvent: c.lastEvent)
         }
         return out.sorted { ($0.lastMessage?.createdAt ?? $0.createdAt) > ($1.lastMessage?.createdAt ?? $1.createdAt) }
     }

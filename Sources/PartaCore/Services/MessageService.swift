@@ -12,17 +12,34 @@ public struct MessageService: Sendable {
     public static let maxLength = 4_000
     public static let maxPage = 100
 
-    public func send(_ actor: Actor, chatID: UUID, text raw: String, clientID: String?, replyTo: UUID?) async throws -> MessageView {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...Self.maxLength).contains(text.count) else {
-            throw PartaError.invalid("text", "Сообщение: от 1 до \(Self.maxLength) символов.")
+    /// What a send carries besides its text.
+    public struct Extras: Sendable {
+        public var clientID: String?
+        public var replyTo: UUID?
+        /// The people mentioned (picked in the client; each must read the chat).
+        public var mentions: [UUID]
+        /// @all: the chat's admins only.
+        public var mentionAll: Bool
+        public init(clientID: String? = nil, replyTo: UUID? = nil, mentions: [UUID] = [], mentionAll: Bool = false) {
+            self.clientID = clientID; self.replyTo = replyTo; self.mentions = mentions; self.mentionAll = mentionAll
         }
+    }
+
+    public func send(_ actor: Actor, chatID: UUID, text raw: String, clientID: String?, replyTo: UUID?) async throws -> MessageView {
+        try await send(actor, chatID: chatID, text: raw, extras: Extras(clientID: clientID, replyTo: replyTo))
+    }
+
+    public func send(_ actor: Actor, chatID: UUID, text raw: String, extras: Extras) async throws -> MessageView {
+        let text = try Self.checkedText(raw)
+        let clientID = extras.clientID
         if let clientID, !(1...64).contains(clientID.count) { throw PartaError.invalid("clientId", "clientId: от 1 до 64 символов.") }
+        let mentions = Array(Set(extras.mentions))
+        guard mentions.count <= 50 else { throw PartaError.invalid("mentions", "Не больше 50 упоминаний.") }
         try ctx.limiter.hit("send:\(actor.userID)", ctx.rules.messagesPerUser)
         let now = ctx.clock.now()
-        let (message, fresh): (MessageRecord, Bool)
+        let (message, event): (MessageRecord, ChatEvent?)
         do {
-            (message, fresh) = try await ctx.store.write { db in
+            (message, event) = try await ctx.store.write { db in
                 let access = try await ChatService.access(actor, chatID: chatID, on: db)
                 guard access.canPost else {
                     throw PartaError(.forbidden, "read_only", "В этом чате пишут только его администраторы.")
@@ -30,37 +47,90 @@ public struct MessageService: Sendable {
                 if let clientID, let earlier = try await MessageRecord.query(on: db).filter(\.$authorID == actor.userID)
                     .filter(\.$clientID == clientID).first() {
                     guard earlier.chatID == chatID else { throw PartaError(.conflict, "client_id_reused", "Этот clientId уже использован в другом чате.") }
-                    return (earlier, false)   // a retried send: the same message, stored once
+                    return (earlier, nil)   // a retried send: the same message, stored once
                 }
-                if let replyTo {
+                if let replyTo = extras.replyTo {
                     guard try await MessageRecord.query(on: db).filter(\.$id == replyTo).filter(\.$chatID == chatID).first() != nil else {
                         throw PartaError.invalid("replyTo", "Ответ — на сообщение этого чата.")
                     }
                 }
-                // The next number of this chat, taken atomically (concurrent sends never share one).
-                guard let sql = db as? any SQLDatabase,
-                      let row = try await sql.raw("UPDATE chats SET last_seq = last_seq + 1 WHERE id = \(bind: chatID) RETURNING last_seq").first()
-                else { throw PartaError.notFound("Чат") }
-                let m = MessageRecord()
-                m.chatID = chatID; m.seq = try row.decode(column: "last_seq", as: Int.self); m.authorID = actor.userID
-                m.clientID = clientID; m.text = text; m.replyTo = replyTo; m.createdAt = now
-                try await m.create(on: db)
-                // The author has read their own message.
-                if let member = access.member, member.lastReadSeq < m.seq {
-                    member.lastReadSeq = m.seq
-                    try await member.save(on: db)
+                if extras.mentionAll && !access.canModerate {
+                    throw PartaError(.forbidden, "forbidden", "@all — для администраторов чата.")
                 }
-                return (m, true)
+                try await Self.checkReaders(mentions, of: access.chat, on: db)
+                let m = MessageRecord()
+                m.chatID = chatID; m.authorID = actor.userID; m.clientID = clientID; m.text = text; m.replyTo = extras.replyTo
+                m.createdAt = now
+                m.mentions = extras.mentionAll ? "all" : (mentions.isEmpty ? nil : mentions.map(\.uuidString).joined(separator: ","))
+                let event = try await store(m, access: access, now: now, on: db)
+                return (m, event)
             }
         } catch {
             // The same clientId sent twice at the same instant: the other request stored it.
             guard let dbError = error as? any DatabaseError, dbError.isConstraintFailure, let clientID,
                   let earlier = try await MessageRecord.query(on: ctx.store.db).filter(\.$authorID == actor.userID)
                     .filter(\.$clientID == clientID).first() else { throw error }
-            (message, fresh) = (earlier, false)
+            (message, event) = (earlier, nil)
         }
-        if fresh { await ctx.events.publish(.messageCreated(chatID: chatID, seq: message.seq)) }
-        return try await Self.views([message], on: ctx.store.db)[0]
+        if let event { await ctx.events.publish(.chat(event)) }
+        return try await Self.views([message], viewer: actor.userID, on: ctx.store.db)[0]
+    }
+
+    /// Forwards a message the actor reads to another chat of the same school where they may post.
+    public func forward(_ actor: Actor, messageID: UUID, toChat targetID: UUID) async throws -> MessageView {
+        try ctx.limiter.hit("send:\(actor.userID)", ctx.rules.messagesPerUser)
+        let now = ctx.clock.now()
+        let (message, event): (MessageRecord, ChatEvent) = try await ctx.store.write { db in
+            let (original, source) = try await Self.visible(actor, messageID: messageID, on: db)
+            guard original.deletedAt == nil else { throw PartaError(.conflict, "deleted", "Сообщение удалено.") }
+            let target = try await ChatService.access(actor, chatID: targetID, on: db)
+            guard target.chat.schoolID == source.chat.schoolID else { throw PartaError.notFound("Чат") }
+            guard target.canPost else { throw PartaError(.forbidden, "read_only", "В этом чате пишут только его администраторы.") }
+            let m = MessageRecord()
+            m.chatID = targetID; m.authorID = actor.userID; m.text = original.text; m.createdAt = now
+            if let earlier = original.forwardedFrom { m.forwardedFrom = earlier } else {
+                m.forwardedFrom = try await UserRecord.find(original.authorID, on: db)?.fullName ?? ""
+            }
+            return (m, try await store(m, access: target, now: now, on: db))
+        }
+        await ctx.events.publish(.chat(event))
+        return try await Self.views([message], viewer: actor.userID, on: ctx.store.db)[0]
+    }
+
+    /// Numbers the new message, stores it, marks it read for its author, logs `message.created`.
+    private func store(_ m: MessageRecord, access: ChatService.Access, now: Date, on db: any Database) async throws -> ChatEvent {
+        // The next number of this chat, taken atomically (concurrent sends never share one).
+        guard let sql = db as? any SQLDatabase,
+              let row = try await sql.raw("UPDATE chats SET last_seq = last_seq + 1 WHERE id = \(bind: m.chatID) RETURNING last_seq").first()
+        else { throw PartaError.notFound("Чат") }
+        m.seq = try row.decode(column: "last_seq", as: Int.self)
+        try await m.create(on: db)
+        // The author has read their own message.
+        if let member = access.member, member.lastReadSeq < m.seq {
+            member.lastReadSeq = m.seq
+            try await member.save(on: db)
+        }
+        let view = try await Self.views([m], on: db)[0]
+        return try await ChatEventLog.append("message.created", chatID: m.chatID, data: view, messageID: m.id, now: now, on: db)
+    }
+
+    static func checkedText(_ raw: String) throws -> String {
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...maxLength).contains(text.count) else {
+            throw PartaError.invalid("text", "Сообщение: от 1 до \(maxLength) символов.")
+        }
+        return text
+    }
+
+    /// Everyone mentioned must read the chat.
+    static func checkReaders(_ ids: [UUID], of chat: ChatRecord, on db: any Database) async throws {
+        guard !ids.isEmpty else { return }
+        if chat.systemAudience != nil {
+            _ = try await ChatService.schoolRoles(of: ids, schoolID: chat.schoolID, on: db)
+            return
+        }
+        let found = try await ChatMemberRecord.query(on: db).filter(\.$chatID == chat.id!).filter(\.$userID ~~ ids).count()
+        guard found == ids.count else { throw PartaError.invalid("mentions", "Упомянуть можно только участников чата.") }
     }
 
     /// A page of the chat's history, oldest first: the newest `limit` messages before `beforeSeq`
@@ -77,40 +147,55 @@ public struct MessageService: Sendable {
             if let beforeSeq { query = query.filter(\.$seq < beforeSeq) }
             rows = try await query.sort(\.$seq, .descending).range(..<limit).all().reversed()
         }
-        return MessagePage(items: try await Self.views(rows, on: db), lastSeq: access.chat.lastSeq,
+        var readers: [UUID: Int] = [:]
+        for r in try await ChatMemberRecord.query(on: db).filter(\.$chatID == chatID).field(\.$userID).field(\.$lastReadSeq).all() {
+            readers[r.userID] = r.lastReadSeq
+        }
+        return MessagePage(items: try await Self.views(rows, viewer: actor.userID, readers: readers, on: db), lastSeq: access.chat.lastSeq,
                            lastReadSeq: access.member?.lastReadSeq ?? 0)
     }
 
     /// The author edits their message's text; the message is marked as edited.
     public func edit(_ actor: Actor, messageID: UUID, text raw: String) async throws -> MessageView {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...Self.maxLength).contains(text.count) else { throw PartaError.invalid("text", "Сообщение: от 1 до \(Self.maxLength) символов.") }
+        let text = try Self.checkedText(raw)
         let now = ctx.clock.now()
-        let message: MessageRecord = try await ctx.store.write { db in
+        let (message, event): (MessageRecord, ChatEvent?) = try await ctx.store.write { db in
             let (m, _) = try await Self.visible(actor, messageID: messageID, on: db)
             guard m.authorID == actor.userID else { throw PartaError(.forbidden, "forbidden", "Изменить можно только своё сообщение.") }
             guard m.deletedAt == nil else { throw PartaError(.conflict, "deleted", "Сообщение удалено.") }
-            if m.text != text { m.text = text; m.editedAt = now; try await m.save(on: db) }
-            return m
+            guard m.text != text else { return (m, nil) }
+            m.text = text; m.editedAt = now
+            try await m.save(on: db)
+            return (m, try await Self.changed(m, "message.edited", now: now, on: db))
         }
-        await ctx.events.publish(.messageChanged(chatID: message.chatID, messageID: try message.requireID()))
-        return try await Self.views([message], on: ctx.store.db)[0]
+        if let event { await ctx.events.publish(.chat(event)) }
+        return try await Self.views([message], viewer: actor.userID, on: ctx.store.db)[0]
     }
 
     /// The author, the chat's moderators or the school's administrators delete a message: its text
-    /// goes, a tombstone stays in its place.
+    /// goes, a tombstone stays in its place (a report keeps its own copy of the original).
     public func delete(_ actor: Actor, messageID: UUID) async throws -> MessageView {
         let now = ctx.clock.now()
-        let message: MessageRecord = try await ctx.store.write { db in
+        let (message, event): (MessageRecord, ChatEvent?) = try await ctx.store.write { db in
             let (m, access) = try await Self.visible(actor, messageID: messageID, on: db)
             guard m.authorID == actor.userID || access.canModerate else {
                 throw PartaError(.forbidden, "forbidden", "Удалить чужое сообщение может модератор чата.")
             }
-            if m.deletedAt == nil { m.deletedAt = now; m.text = ""; try await m.save(on: db) }
-            return m
+            guard m.deletedAt == nil else { return (m, nil) }
+            m.deletedAt = now; m.text = ""; m.pinnedAt = nil; m.mentions = nil
+            try await m.save(on: db)
+            try await MessageReactionRecord.query(on: db).filter(\.$messageID == messageID).delete()
+            return (m, try await Self.changed(m, "message.deleted", now: now, on: db))
         }
-        await ctx.events.publish(.messageChanged(chatID: message.chatID, messageID: try message.requireID()))
-        return try await Self.views([message], on: ctx.store.db)[0]
+        if let event { await ctx.events.publish(.chat(event)) }
+        return try await Self.views([message], viewer: actor.userID, on: ctx.store.db)[0]
+    }
+
+    /// Logs a change of a message (its current state) and refreshes the earlier logged states.
+    static func changed(_ m: MessageRecord, _ type: String, now: Date, on db: any Database) async throws -> ChatEvent {
+        let view = try await views([m], on: db)[0]
+        try await ChatEventLog.refresh(messageID: m.id!, data: view, on: db)
+        return try await ChatEventLog.append(type, chatID: m.chatID, data: view, messageID: m.id, now: now, on: db)
     }
 
     /// Marks the chat read up to `seq` (never backwards). System channels get a read-state row on first read.
@@ -125,18 +210,28 @@ public struct MessageService: Sendable {
 
     private func markReadOnce(_ actor: Actor, chatID: UUID, seq: Int) async throws -> Int {
         let now = ctx.clock.now()
-        return try await ctx.store.write { db in
+        let (upTo, event): (Int, ChatEvent?) = try await ctx.store.write { db in
             let access = try await ChatService.access(actor, chatID: chatID, on: db)
             let upTo = min(max(0, seq), access.chat.lastSeq)
-            if let member = access.member {
-                if member.lastReadSeq < upTo { member.lastReadSeq = upTo; try await member.save(on: db) }
-                return max(member.lastReadSeq, upTo)
+            guard let member = access.member else {
+                let row = ChatService.member(chatID, actor.userID, .member, now)
+                row.lastReadSeq = upTo
+                try await row.create(on: db)
+                return (upTo, nil)
             }
-            let row = ChatService.member(chatID, actor.userID, .member, now)
-            row.lastReadSeq = upTo
-            try await row.create(on: db)
-            return upTo
+            guard member.lastReadSeq < upTo else { return (member.lastReadSeq, nil) }
+            let from = member.lastReadSeq
+            member.lastReadSeq = upTo
+            try await member.save(on: db)
+            // Senders in chats see "read by N" move; channels show view counts on load instead (a
+            // read event per reader per post would multiply a big channel's traffic).
+            guard access.chat.kind != ChatKind.channel.rawValue else { return (upTo, nil) }
+            struct Read: Encodable { let userId: UUID; let from: Int; let seq: Int }
+            return (upTo, try await ChatEventLog.append("message.read", chatID: chatID, data: Read(userId: actor.userID, from: from, seq: upTo),
+                                                        now: now, on: db))
         }
+        if let event { await ctx.events.publish(.chat(event)) }
+        return upTo
     }
 
     // MARK: Helpers
@@ -158,14 +253,44 @@ public struct MessageService: Sendable {
         return Dictionary(uniqueKeysWithValues: try await views(rows, on: db).map { ($0.chatId, $0) })
     }
 
-    static func views(_ rows: [MessageRecord], on db: any Database) async throws -> [MessageView] {
+    /// Message views: author names, reactions, mentions; with `viewer`, the viewer's own reactions;
+    /// with `readers` (every reader's last read number), "read by N".
+    static func views(_ rows: [MessageRecord], viewer: UUID? = nil, readers: [UUID: Int]? = nil, on db: any Database) async throws -> [MessageView] {
+        guard !rows.isEmpty else { return [] }
         let authors = Array(Set(rows.map(\.authorID)))
-        let names = authors.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await UserRecord.query(on: db).filter(\.$id ~~ authors).all()
+        let names = Dictionary(uniqueKeysWithValues: try await UserRecord.query(on: db).filter(\.$id ~~ authors).all()
             .map { ($0.id!, $0.fullName) })
+        let live = rows.filter { $0.deletedAt == nil }.compactMap(\.id)
+        var reactions: [UUID: [ReactionView]] = [:]
+        var mine: [UUID: [String]] = [:]
+        if !live.isEmpty {
+            let all = try await MessageReactionRecord.query(on: db).filter(\.$messageID ~~ live).sort(\.$createdAt).all()
+            for (messageID, list) in Dictionary(grouping: all, by: \.messageID) {
+                var order: [String] = []
+                var by: [String: [UUID]] = [:]
+                for r in list {
+                    if by[r.emoji] == nil { order.append(r.emoji) }
+                    by[r.emoji, default: []].append(r.userID)
+                    if r.userID == viewer { mine[messageID, default: []].append(r.emoji) }
+                }
+                reactions[messageID] = order.map { ReactionView(emoji: $0, count: by[$0]!.count, by: Array(by[$0]!.prefix(50))) }
+            }
+        }
+        let readSeqs = readers.map { $0.values.sorted() }
         return rows.map { m in
-            MessageView(id: m.id!, chatId: m.chatID, seq: m.seq, authorId: m.authorID, authorName: names[m.authorID] ?? "",
-                        text: m.text, replyTo: m.replyTo, clientId: m.clientID, createdAt: m.createdAt, editedAt: m.editedAt,
-                        deleted: m.deletedAt != nil)
+            let mentionList = m.mentions ?? ""
+            var readBy: Int?
+            if let readers, let readSeqs {
+                // Readers whose last read number reaches this message, the author aside.
+                let reached = readSeqs.count - (readSeqs.firstIndex { $0 >= m.seq } ?? readSeqs.count)
+                readBy = reached - ((readers[m.authorID] ?? 0) >= m.seq ? 1 : 0)
+            }
+            return MessageView(id: m.id!, chatId: m.chatID, seq: m.seq, authorId: m.authorID, authorName: names[m.authorID] ?? "",
+                               text: m.text, replyTo: m.replyTo, clientId: m.clientID, createdAt: m.createdAt, editedAt: m.editedAt,
+                               deleted: m.deletedAt != nil, pinned: m.pinnedAt != nil, forwardedFrom: m.forwardedFrom,
+                               mentions: mentionList == "all" ? [] : mentionList.split(separator: ",").compactMap { UUID(uuidString: String($0)) },
+                               mentionsAll: mentionList == "all", reactions: reactions[m.id!] ?? [],
+                               myReactions: viewer == nil ? nil : (mine[m.id!] ?? []), readBy: readBy)
         }
     }
 }

@@ -64,8 +64,33 @@ struct ChatController {
             guard let id = UUID(uuidString: raw) else { throw PartaError.invalid("replyTo", "Ответ — на сообщение этого чата.") }
             return id
         }
-        let message = try await req.parta.messages.send(actor, chatID: try req.id("chatId"), text: body.text, clientID: body.clientId, replyTo: replyTo)
+        let extras = MessageService.Extras(clientID: body.clientId, replyTo: replyTo,
+                                           mentions: try BodyIDs.parse(body.mentions ?? [], "Участник"), mentionAll: body.mentionAll ?? false)
+        let message = try await req.parta.messages.send(actor, chatID: try req.id("chatId"), text: body.text, extras: extras)
         return try .json(message, status: .created)
+    }
+
+    func forward(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        let body = try req.decodeStrict(ForwardBody.self)
+        guard let target = UUID(uuidString: body.chatId) else { throw PartaError.notFound("Чат") }
+        return try .json(try await req.parta.messages.forward(actor, messageID: try req.id("messageId"), toChat: target), status: .created)
+    }
+
+    func react(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        let body = try req.decodeStrict(ReactionBody.self)
+        return try .json(try await req.parta.messages.react(actor, messageID: try req.id("messageId"), emoji: body.emoji, add: body.add ?? true))
+    }
+
+    func pin(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        return try .json(try await req.parta.messages.pin(actor, messageID: try req.id("messageId"), pinned: req.method == .PUT))
+    }
+
+    func pins(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        return try .json(ItemsResponse(items: try await req.parta.messages.pins(actor, chatID: try req.id("chatId"))))
     }
 
     func edit(_ req: Request) async throws -> Response {
@@ -100,10 +125,23 @@ struct ChatMembersBody: StrictBody {
 }
 
 struct MessageBody: StrictBody {
-    static let allowedKeys: Set<String> = ["text", "clientId", "replyTo"]
+    static let allowedKeys: Set<String> = ["text", "clientId", "replyTo", "mentions", "mentionAll"]
     let text: String
     let clientId: String?
     let replyTo: String?
+    let mentions: [String]?
+    let mentionAll: Bool?
+}
+
+struct ForwardBody: StrictBody {
+    static let allowedKeys: Set<String> = ["chatId"]
+    let chatId: String
+}
+
+struct ReactionBody: StrictBody {
+    static let allowedKeys: Set<String> = ["emoji", "add"]
+    let emoji: String
+    let add: Bool?
 }
 
 struct MessageEditBody: StrictBody {

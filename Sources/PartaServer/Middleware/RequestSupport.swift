@@ -147,24 +147,6 @@ extension Response {
     static func noContent() -> Response { Response(status: .noContent) }
 }
 
-enum JSONCoding {
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.dateEncodingStrategy = .custom { date, encoder in
-            var c = encoder.singleValueContainer()
-            try c.encode(Self.iso.string(from: date))
-        }
-        e.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        return e
-    }()
-    nonisolated(unsafe) static let iso: ISO8601DateFormatter = {
-        // nonisolated(unsafe): ISO8601DateFormatter is thread-safe for formatting once configured.
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f
-    }()
-}
-
 /// An optional UUID query parameter; a malformed one is a 400 naming the parameter.
 enum QueryID {
     static func parse(_ raw: String?, _ name: String) throws -> UUID? {

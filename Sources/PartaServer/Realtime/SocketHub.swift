@@ -1,45 +1,116 @@
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
 import NIOWebSocket
 import PartaCore
 import Vapor
 
-/// The WebSocket gateway's registry of open sockets by session. It only delivers and closes;
-/// what reaches whom is decided in PartaCore. Sessions that end (sign-out, revoke, disabled
-/// account) have their sockets closed at once with code 4401.
+/// The WebSocket gateway's registry of open sockets, indexed by session, by user and by chat. It
+/// only delivers and closes; what reaches whom is decided in PartaCore (`Recipients`: the chats a
+/// person reads, and who joins or leaves with an event).
+///
+/// Chat events are numbered per chat. Each socket keeps, per chat it reads, the number of the last
+/// event it was sent (its cursor): an event one past the cursor goes out at once; a later one means
+/// the socket missed something (events published out of order, or a client that resumed from an
+/// older point), and the socket catches up from the event log, in order, before anything newer. So
+/// every socket receives each chat's events exactly once and in order, or a `resync` when the log
+/// no longer has them.
+///
+/// Fan-out: the frame is encoded once into one `ByteBuffer`; the room's sockets are grouped by
+/// event loop and written from that loop in one task each.
 final class SocketHub: Sendable {
-    struct Entry: Sendable { let userID: UUID; let memberships: [Actor.Membership]; let socket: WebSocket }
-    private let sockets = NIOLockedValueBox<[UUID: [ObjectIdentifier: Entry]]>([:])
+    /// One authenticated socket. Mutable state is guarded by the hub's lock.
+    final class Connection: @unchecked Sendable {
+        let ws: WebSocket
+        let userID: UUID
+        let sessionID: UUID
+        var subscriptions: [UUID: Subscription] = [:]
+        init(ws: WebSocket, userID: UUID, sessionID: UUID) { self.ws = ws; self.userID = userID; self.sessionID = sessionID }
+        var key: ObjectIdentifier { ObjectIdentifier(ws) }
+    }
+
+    /// A socket reading a chat. Guarded by the hub's lock.
+    final class Subscription: @unchecked Sendable {
+        unowned(unsafe) let connection: Connection   // the connection owns its subscriptions
+        let chatID: UUID
+        var cursor: Int
+        var catchingUp = false
+        var again = false
+        var active = true
+        var lastTyping = NIODeadline.uptimeNanoseconds(0)
+        /// May write in the chat (typing indicators come only from writers). Set at connect; a
+        /// change of role in the chat is seen after the next reconnect.
+        var canWrite = false
+        init(_ connection: Connection, chatID: UUID, cursor: Int) { self.connection = connection; self.chatID = chatID; self.cursor = cursor }
+    }
+
+    struct State {
+        var connections: [ObjectIdentifier: Connection] = [:]
+        var byUser: [UUID: [ObjectIdentifier: Connection]] = [:]
+        var rooms: [UUID: [ObjectIdentifier: Subscription]] = [:]
+
+        mutating func subscribe(_ c: Connection, chatID: UUID, cursor: Int) {
+            guard c.subscriptions[chatID] == nil else { return }
+            let sub = Subscription(c, chatID: chatID, cursor: cursor)
+            c.subscriptions[chatID] = sub
+            rooms[chatID, default: [:]][c.key] = sub
+        }
+
+        mutating func unsubscribe(_ c: Connection, chatID: UUID) {
+            guard let sub = c.subscriptions.removeValue(forKey: chatID) else { return }
+            sub.active = false
+            rooms[chatID]?[c.key] = nil
+            if rooms[chatID]?.isEmpty == true { rooms[chatID] = nil }
+        }
+
+        mutating func remove(_ c: Connection) {
+            for chatID in Array(c.subscriptions.keys) { unsubscribe(c, chatID: chatID) }
+            connections[c.key] = nil
+            byUser[c.userID]?[c.key] = nil
+            if byUser[c.userID]?.isEmpty == true { byUser[c.userID] = nil }
+        }
+    }
+
+    private let state = NIOLockedValueBox(State())
+    /// Reads a chat's events after a number, for catching up.
+    private let replay: @Sendable (UUID, Int) async throws -> ChatEventLog.Replay
+    private let logger: Logger
 
     static let sessionEndedCode = WebSocketErrorCode.unknown(4401)
     /// Roles or classes changed: the client reconnects and is authorised afresh.
     static let membershipChangedCode = WebSocketErrorCode.unknown(4409)
 
-    func add(_ socket: WebSocket, actor: Actor) {
-        sockets.withLockedValue { $0[actor.sessionID, default: [:]][ObjectIdentifier(socket)] = Entry(userID: actor.userID, memberships: actor.memberships, socket: socket) }
+    init(replay: @escaping @Sendable (UUID, Int) async throws -> ChatEventLog.Replay, logger: Logger) {
+        self.replay = replay; self.logger = logger
     }
 
-    func remove(_ socket: WebSocket, sessionID: UUID) {
-        sockets.withLockedValue { all in
-            all[sessionID]?[ObjectIdentifier(socket)] = nil
-            if all[sessionID]?.isEmpty == true { all[sessionID] = nil }
+    /// Registers an authenticated socket reading the given chats (chat → its newest event number).
+    func add(_ ws: WebSocket, actor: Actor, chats: [UUID: Recipients.Readable]) -> Connection {
+        let c = Connection(ws: ws, userID: actor.userID, sessionID: actor.sessionID)
+        state.withLockedValue { st in
+            st.connections[c.key] = c
+            st.byUser[c.userID, default: [:]][c.key] = c
+            for (chatID, chat) in chats {
+                st.subscribe(c, chatID: chatID, cursor: chat.lastEvent)
+                c.subscriptions[chatID]?.canWrite = chat.mayWrite
+            }
         }
+        return c
     }
 
-    var count: Int { sockets.withLockedValue { $0.values.reduce(0) { $0 + $1.count } } }
+    func remove(_ c: Connection) {
+        state.withLockedValue { $0.remove(c) }
+    }
+
+    var count: Int { state.withLockedValue { $0.connections.count } }
 
     /// Closes the sockets of the given sessions of a user (all of the user's sessions when nil).
     func closeSessions(userID: UUID, sessionIDs: [UUID]?, reason: String = "session_ended",
                        code: WebSocketErrorCode = sessionEndedCode) async {
-        let doomed: [WebSocket] = sockets.withLockedValue { all in
-            var out: [WebSocket] = []
-            for (sessionID, entries) in all {
-                let matches = sessionIDs.map { $0.contains(sessionID) } ?? entries.values.contains { $0.userID == userID }
-                guard matches else { continue }
-                out += entries.values.filter { $0.userID == userID }.map(\.socket)
-                all[sessionID] = nil
-            }
-            return out
+        let doomed: [WebSocket] = state.withLockedValue { st in
+            let mine = (st.byUser[userID] ?? [:]).values.filter { c in sessionIDs.map { $0.contains(c.sessionID) } ?? true }
+            for c in mine { st.remove(c) }
+            return mine.map(\.ws)
         }
         for socket in doomed {
             try? await socket.send(#"{"type":"\#(reason)"}"#)
@@ -47,46 +118,138 @@ final class SocketHub: Sendable {
         }
     }
 
-    func handle(_ event: DomainEvent, recipients: Recipients, logger: Logger) async {
+    func handle(_ event: DomainEvent) async {
         switch event {
         case let .sessionsRevoked(userID, sessionIDs):
             await closeSessions(userID: userID, sessionIDs: sessionIDs)
         case let .membershipChanged(userID):
             await closeSessions(userID: userID, sessionIDs: nil, reason: "membership_changed", code: Self.membershipChangedCode)
         case .schoolUpdated:
-            break // delivered to members once messaging brings per-school subscriptions
-        case .messageCreated, .messageChanged, .chatMembershipChanged:
-            do {
-                guard let (target, payload) = try await recipients.delivery(for: event) else { return }
-                deliver(payload, to: target)
-            } catch {
-                logger.error("realtime delivery failed: \(error)")
+            break
+        case let .chat(chatEvent):
+            deliver(chatEvent)
+        }
+    }
+
+    /// Sends a chat event to the chat's sockets that are exactly one event behind; sockets further
+    /// behind catch up from the log.
+    func deliver(_ event: ChatEvent) {
+        let frame = ByteBuffer(string: event.frame)
+        let behind: [Subscription] = state.withLockedValue { st in
+            for userID in event.joined {
+                for c in (st.byUser[userID] ?? [:]).values { st.subscribe(c, chatID: event.chatID, cursor: event.seq - 1) }
+            }
+            guard let room = st.rooms[event.chatID] else { return [] }
+            var behind: [Subscription] = []
+            var byLoop: [ObjectIdentifier: (any EventLoop, [WebSocket])] = [:]
+            for sub in room.values {
+                if sub.cursor == event.seq - 1 {
+                    sub.cursor = event.seq
+                    let ws = sub.connection.ws
+                    byLoop[ObjectIdentifier(ws.eventLoop), default: (ws.eventLoop, [])].1.append(ws)
+                } else if sub.cursor < event.seq - 1 {
+                    behind.append(sub)
+                }
+            }
+            // Writes are queued under the lock, so each socket's frames keep the order of the cursor.
+            for (loop, sockets) in byLoop.values {
+                loop.execute { for ws in sockets { ws.send(frame, opcode: .text) } }
+            }
+            for userID in event.left {
+                for c in (st.byUser[userID] ?? [:]).values { st.unsubscribe(c, chatID: event.chatID) }
+            }
+            return behind
+        }
+        for sub in behind { Task { await self.catchUp(sub) } }
+    }
+
+    /// Sends a subscription what it missed, in order, from the event log (or `resync`). One catch-up
+    /// runs per subscription at a time; a gap found meanwhile makes it go round again.
+    func catchUp(_ sub: Subscription) async {
+        let start = state.withLockedValue { _ -> Bool in
+            if sub.catchingUp { sub.again = true; return false }
+            sub.catchingUp = true
+            return true
+        }
+        guard start else { return }
+        while true {
+            let from = state.withLockedValue { _ in sub.again = false; return sub.cursor }
+            let result: ChatEventLog.Replay
+            do { result = try await replay(sub.chatID, from) } catch {
+                logger.error("realtime replay failed: \(error)")
+                result = .resync(lastSeq: from)
+            }
+            let done = state.withLockedValue { _ -> Bool in
+                guard sub.active else { return true }
+                let ws = sub.connection.ws
+                switch result {
+                case let .events(events):
+                    for e in events where e.seq == sub.cursor + 1 {
+                        ws.send(ByteBuffer(string: e.frame), opcode: .text)
+                        sub.cursor = e.seq
+                    }
+                case let .resync(last):
+                    // A client that claimed a number the chat never reached starts again from the
+                    // chat's real last event; otherwise the cursor never moves back.
+                    sub.cursor = from > last ? last : max(last, sub.cursor)
+                    ws.send(#"{"chatId":"\#(sub.chatID.uuidString)","seq":\#(sub.cursor),"type":"resync"}"#)
+                }
+                if sub.again { return false }
+                sub.catchingUp = false
+                return true
+            }
+            if done { return }
+        }
+    }
+
+    /// The socket's connection, once authenticated.
+    func connection(of ws: WebSocket) -> Connection? {
+        state.withLockedValue { $0.connections[ObjectIdentifier(ws)] }
+    }
+
+    /// "Typing…": to the chat's other sockets, not numbered nor kept (a missed one does not matter).
+    /// At most one per person and chat every 3 seconds; only where the person may write.
+    func typing(_ c: Connection, chatID: UUID) {
+        let now = NIODeadline.now()
+        let frame = ByteBuffer(string: #"{"chatId":"\#(chatID.uuidString)","type":"typing","userId":"\#(c.userID.uuidString)"}"#)
+        state.withLockedValue { st in
+            guard let sub = c.subscriptions[chatID], sub.canWrite, now - sub.lastTyping >= .seconds(3) else { return }
+            sub.lastTyping = now
+            for other in (st.rooms[chatID] ?? [:]).values where other.connection.userID != c.userID {
+                other.connection.ws.send(frame, opcode: .text)
             }
         }
     }
 
-    /// Sends one encoded frame to every socket of the target. (The fan-out for large rooms —
-    /// sockets indexed by chat, one shared buffer, one flush per event-loop tick — comes with the
-    /// messaging issue's load scenarios.)
-    func deliver(_ payload: Recipients.Payload, to target: Recipients.Target) {
-        guard let data = try? JSONCoding.encoder.encode(payload), let text = String(data: data, encoding: .utf8) else { return }
-        let receivers: [WebSocket] = sockets.withLockedValue { all in
-            all.values.flatMap(\.values).filter { entry in
-                switch target {
-                case let .users(ids): return ids.contains(entry.userID)
-                case let .audience(schoolID, audience):
-                    let roles = Set(entry.memberships.filter { $0.schoolID == schoolID }.map(\.role))
-                    return audience == .school ? !roles.isEmpty : roles.contains(where: \.isStaff)
-                }
-            }.map(\.socket)
+    /// A reconnecting client says the last event number it has of each chat it knows. Each chat it
+    /// still reads is replayed from there; it is told which chats it no longer reads (`gone`) and
+    /// which it does not know yet (`new`: load them), then `resumed` once every replay is sent.
+    func resume(_ c: Connection, known: [UUID: Int]) async {
+        let (subs, gone, new): ([Subscription], [UUID], [UUID]) = state.withLockedValue { _ in
+            var subs: [Subscription] = []
+            for (chatID, seq) in known {
+                guard let sub = c.subscriptions[chatID] else { continue }
+                sub.cursor = seq
+                subs.append(sub)
+            }
+            return (subs, known.keys.filter { c.subscriptions[$0] == nil },
+                    c.subscriptions.keys.filter { known[$0] == nil })
         }
-        for socket in receivers { socket.send(text) }
+        await withTaskGroup(of: Void.self) { group in
+            for sub in subs { group.addTask { await self.catchUp(sub) } }
+        }
+        struct Resumed: Encodable { let type = "resumed"; let gone: [UUID]; let new: [UUID] }
+        if let data = try? JSONCoding.encoder.encode(Resumed(gone: gone, new: new)) {
+            try? await c.ws.send(raw: data, opcode: .text)
+        }
     }
 }
 
 enum RealtimeGateway {
     /// `GET /api/v1/ws`: authenticated by the cookie or a bearer header at upgrade, or by a first
-    /// frame `{"type":"auth","token":"…"}` within 10 seconds.
+    /// frame `{"type":"auth","token":"…"}` within 10 seconds. Then the client may send
+    /// `{"type":"resume","chats":{"<chatId>":<last event seq>,…}}`, `{"type":"typing","chatId":…}`
+    /// and `{"type":"ping"}`. The protocol is in docs/ARCHITECTURE.md ("Realtime").
     static func register(on routes: any RoutesBuilder, hub: SocketHub) {
         // Authentication runs in the route handler, before the upgrade response is built: an error
         // thrown from `shouldUpgrade` leaves the client waiting for an answer that never comes.
@@ -99,48 +262,85 @@ enum RealtimeGateway {
                 if fromCookie { try req.checkSameOrigin() }
                 preauthenticated = (try await req.actor(), token)   // 401 before the upgrade for a bad token
             }
+            let context = req.parta.context
             // The event-loop variant of `webSocket` runs `onUpgrade` before the first frame is read, so
-            // the handlers below see every frame (the async variant starts a Task and may miss some).
+            // the handler below sees every frame (the async variant starts a Task and may miss some).
             return req.webSocket(maxFrameSize: .init(integerLiteral: 64 * 1024)) { req, ws in
-                serve(ws, auth: req.parta.auth, eventLoop: req.eventLoop, preauthenticated: preauthenticated, hub: hub)
+                serve(ws, context: context, eventLoop: req.eventLoop, preauthenticated: preauthenticated, hub: hub)
             }
         }
     }
 
-    private static func serve(_ ws: WebSocket, auth: AuthService, eventLoop: any EventLoop,
+    /// One task per socket reads its frames in order (websocket-kit's async `onText` would start a
+    /// task per frame, which may run out of order).
+    private static func serve(_ ws: WebSocket, context: PartaContext, eventLoop: any EventLoop,
                               preauthenticated: (actor: Actor, token: String)?, hub: SocketHub) {
-        if let (actor, token) = preauthenticated {
-            attach(ws, actor: actor, hub: hub)
-            // The session may have ended between the check before the upgrade and `attach`.
-            Task {
+        let (frames, input) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(32))
+        ws.onText { _, text in input.yield(text) }
+        ws.onClose.whenComplete { _ in input.finish() }
+        let auth = AuthService(context)
+        if preauthenticated == nil {
+            eventLoop.scheduleTask(in: .seconds(10)) { if hub.connection(of: ws) == nil { _ = ws.close(code: .policyViolation) } }
+        }
+        Task {
+            var connection: SocketHub.Connection?
+            if let (actor, token) = preauthenticated {
+                connection = await attach(ws, actor: actor, context: context, hub: hub)
+                // The session may have ended between the check before the upgrade and `attach`.
                 if (try? await auth.authenticate(token: token)) == nil {
                     await hub.closeSessions(userID: actor.userID, sessionIDs: [actor.sessionID])
                 }
             }
-            return
-        }
-        let authenticated = NIOLockedValueBox(false)
-        ws.onText { ws, text async in
-            guard !authenticated.withLockedValue({ $0 }) else { return }
-            struct Auth: Decodable { let type: String; let token: String }
-            guard let frame = try? JSONDecoder().decode(Auth.self, from: Data(text.utf8)), frame.type == "auth",
-                  let actor = try? await auth.authenticate(token: frame.token) else {
-                try? await ws.send(#"{"type":"error","code":"unauthenticated"}"#)
-                try? await ws.close(code: SocketHub.sessionEndedCode)
-                return
+            for await text in frames {
+                if let connection {
+                    await handle(text, from: connection, hub: hub)
+                    continue
+                }
+                struct Auth: Decodable { let type: String; let token: String }
+                guard let frame = try? JSONDecoder().decode(Auth.self, from: Data(text.utf8)), frame.type == "auth",
+                      let actor = try? await auth.authenticate(token: frame.token) else {
+                    try? await ws.send(#"{"type":"error","code":"unauthenticated"}"#)
+                    try? await ws.close(code: SocketHub.sessionEndedCode)
+                    break
+                }
+                connection = await attach(ws, actor: actor, context: context, hub: hub)
+                if connection == nil { break }
             }
-            authenticated.withLockedValue { $0 = true }
-            attach(ws, actor: actor, hub: hub)
-        }
-        eventLoop.scheduleTask(in: .seconds(10)) {
-            if !authenticated.withLockedValue({ $0 }) { _ = ws.close(code: .policyViolation) }
+            if let connection { hub.remove(connection) }
         }
     }
 
-    private static func attach(_ ws: WebSocket, actor: Actor, hub: SocketHub) {
-        hub.add(ws, actor: actor)
-        let sessionID = actor.sessionID
-        ws.onClose.whenComplete { _ in hub.remove(ws, sessionID: sessionID) }
-        ws.send(#"{"type":"hello","userId":"\#(actor.userID.uuidString.lowercased())"}"#)
+    private static func attach(_ ws: WebSocket, actor: Actor, context: PartaContext, hub: SocketHub) async -> SocketHub.Connection? {
+        do {
+            let chats = try await Recipients(context).readableChats(actor)
+            let connection = hub.add(ws, actor: actor, chats: chats)
+            try await ws.send(#"{"type":"hello","userId":"\#(actor.userID.uuidString.lowercased())"}"#)
+            return connection
+        } catch {
+            context.logger.error("realtime attach failed: \(error)")
+            try? await ws.close(code: .unexpectedServerError)
+            return nil
+        }
+    }
+
+    /// A frame from an authenticated client. Unknown or malformed frames get an error frame.
+    private static func handle(_ text: String, from connection: SocketHub.Connection, hub: SocketHub) async {
+        struct Frame: Decodable { let type: String; let chats: [String: Int]?; let chatId: UUID? }
+        guard let frame = try? JSONDecoder().decode(Frame.self, from: Data(text.utf8)) else {
+            try? await connection.ws.send(#"{"type":"error","code":"bad_frame"}"#)
+            return
+        }
+        switch frame.type {
+        case "resume":
+            var known: [UUID: Int] = [:]
+            for (key, seq) in frame.chats ?? [:] { if let id = UUID(uuidString: key) { known[id] = seq } }
+            await hub.resume(connection, known: known)
+        case "typing":
+            if let chatID = frame.chatId { hub.typing(connection, chatID: chatID) }
+        case "ping":
+            try? await connection.ws.send(#"{"type":"pong"}"#)
+        default:
+            try? await connection.ws.send(#"{"type":"error","code":"unknown_frame"}"#)
+        }
     }
 }
