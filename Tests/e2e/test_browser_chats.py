@@ -64,9 +64,7 @@ def test_channel_post_and_live_group_chat(server, browser):
     page.click(f"#chat-link-{group['id']}")
     page.wait_route(f"#/chat/{group['id']}")
     page.el("#chat-empty")
-    page.wait(lambda d: d.execute_script("return performance.getEntriesByType('resource')"
-                                         ".some(e => e.name.includes('/api/v1/chats/') && e.name.includes('after='))"),
-              5, "the socket did not connect")
+    page.el("#chat-messages[data-live]")   # the socket is connected and resumed
     expect(teacher.post(f"{server.url}/api/v1/chats/{group['id']}/messages", json={"text": "Коллеги, совещание в 15:00"}), 201)
     page.wait(lambda d: "совещание в 15:00" in page.text("#chat-messages"), 5, "the live message did not arrive")
     page.fill("#chat-text", "Буду")
@@ -76,4 +74,68 @@ def test_channel_post_and_live_group_chat(server, browser):
     assert [(m["seq"], m["text"]) for m in history] == [(1, "Коллеги, совещание в 15:00"), (2, "Буду")]
     assert len(browser.find_elements("css selector", "#chat-messages [data-seq]")) == 2, "each message shown once"
     page.no_sideways_scroll()
+    assert page.severe_console_errors() == []
+
+
+def test_conversation_reactions_pins_replies_read_marks_and_resume(server, browser):
+    """In the conversation: a link is clickable but only http(s), a name with markup stays text, a
+    reaction, a pin, a reply, "read by 1" arriving live, and after the socket is dropped by the
+    server the page resumes and shows what was sent meanwhile, each message once."""
+    from parta_e2e import approve_and_activate, create_operator, submit_application
+    operator = create_operator(server)
+    admin = approve_and_activate(server, operator, submit_application(server))
+    made = expect(admin.post(f"/api/v1/schools/{admin.school_id}/classes", json={"names": "5Б"}), 201)["items"][0]
+    student_link = expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": "student"}), 201)
+    student = _join(server, student_link["token"], 'Соколов <img src=x onerror="window.__xss=1"> Миша', "+79031112233")
+    student_id = expect(student.get(f"{server.url}/api/v1/me"), 200)["id"]
+    admin_id = expect(admin.get("/api/v1/me"), 200)["id"]
+    group = expect(admin.post(f"/api/v1/schools/{admin.school_id}/chats",
+                              json={"kind": "group", "title": "5Б — объявления", "memberIds": [student_id]}), 201)
+    chat = f"{server.url}/api/v1/chats/{group['id']}"
+    first = expect(student.post(f"{chat}/messages",
+                                json={"text": "Смотрите https://example.org/page и javascript:alert(1)"}), 201)
+
+    page = Page(browser, server.url)
+    page.sign_in(admin.email, admin.password, f"#/school/{admin.school_id}")
+    page.open(f"/chat/{group['id']}")
+    page.el("#chat-messages[data-live]")
+    row = f'#chat-messages li[data-message-id="{first["id"]}"]'
+    link = page.el(f'{row} a[href="https://example.org/page"]')
+    assert "noopener" in link.get_attribute("rel")
+    assert browser.execute_script("return document.querySelectorAll('#chat-messages a[href^=javascript], #chat-messages img').length") == 0
+    assert browser.execute_script("return window.__xss === undefined")
+    assert "<img" in page.text(row), "the name is shown as text"
+
+    # A reaction from the picker: the chip shows it, the server has it.
+    page.click(f"{row} .react-add summary")
+    page.click(f'{row} .react-add button[data-emoji="👍"]')
+    page.wait(lambda d: "👍 1" in page.text(f"{row} .reactions"), 5, "the reaction did not show")
+    assert page.el(f'{row} .chip[data-emoji="👍"]').get_attribute("aria-pressed") == "true"
+    stored = expect(student.get(f"{chat}/messages"), 200)["items"][0]["reactions"]
+    assert [(r["emoji"], r["count"]) for r in stored] == [("👍", 1)]
+
+    # Pin: the pinned bar shows it.
+    page.click(f"{row} .act-pin")
+    page.wait(lambda d: "example.org" in page.text("#chat-pins"), 5, "the pin did not show")
+
+    # Reply: stored with replyTo; then the student reads it and "read by 1" arrives live.
+    page.click(f"{row} .act-reply")
+    page.el("#chat-reply-to:not([hidden])")
+    page.fill("#chat-text", "Спасибо, посмотрю")
+    page.click("#chat-send")
+    page.wait(lambda d: "Спасибо, посмотрю" in page.text("#chat-messages"), 5, "the reply did not show")
+    reply = expect(student.get(f"{chat}/messages"), 200)["items"][-1]
+    assert reply["replyTo"] == first["id"] and reply["text"] == "Спасибо, посмотрю"
+    expect(student.post(f"{chat}/read", json={"seq": reply["seq"]}), 200)
+    mine = f'#chat-messages li[data-message-id="{reply["id"]}"]'
+    page.wait(lambda d: "прочитано: 1" in page.text(mine), 5, "read-by did not update live")
+
+    # The server drops the socket (the administrator's roles changed: sockets close with 4409);
+    # what is sent before the page reconnects still shows, exactly once.
+    expect(admin.put(f"/api/v1/schools/{admin.school_id}/members/{admin_id}/roles/deputy"), 200)
+    page.wait(lambda d: d.execute_script("return !document.querySelector('#chat-messages').dataset.live"), 5, "the socket stayed")
+    expect(student.post(f"{chat}/messages", json={"text": "Пока вас не было"}), 201)
+    page.el("#chat-messages[data-live]")
+    page.wait(lambda d: "Пока вас не было" in page.text("#chat-messages"), 5, "the missed message did not arrive")
+    assert len(browser.find_elements("css selector", "#chat-messages [data-seq]")) == 3, "each message shown once"
     assert page.severe_console_errors() == []

@@ -1,7 +1,8 @@
 // #/school/<id>/chats — the chat list with unread counts; #/chat/<id> — a conversation: the last
 // page at once, earlier pages on demand, sending (a client id per message, so a retry is stored
-// once), and new messages live over the WebSocket. Loaded on demand. (Creating chats from
-// templates, reactions, files and polls come with the rest of issue 4.)
+// once), replies, reactions, pins, forwarding, "read by N", typing, and everything live over the
+// WebSocket, resumed exactly after a drop. Loaded on demand. (Creating chats from templates,
+// files and polls come with the rest of issue 4.)
 import { h, btn, page, alertBox, fail, fmtDate } from '../dom.js';
 import { api, session } from '../api.js';
 import { t, addStrings } from '../i18n.js';
@@ -19,6 +20,17 @@ addStrings({
   ch_read_only: ['В этом чате пишут только администраторы.', 'Only administrators post here.'],
   ch_deleted: ['Сообщение удалено', 'Message deleted'],
   ch_edited: ['изменено', 'edited'],
+  ch_pinned: ['Закреплённые', 'Pinned'],
+  ch_read_by: ['прочитано: {n}', 'read by {n}'],
+  ch_forwarded: ['Переслано от: {name}', 'Forwarded from {name}'],
+  ch_react: ['Реакция', 'React'],
+  ch_reply: ['Ответить', 'Reply'], ch_replying: ['Ответ на сообщение: {name}', 'Replying to {name}'],
+  ch_forward: ['Переслать', 'Forward'], ch_forward_to: ['Куда переслать', 'Forward to'], ch_forwarded_ok: ['Переслано.', 'Forwarded.'],
+  ch_pin: ['Закрепить', 'Pin'], ch_unpin: ['Открепить', 'Unpin'],
+  ch_edit: ['Изменить', 'Edit'], ch_delete: ['Удалить', 'Delete'], ch_delete_q: ['Удалить сообщение?', 'Delete the message?'],
+  ch_typing: ['{name} печатает…', '{name} is typing…'],
+  ch_removed: ['Вас удалили из этого чата.', 'You were removed from this chat.'],
+  ch_search: ['Поиск по чатам', 'Search chats'],
   ch_k_direct: ['личный', 'direct'], ch_k_group: ['группа', 'group'], ch_k_channel: ['канал', 'channel'],
 });
 
@@ -28,28 +40,96 @@ export default async function chats({ params: [id], signal }) {
 
 async function list(schoolId) {
   const { items } = await api('GET', '/schools/' + encodeURIComponent(schoolId) + '/chats');
-  return page(t('ch_title'),
-    h('p', null, h('a', { id: 'chats-back', href: '#/school/' + encodeURIComponent(schoolId) }, t('ch_back'))),
-    h('ul', { id: 'chats-list', class: 'list' }, items.length ? items.map(c => h('li', { 'data-chat-id': c.id, 'data-unread': c.unread },
+  const search = h('input', { id: 'chats-search', type: 'search', 'aria-label': t('ch_search'), placeholder: t('ch_search'),
+    oninput: () => { const q = search.value.trim().toLowerCase(); for (const li of listEl.children) li.hidden = !!q && !li.textContent.toLowerCase().includes(q); } });
+  const listEl = h('ul', { id: 'chats-list', class: 'list' }, items.length ? items.map(c => h('li', { 'data-chat-id': c.id, 'data-unread': c.unread },
       h('a', { id: 'chat-link-' + c.id, href: '#/chat/' + encodeURIComponent(c.id) }, h('strong', null, c.title)), ' ',
       h('span', { class: 'sub' }, [t('ch_k_' + c.kind), c.unread ? t('ch_unread', { n: c.unread }) : '',
         c.lastMessage ? c.lastMessage.authorName + ': ' + (c.lastMessage.deleted ? t('ch_deleted') : c.lastMessage.text.slice(0, 80)) : '']
         .filter(Boolean).join(' · '))))
-      : h('li', { id: 'chats-empty', class: 'empty' }, t('ch_empty'))));
+      : h('li', { id: 'chats-empty', class: 'empty' }, t('ch_empty')));
+  return page(t('ch_title'),
+    h('p', null, h('a', { id: 'chats-back', href: '#/school/' + encodeURIComponent(schoolId) }, t('ch_back'))),
+    search, listEl);
+}
+
+const EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🔥', '🙏', '✅'];
+const same = (a, b) => String(a).toLowerCase() === String(b).toLowerCase();
+
+// Text with http(s) links made clickable (never other schemes); everything else stays plain text.
+function richText(text) {
+  const out = [], re = /\bhttps?:\/\/[^\s<>"']+/gi;
+  let at = 0, m;
+  while ((m = re.exec(text))) {
+    const url = m[0].replace(/[.,;:!?)]+$/, '');
+    out.push(text.slice(at, m.index), h('a', { href: url, target: '_blank', rel: 'noopener noreferrer nofollow ugc' }, url));
+    at = m.index + url.length;
+    re.lastIndex = at;
+  }
+  out.push(text.slice(at));
+  return out;
 }
 
 async function conversation(chatId, signal) {
   const base = '/chats/' + encodeURIComponent(chatId);
-  const [chat, first] = await Promise.all([api('GET', base), api('GET', base + '/messages?limit=50')]);
+  const [chat, first, pins] = await Promise.all([api('GET', base), api('GET', base + '/messages?limit=50'), api('GET', base + '/pins')]);
+  const me = session.me?.id;
+  const moderator = chat.role === 'owner' || chat.role === 'admin';
+  const mayPost = !chat.readOnly || moderator;
   const error = alertBox('chat-error');
   const log = h('ol', { id: 'chat-messages', class: 'list', 'aria-live': 'polite' });
+  const pinBar = h('ul', { id: 'chat-pins', class: 'list pins', 'aria-label': t('ch_pinned') });
+  const typing = h('p', { id: 'chat-typing', class: 'hint', 'aria-live': 'polite' });
   const shown = new Map();   // seq → <li>, so a message arriving twice (send answer + socket) shows once
+  const byId = new Map();    // message id → its latest view
+  const names = new Map();   // user id → name (for "typing")
   let oldest = first.items.length ? first.items[0].seq : chat.lastSeq + 1, newest = 0;
+  let lastEvent = chat.lastEvent, replyTo = null;
+
+  const act = (cls, label, fn) => h('button', { type: 'button', class: 'link ' + cls, onclick: async () => {
+    error.textContent = '';
+    try { await fn(); } catch (e) { fail(error, e); }
+  } }, label);
+  const react = (m, emoji, add) => act('', '', async () => render(await api('POST', '/messages/' + m.id + '/reactions', { emoji, add })));
 
   const render = m => {
-    const li = h('li', { 'data-seq': m.seq, 'data-message-id': m.id, class: m.authorId === session.me?.id ? 'mine' : null },
-      h('strong', null, m.authorName), ' ', h('span', { class: 'sub' }, fmtDate(m.createdAt), m.editedAt && !m.deleted ? ' · ' + t('ch_edited') : ''),
-      h('p', { class: 'message-text' }, m.deleted ? h('em', null, t('ch_deleted')) : m.text));
+    const prev = byId.get(m.id);
+    if (!m.myReactions && prev) m.myReactions = prev.myReactions;   // frames are shared: keep what the answers told us
+    const mine = same(m.authorId, me);
+    // A new message of one's own (the send's answer, a frame) has been read by nobody yet.
+    if (m.readBy == null) m.readBy = prev ? prev.readBy : (mine ? 0 : null);
+    byId.set(m.id, m);
+    names.set(m.authorId.toLowerCase(), m.authorName);
+    const li = h('li', { 'data-seq': m.seq, 'data-message-id': m.id,
+      class: [mine ? 'mine' : '', m.mentionsAll || (m.mentions || []).some(x => same(x, me)) ? 'mention-me' : ''].join(' ').trim() || null },
+      h('strong', null, m.authorName), ' ',
+      h('span', { class: 'sub' }, fmtDate(m.createdAt), m.editedAt && !m.deleted ? ' · ' + t('ch_edited') : '',
+        m.pinned ? ' · 📌' : '', mine && m.readBy != null ? h('span', { class: 'read-by' }, ' · ' + t('ch_read_by', { n: m.readBy })) : ''),
+      m.forwardedFrom ? h('p', { class: 'hint forwarded' }, t('ch_forwarded', { name: m.forwardedFrom })) : null,
+      m.replyTo && byId.get(m.replyTo) ? h('blockquote', { class: 'reply-quote' }, byId.get(m.replyTo).authorName + ': ' + byId.get(m.replyTo).text.slice(0, 100)) : null,
+      h('p', { class: 'message-text' }, m.deleted ? h('em', null, t('ch_deleted')) : richText(m.text)),
+      m.deleted ? null : h('div', { class: 'reactions' },
+        (m.reactions || []).map(r => {
+          const on = (m.myReactions || r.by.map(x => x.toLowerCase()).filter(x => same(x, me)).map(() => r.emoji)).includes(r.emoji);
+          const b = react(m, r.emoji, !on);
+          b.className = 'chip' + (on ? ' on' : ''); b.dataset.emoji = r.emoji; b.setAttribute('aria-pressed', on);
+          b.textContent = r.emoji + ' ' + r.count;
+          return b;
+        }),
+        h('details', { class: 'react-add' }, h('summary', { 'aria-label': t('ch_react') }, '☺+'),
+          EMOJI.map(e => { const b = react(m, e, true); b.dataset.emoji = e; b.textContent = e; return b; })),
+        h('span', { class: 'msg-actions' },
+          mayPost ? act('act-reply', t('ch_reply'), () => setReply(m)) : null,
+          act('act-forward', t('ch_forward'), () => forward(m)),
+          moderator || chat.kind === 'direct' ? act('act-pin', m.pinned ? t('ch_unpin') : t('ch_pin'),
+            async () => { render(await api(m.pinned ? 'DELETE' : 'PUT', '/messages/' + m.id + '/pin')); loadPins(); }) : null,
+          mine ? act('act-edit', t('ch_edit'), async () => {
+            const text = prompt(t('ch_edit'), m.text);
+            if (text && text.trim() && text !== m.text) render(await api('PATCH', '/messages/' + m.id, { text }));
+          }) : null,
+          mine || moderator ? act('act-delete', t('ch_delete'), async () => {
+            if (confirm(t('ch_delete_q'))) render(await api('DELETE', '/messages/' + m.id));
+          }) : null)));
     const old = shown.get(m.seq);
     if (old) old.replaceWith(li);
     shown.set(m.seq, li);
@@ -67,6 +147,11 @@ async function conversation(chatId, signal) {
   for (const m of first.items) append(m);
   if (!first.items.length) log.append(h('li', { id: 'chat-empty', class: 'empty' }, t('ch_none')));
 
+  const showPins = items => pinBar.replaceChildren(...items.map(m => h('li', { 'data-message-id': m.id },
+    '📌 ', h('strong', null, m.authorName), ': ', m.text.slice(0, 140))));
+  const loadPins = async () => showPins((await api('GET', base + '/pins')).items);
+  showPins(pins.items);
+
   const markRead = () => newest && api('POST', base + '/read', { seq: newest }).catch(() => {});
   markRead();
 
@@ -80,32 +165,92 @@ async function conversation(chatId, signal) {
   });
   earlier.hidden = oldest <= 1;
 
-  // Live: the socket authenticates with the session cookie; after a drop it reconnects and fetches
-  // what came after the newest message shown.
-  let ws = null, closed = false;
+  // Live: the socket authenticates with the session cookie and resumes from the last event number
+  // this page has seen of the chat, so after a drop it gets exactly what it missed (or "resync":
+  // then the newest messages are fetched again).
+  let ws = null, closed = false, typingTimer = 0;
+  const catchUp = async () => {
+    for (const m of (await api('GET', base + '/messages?limit=100&after=' + newest)).items) append(m);
+    loadPins();
+  };
+  const onEvent = d => {
+    if (typeof d.seq === 'number') lastEvent = Math.max(lastEvent, d.seq);
+    const x = d.data || {};
+    switch (d.type) {
+      case 'message.created': append(x); markRead(); break;
+      case 'message.edited': case 'message.deleted': render(x); break;
+      case 'message.pinned': case 'message.unpinned': render(x); loadPins(); break;
+      case 'message.reaction': {
+        const m = byId.get(x.messageId);
+        if (!m) break;
+        m.reactions = x.reactions;
+        if (same(x.userId, me)) m.myReactions = x.added ? [...new Set([...(m.myReactions || []), x.emoji])] : (m.myReactions || []).filter(e => e !== x.emoji);
+        render(m);
+        break;
+      }
+      case 'message.read':
+        // Own messages the reader has now reached count one more reader.
+        if (same(x.userId, me)) break;
+        for (const m of byId.values()) if (same(m.authorId, me) && m.seq > x.from && m.seq <= x.seq && m.readBy != null) { m.readBy++; render(m); }
+        break;
+      case 'chat.members':
+        if ((x.left || []).some(u => same(u, me))) { closed = true; ws && ws.close(); error.textContent = t('ch_removed'); }
+        break;
+      case 'typing':
+        typing.textContent = t('ch_typing', { name: names.get(String(d.userId).toLowerCase()) || '…' });
+        clearTimeout(typingTimer);
+        typingTimer = setTimeout(() => { typing.textContent = ''; }, 4000);
+        break;
+      case 'resync': catchUp().catch(() => {}); break;
+    }
+  };
   const connect = () => {
     if (closed) return;
     ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/v1/ws');
     ws.onmessage = ev => {
       let d; try { d = JSON.parse(ev.data); } catch { return; }
-      if (d.chatId !== chatId || !d.message) return;
-      if (d.type === 'message.created') { append(d.message); markRead(); } else render(d.message);
+      if (d.type === 'hello') ws.send(JSON.stringify({ type: 'resume', chats: { [chatId]: lastEvent } }));
+      else if (d.type === 'resumed') {
+        if ((d.gone || []).some(x => same(x, chatId))) { closed = true; ws.close(); error.textContent = t('ch_removed'); }
+        else log.dataset.live = 'true';   // live from here (tests wait for it)
+      } else if (d.chatId && same(d.chatId, chatId)) onEvent(d);
     };
-    ws.onopen = async () => {
-      try { for (const m of (await api('GET', base + '/messages?limit=100&after=' + newest)).items) append(m); } catch { /* next time */ }
-    };
-    ws.onclose = ev => { if (!closed && ev.code !== 4401) setTimeout(connect, 1000); };
+    ws.onclose = ev => { delete log.dataset.live; if (!closed && ev.code !== 4401) setTimeout(connect, 1000); };
   };
   connect();
   if (signal) signal.addEventListener('abort', () => { closed = true; ws && ws.close(); });
 
+  const forward = async m => {
+    const { items } = await api('GET', '/schools/' + encodeURIComponent(chat.schoolId) + '/chats');
+    const targets = items.filter(c => !same(c.id, chatId) && (!c.readOnly || c.role === 'owner' || c.role === 'admin'));
+    const select = h('select', { id: 'chat-forward-to', 'aria-label': t('ch_forward_to') }, targets.map(c => h('option', { value: c.id }, c.title)));
+    const box = h('div', { id: 'chat-forward', class: 'card' }, h('label', { for: 'chat-forward-to' }, t('ch_forward_to')), select,
+      btn('chat-forward-go', t('ch_forward'), 'primary', async () => {
+        try { await api('POST', '/messages/' + m.id + '/forward', { chatId: select.value }); box.replaceWith(h('p', { id: 'chat-forwarded', class: 'ok', role: 'status' }, t('ch_forwarded_ok'))); }
+        catch (e) { fail(error, e); }
+      }));
+    document.getElementById('chat-forward')?.remove();
+    document.getElementById('chat-forwarded')?.remove();
+    log.after(box);
+  };
+
   let form = h('p', { id: 'chat-read-only', class: 'hint' }, t('ch_read_only'));
-  const mayPost = !chat.readOnly || chat.role === 'owner' || chat.role === 'admin';
+  const replyBox = h('p', { id: 'chat-reply-to', class: 'hint', hidden: true });
+  const setReply = m => {
+    replyTo = m ? m.id : null;
+    replyBox.hidden = !m;
+    replyBox.replaceChildren(...(m ? [t('ch_replying', { name: m.authorName }), ' ', act('chat-reply-cancel', '✕', () => setReply(null))] : []));
+    if (m) document.getElementById('chat-text')?.focus();
+  };
   if (mayPost) {
     const input = h('textarea', { id: 'chat-text', name: 'text', rows: 2, maxlength: 4000, required: true });
     const send = btn('chat-send', t('ch_send'), 'primary', null, 'submit');
     form = h('form', { id: 'chat-form', novalidate: true },
-      h('div', { class: 'field' }, h('label', { for: 'chat-text' }, t('ch_text')), input), send);
+      replyBox, h('div', { class: 'field' }, h('label', { for: 'chat-text' }, t('ch_text')), input), send);
+    let typedAt = 0;
+    input.addEventListener('input', () => {
+      if (Date.now() - typedAt > 3000 && ws && ws.readyState === 1) { typedAt = Date.now(); ws.send(JSON.stringify({ type: 'typing', chatId })); }
+    });
     form.onsubmit = async ev => {
       ev.preventDefault();
       const text = input.value.trim();
@@ -114,8 +259,9 @@ async function conversation(chatId, signal) {
       send.setAttribute('aria-busy', 'true');
       const clientId = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
       try {
-        append(await api('POST', base + '/messages', { text, clientId }));
+        append(await api('POST', base + '/messages', { text, clientId, ...(replyTo ? { replyTo } : {}), ...(moderator && /(^|\s)@all\b/.test(text) ? { mentionAll: true } : {}) }));
         input.value = '';
+        setReply(null);
         input.focus();
       } catch (e) { fail(error, e); } finally { send.removeAttribute('aria-busy'); }
     };
@@ -123,5 +269,5 @@ async function conversation(chatId, signal) {
   }
   return page(chat.title,
     h('p', null, h('a', { id: 'chat-to-list', href: '#/school/' + encodeURIComponent(chat.schoolId) + '/chats' }, t('ch_to_list'))),
-    earlier, log, error, form);
+    pinBar, earlier, log, typing, error, form);
 }
