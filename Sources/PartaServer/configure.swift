@@ -62,7 +62,7 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
         store: store, clock: clock, hasher: BcryptHasher(cost: config.bcryptCost, pool: app.threadPool),
         outbox: outbox, events: events, limiter: RateLimiter(clock: clock),
         files: try FileStore(directory: config.dataDirectory.appendingPathComponent("files", isDirectory: true)),
-        rules: overrides.rules ?? AuthRules(), publicURL: publicURL, logger: logger)
+        rules: overrides.rules ?? AuthRules(messagesPerMinute: config.messagesPerMinute), publicURL: publicURL, logger: logger)
     app.parta = PartaServices(context: context, config: config)
 
     let hub = SocketHub(replay: { chatID, after in try await ChatEventLog.replay(chatID: chatID, after: after, on: store.db) },

@@ -22,6 +22,7 @@ public struct AuthRules: Sendable {
     /// Messages one person may send: 30 a minute (a class chat stays readable; a script gets 429).
     public var messagesPerUser = RateLimiter.Rule(limit: 30, window: 60)
     public init() {}
+    public init(messagesPerMinute: Int) { messagesPerUser = RateLimiter.Rule(limit: messagesPerMinute, window: 60) }
 }
 
 /// Everything services need, built once at start-up and passed down (no globals).

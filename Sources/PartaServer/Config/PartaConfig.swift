@@ -20,14 +20,17 @@ public struct PartaConfig: Sendable {
     public var logLevel: Logger.Level
     public var cookieSecure: Bool
     public var trustProxy: Bool
+    /// Messages one person may send a minute (PARTA_MESSAGES_PER_MINUTE, default 30).
+    public var messagesPerMinute: Int
 
     public init(dataDirectory: URL, databaseURL: String? = nil, publicURL: String? = nil, publicDirectory: String? = nil,
                 openAPIPath: String? = nil, sms: SMSSender = .console, mail: MailSender = .console, bcryptCost: Int = 12,
-                logFormat: LogFormat = .text, logLevel: Logger.Level = .info, cookieSecure: Bool = false, trustProxy: Bool = false) {
+                logFormat: LogFormat = .text, logLevel: Logger.Level = .info, cookieSecure: Bool = false, trustProxy: Bool = false,
+                messagesPerMinute: Int = 30) {
         self.dataDirectory = dataDirectory; self.databaseURL = databaseURL; self.publicURL = publicURL
         self.publicDirectory = publicDirectory; self.openAPIPath = openAPIPath; self.sms = sms; self.mail = mail
         self.bcryptCost = bcryptCost; self.logFormat = logFormat; self.logLevel = logLevel
-        self.cookieSecure = cookieSecure; self.trustProxy = trustProxy
+        self.cookieSecure = cookieSecure; self.trustProxy = trustProxy; self.messagesPerMinute = messagesPerMinute
     }
 
     public struct Invalid: Error, CustomStringConvertible {
@@ -122,7 +125,8 @@ public struct PartaConfig: Sendable {
             publicDirectory: value("PARTA_PUBLIC_DIR"), openAPIPath: value("PARTA_OPENAPI_PATH"),
             sms: sms, mail: mail, bcryptCost: try int("PARTA_BCRYPT_COST", default: 12, range: 4...31),
             logFormat: format, logLevel: level, cookieSecure: try bool("PARTA_COOKIE_SECURE", default: false),
-            trustProxy: try bool("PARTA_TRUST_PROXY", default: false))
+            trustProxy: try bool("PARTA_TRUST_PROXY", default: false),
+            messagesPerMinute: try int("PARTA_MESSAGES_PER_MINUTE", default: 30, range: 1...1_000_000))
     }
 }
 
