@@ -68,6 +68,7 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     let hub = SocketHub(replay: { chatID, after in try await ChatEventLog.replay(chatID: chatID, after: after, on: store.db) },
                         logger: logger)
     events.subscribe { event in await hub.handle(event) }
+    RosterChats.follow(events, context)
 
     // Middleware: errors in the API's JSON shape, security headers, the web client from Public/.
     app.routes.defaultMaxBodySize = ByteCount(integerLiteral: Request.maxJSONBodySize)

@@ -91,6 +91,8 @@ func routes(_ app: Application, hub: SocketHub) throws {
     // Chats, channels, messages (issue 4)
     api.get("schools", ":schoolId", "chats", use: chats.list)
     api.post("schools", ":schoolId", "chats", use: chats.create)
+    api.get("schools", ":schoolId", "chat-templates", use: chats.templates)
+    api.post("schools", ":schoolId", "chat-templates", use: chats.fromTemplate)
     api.get("chats", ":chatId", use: chats.get)
     api.get("chats", ":chatId", "members", use: chats.members)
     api.post("chats", ":chatId", "members", use: chats.addMembers)

@@ -137,6 +137,105 @@ final class MessagingTests: XCTestCase {
     }
 }
 
+/// Chats from templates (§2.2, §2.3): made in one action, filled from the roster, in step with it.
+final class ChatTemplateTests: XCTestCase {
+    func testClassChatsFollowTheRosterThroughTransferAndLeaving() async throws {
+        try await withHarness { h in
+            let op = try await h.makeOperator()
+            let (admin, school) = try await h.makeSchool(operatorToken: op)
+            let (otherAdmin, _) = try await h.makeSchool(operatorToken: op, email: "admin@school2.test", phone: "+79220000002")
+            let classes = try await h.request(.POST, "/api/v1/schools/\(school)/classes", token: admin, json: ["names": "5А, 5Б"])
+                .json["items"] as! [[String: Any]]
+            let a = classes.first { $0["name"] as? String == "5А" }!["id"] as! String
+            let b = classes.first { $0["name"] as? String == "5Б" }!["id"] as! String
+            let homeroom = try await h.person(school, .teacher, name: "Классная Руководительница")
+            let otherTeacher = try await h.person(school, .teacher, name: "Другой Учитель")
+            let unconfirmed = try await h.person(school, .teacher, verified: false, name: "Новый Учитель")
+            let student = try await h.person(school, .student, name: "Просто Ученик")
+            try await h.expect(.ok, .PUT, "/api/v1/classes/\(a)/homeroom", token: admin, json: ["teacherId": homeroom.id])
+            var pupils: [String] = []
+            for name in ["Иванов Пётр", "Петрова Анна", "Сидоров Олег"] {
+                pupils.append(try await h.request(.POST, "/api/v1/classes/\(a)/students", token: admin, json: ["fullName": name]).json["userId"] as! String)
+            }
+            let inB = try await h.request(.POST, "/api/v1/classes/\(b)/students", token: admin, json: ["fullName": "Кузнецова Ира"]).json["userId"] as! String
+
+            // The homeroom teacher sees the class's templates; makes the students' chat in one action.
+            let templates = try await h.request(.GET, "/api/v1/schools/\(school)/chat-templates", token: homeroom.token).json["items"] as! [[String: Any]]
+            XCTAssertEqual(Set(templates.compactMap { $0["title"] as? String }), ["5А — ученики", "5А — родители", "5А — учителя класса", "Класс — предмет"])
+            let made = try await h.request(.POST, "/api/v1/schools/\(school)/chat-templates", token: homeroom.token,
+                                           json: ["template": "class_students", "classId": a])
+            XCTAssertEqual(made.status, .created, String(buffer: made.body))
+            XCTAssertEqual(made.json["title"] as? String, "5А — ученики")
+            XCTAssertEqual(made.json["memberCount"] as? Int, 4)
+            let chat = made.json["id"] as! String
+            let again = try await h.request(.POST, "/api/v1/schools/\(school)/chat-templates", token: homeroom.token,
+                                            json: ["template": "class_students", "classId": a])
+            XCTAssertEqual(again.json["id"] as? String, chat, "the same template again is the same chat")
+            // A subject chat of 5Б by another confirmed teacher.
+            let physics = try await h.request(.POST, "/api/v1/schools/\(school)/chat-templates", token: otherTeacher.token,
+                                              json: ["template": "subject", "classId": b, "subject": "Физика"])
+            XCTAssertEqual(physics.json["title"] as? String, "5Б — Физика")
+            let physicsID = physics.json["id"] as! String
+
+            func members(_ chat: String, _ token: String) async throws -> Set<String> {
+                Set((try await h.request(.GET, "/api/v1/chats/\(chat)/members", token: token).json["items"] as! [[String: Any]])
+                    .map { ($0["userId"] as! String).lowercased() })
+            }
+            let startA = try await members(chat, homeroom.token)
+            XCTAssertEqual(startA, Set((pupils + [homeroom.id]).map { $0.lowercased() }))
+            let startB = try await members(physicsID, otherTeacher.token)
+            XCTAssertEqual(startB, Set([inB, otherTeacher.id].map { $0.lowercased() }))
+
+            // Transfer: the student leaves 5А's chat and joins 5Б's at once.
+            try await h.expect(.ok, .POST, "/api/v1/schools/\(school)/members/\(pupils[0])/transfer", token: admin, json: ["classId": b])
+            let afterA = try await members(chat, homeroom.token)
+            XCTAssertFalse(afterA.contains(pupils[0].lowercased()))
+            let afterB = try await members(physicsID, otherTeacher.token)
+            XCTAssertTrue(afterB.contains(pupils[0].lowercased()))
+            // A new student of 5А joins its chat; one who leaves the school leaves every chat of it.
+            let newcomer = try await h.request(.POST, "/api/v1/classes/\(a)/students", token: admin, json: ["fullName": "Новиков Илья"]).json["userId"] as! String
+            let withNewcomer = try await members(chat, homeroom.token)
+            XCTAssertTrue(withNewcomer.contains(newcomer.lowercased()))
+            try await h.expect(.noContent, .POST, "/api/v1/schools/\(school)/members/\(pupils[1])/remove", token: admin, json: [:])
+            let afterLeaving = try await members(chat, homeroom.token)
+            XCTAssertFalse(afterLeaving.contains(pupils[1].lowercased()))
+            // The owner leaves: the chat passes to the school's administrator.
+            try await h.expect(.noContent, .POST, "/api/v1/schools/\(school)/members/\(otherTeacher.id)/remove", token: admin, json: [:])
+            let owned = try await h.request(.GET, "/api/v1/chats/\(physicsID)", token: admin)
+            XCTAssertEqual(owned.json["role"] as? String, "owner")
+
+            // Refused: a student, a teacher for a class not theirs, an unconfirmed teacher's subject
+            // chat, another school's administrator (not found); picking people for a roster chat.
+            let before = try await h.count("chats")
+            try await h.expect(.forbidden, .POST, "/api/v1/schools/\(school)/chat-templates", token: student.token, json: ["template": "director_teachers"])
+            try await h.expect(.forbidden, .POST, "/api/v1/schools/\(school)/chat-templates", token: homeroom.token,
+                               json: ["template": "class_parents", "classId": b])
+            try await h.expect(.forbidden, .POST, "/api/v1/schools/\(school)/chat-templates", token: unconfirmed.token,
+                               json: ["template": "subject", "classId": a, "subject": "Химия"])
+            try await h.expect(.notFound, .POST, "/api/v1/schools/\(school)/chat-templates", token: otherAdmin,
+                               json: ["template": "director_teachers"])
+            try await h.expect(.notFound, .GET, "/api/v1/schools/\(school)/chat-templates", token: otherAdmin)
+            try await h.expect(.badRequest, .POST, "/api/v1/schools/\(school)/chat-templates", token: admin,
+                               json: ["template": "director_teachers", "memberIds": [student.id]])
+            try await h.expect(.badRequest, .POST, "/api/v1/schools/\(school)/chat-templates", token: admin, json: ["template": "nope"])
+            try await h.expect(.badRequest, .POST, "/api/v1/schools/\(school)/chat-templates", token: admin, json: ["template": "class_students"])
+            try await h.expect(.badRequest, .POST, "/api/v1/schools/\(school)/chat-templates", token: admin,
+                               json: ["template": "director_student_activists", "memberIds": [homeroom.id]])
+            let after = try await h.count("chats")
+            XCTAssertEqual(before, after)
+
+            // The director's chat with the teachers follows the school's confirmed teachers.
+            let staff = try await h.request(.POST, "/api/v1/schools/\(school)/chat-templates", token: admin, json: ["template": "director_teachers"])
+            let staffMembers = try await members(staff.json["id"] as! String, admin)
+            XCTAssertTrue(staffMembers.contains(homeroom.id.lowercased()))
+            XCTAssertFalse(staffMembers.contains(unconfirmed.id.lowercased()), "not before confirmation")
+            try await h.expect(.noContent, .POST, "/api/v1/schools/\(school)/members/\(unconfirmed.id)/verify-teacher", token: admin)
+            let confirmed = try await members(staff.json["id"] as! String, admin)
+            XCTAssertTrue(confirmed.contains(unconfirmed.id.lowercased()), "confirmed: joins")
+        }
+    }
+}
+
 /// The realtime protocol: events numbered per chat, exactly once and in order; a reconnect resumes.
 extension RealtimeTests {
     struct Frame { let type: String; let chatID: String?; let seq: Int?; let raw: String }

@@ -167,6 +167,12 @@ public final class ChatRecord: Model, @unchecked Sendable {
     @Field(key: "last_seq") public var lastSeq: Int
     /// The number of the chat's newest realtime event (`chat_events`; 1, 2, 3… per chat).
     @Field(key: "last_event") public var lastEvent: Int
+    /// Made from a template (`ChatTemplate` key), if so.
+    @OptionalField(key: "template") public var template: String?
+    /// A roster-bound chat's members follow the roster: a class's students or parents
+    /// (`rosterClassID` + `rosterRole`), or everyone of the school with a role (`rosterRole` alone).
+    @OptionalField(key: "roster_class_id") public var rosterClassID: UUID?
+    @OptionalField(key: "roster_role") public var rosterRole: String?
     public init() {}
 }
 
@@ -179,6 +185,10 @@ public final class ChatMemberRecord: Model, @unchecked Sendable {
     @Field(key: "role") public var role: String
     @Field(key: "last_read_seq") public var lastReadSeq: Int
     @Field(key: "joined_at") public var joinedAt: Date
+    /// Added by the chat's roster (and removed by it), not by a person.
+    @Field(key: "via_roster") public var viaRoster: Bool
+    /// Muted by a moderator: reads, does not write, until then.
+    @OptionalField(key: "muted_until") public var mutedUntil: Date?
     public init() {}
 }
 
@@ -308,5 +318,27 @@ public final class JoinRequestRecord: Model, @unchecked Sendable {
     @OptionalField(key: "decided_by") public var decidedBy: UUID?
     @OptionalField(key: "decided_at") public var decidedAt: Date?
     @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}
+
+/// A member's report of a message to the chat's moderators and the school's administrators; keeps
+/// the text as it was when reported, whatever the author does to it afterwards.
+public final class MessageReportRecord: Model, @unchecked Sendable {
+    public static let schema = "message_reports"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "school_id") public var schoolID: UUID
+    @Field(key: "chat_id") public var chatID: UUID
+    @Field(key: "message_id") public var messageID: UUID
+    @Field(key: "reporter_id") public var reporterID: UUID
+    @Field(key: "author_id") public var authorID: UUID
+    @Field(key: "original_text") public var originalText: String
+    @Field(key: "reason") public var reason: String
+    /// open | resolved
+    @Field(key: "status") public var status: String
+    @Field(key: "created_at") public var createdAt: Date
+    @OptionalField(key: "resolved_by") public var resolvedBy: UUID?
+    @OptionalField(key: "resolved_at") public var resolvedAt: Date?
+    /// What the moderator did: dismissed | deleted | muted | removed
+    @OptionalField(key: "resolution") public var resolution: String?
     public init() {}
 }

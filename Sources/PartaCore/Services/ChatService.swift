@@ -164,7 +164,7 @@ public struct ChatService: Sendable {
 
     static func member(_ chatID: UUID, _ userID: UUID, _ role: ChatRole, _ now: Date) -> ChatMemberRecord {
         let m = ChatMemberRecord()
-        m.chatID = chatID; m.userID = userID; m.role = role.rawValue; m.lastReadSeq = 0; m.joinedAt = now
+        m.chatID = chatID; m.userID = userID; m.role = role.rawValue; m.lastReadSeq = 0; m.joinedAt = now; m.viaRoster = false
         return m
     }
 

@@ -152,6 +152,7 @@ public struct ClassRosterService: Sendable {
             return (plan, affected)
         }
         for id in affected { await ctx.events.publish(.membershipChanged(userID: id)) }
+        try await RosterChats.syncSchool(ctx, schoolID: schoolID)
         return done
     }
 

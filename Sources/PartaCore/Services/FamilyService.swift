@@ -62,6 +62,7 @@ public struct FamilyService: Sendable {
                                    details: cls.name, at: now, on: db)
             return id
         }
+        try await RosterChats.sync(ctx, userIDs: [userID])
         return try await person(userID)
     }
 

@@ -172,7 +172,9 @@ public struct InviteService: Sendable {
 
     func join(userID: UUID, token: String, childName: String?, activate: Bool) async throws -> Joined {
         do {
-            return try await joinOnce(userID: userID, token: token, childName: childName, activate: activate)
+            let joined = try await joinOnce(userID: userID, token: token, childName: childName, activate: activate)
+            try await RosterChats.sync(ctx, userIDs: [userID])   // the class's chats take them in
+            return joined
         } catch let error as any DatabaseError where error.isConstraintFailure {
             // The same person joining twice at the same instant: the other request wins, this one changes nothing.
             throw Self.joinInProgress

@@ -212,6 +212,7 @@ public struct MemberService: Sendable {
                                    at: now, on: db)
             return try await MembershipRecord.query(on: db).filter(\.$userID == userID).count()
         }
+        try await RosterChats.sync(ctx, userIDs: [userID])   // out of every chat of the school
         let isOperator = try await UserRecord.find(userID, on: ctx.store.db)?.isOperator ?? false
         if remaining == 0 && !isOperator {
             try await ctx.store.write { db in try await SessionRecord.query(on: db).filter(\.$userID == userID).delete() }

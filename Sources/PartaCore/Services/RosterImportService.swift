@@ -47,6 +47,7 @@ public struct RosterImportService: Sendable {
         if ctx.store.dialect == .postgres, done.rows >= 500 {
             try await ctx.store.sql.raw("ANALYZE users, memberships, class_members, family_links").run()
         }
+        try await RosterChats.syncSchool(ctx, schoolID: schoolID)   // the classes' chats take in the new people
         return done
     }
 

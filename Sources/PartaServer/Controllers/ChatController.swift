@@ -19,6 +19,27 @@ struct ChatController {
         return try .json(chat, status: .created)
     }
 
+    func templates(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        return try .json(ItemsResponse(items: try await ChatTemplateService(req.parta.context).list(actor, schoolID: try req.id("schoolId"))))
+    }
+
+    func fromTemplate(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        let body = try req.decodeStrict(TemplateChatBody.self)
+        guard let template = ChatTemplate(rawValue: body.template) else {
+            throw PartaError.invalid("template", "Шаблон: " + ChatTemplate.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+        }
+        let classID = try body.classId.map { raw -> UUID in
+            guard let id = UUID(uuidString: raw) else { throw PartaError.notFound("Класс") }
+            return id
+        }
+        let chat = try await ChatTemplateService(req.parta.context).create(
+            actor, schoolID: try req.id("schoolId"), template: template, classID: classID, subject: body.subject,
+            memberIDs: try BodyIDs.parse(body.memberIds ?? [], "Участник"))
+        return try .json(chat, status: .created)
+    }
+
     func get(_ req: Request) async throws -> Response {
         let actor = try await req.actor()
         return try .json(try await req.parta.chats.view(actor, chatID: try req.id("chatId")))
@@ -117,6 +138,14 @@ struct ChatCreateBody: StrictBody {
     let title: String?
     let memberIds: [String]
     let readOnly: Bool?
+}
+
+struct TemplateChatBody: StrictBody {
+    static let allowedKeys: Set<String> = ["template", "classId", "subject", "memberIds"]
+    let template: String
+    let classId: String?
+    let subject: String?
+    let memberIds: [String]?
 }
 
 struct ChatMembersBody: StrictBody {
