@@ -107,6 +107,13 @@ func routes(_ app: Application, hub: SocketHub) throws {
     api.put("messages", ":messageId", "pin", use: chats.pin)
     api.delete("messages", ":messageId", "pin", use: chats.pin)
     api.get("chats", ":chatId", "pins", use: chats.pins)
+    api.patch("chats", ":chatId", use: chats.update)
+    api.put("chats", ":chatId", "members", ":userId", "mute", use: chats.mute)
+    api.delete("chats", ":chatId", "members", ":userId", "mute", use: chats.mute)
+    api.put("chats", ":chatId", "members", ":userId", "role", use: chats.setRole)
+    api.post("messages", ":messageId", "report", use: chats.report)
+    api.get("schools", ":schoolId", "reports", use: chats.reports)
+    api.post("reports", ":reportId", "resolve", use: chats.resolve)
 
     // Operator: accounts
     api.post("users", ":userId", "disable", use: schools.disableUser)

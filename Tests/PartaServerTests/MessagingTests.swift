@@ -137,6 +137,91 @@ final class MessagingTests: XCTestCase {
     }
 }
 
+/// Reports, mutes, read-only chats, chat admins (PRODUCT.md flow 11).
+final class ModerationTests: XCTestCase {
+    func testReportsReachModeratorsKeepTheOriginalAndLeadToMutesAndRemovals() async throws {
+        try await withHarness { h in
+            let op = try await h.makeOperator()
+            let (admin, school) = try await h.makeSchool(operatorToken: op)
+            let (otherAdmin, _) = try await h.makeSchool(operatorToken: op, email: "admin@school2.test", phone: "+79220000002")
+            let teacher = try await h.person(school, .teacher, name: "Учитель")
+            let bully = try await h.person(school, .student, name: "Задира")
+            let victim = try await h.person(school, .student, name: "Тихоня")
+            let outsider = try await h.person(school, .student, name: "Посторонний")
+            let chat = try await h.chat(school, teacher, kind: "group", title: "5Б", members: [bully, victim])
+            let sent = try await h.request(.POST, "/api/v1/chats/\(chat)/messages", token: bully.token, json: ["text": "Обидные слова"])
+            let message = sent.json["id"] as! String
+
+            // Report: any reader but the author; once per person; the original text is kept.
+            try await h.expect(.conflict, .POST, "/api/v1/messages/\(message)/report", token: bully.token, json: ["reason": "bullying"])
+            try await h.expect(.badRequest, .POST, "/api/v1/messages/\(message)/report", token: victim.token, json: ["reason": "boring"])
+            for token in [outsider.token, otherAdmin] {
+                try await h.expect(.notFound, .POST, "/api/v1/messages/\(message)/report", token: token, json: ["reason": "bullying"])
+            }
+            let reported = try await h.request(.POST, "/api/v1/messages/\(message)/report", token: victim.token,
+                                               json: ["reason": "bullying", "comment": "уже не первый раз"])
+            XCTAssertEqual(reported.status, .created, String(buffer: reported.body))
+            let reportID = reported.json["id"] as! String
+            try await h.expect(.ok, .PATCH, "/api/v1/messages/\(message)", token: bully.token, json: ["text": "Ничего такого"])
+
+            // The queue: the school's administrators and the chat's owner; nobody else.
+            for token in [admin, teacher.token] {
+                let queue = try await h.request(.GET, "/api/v1/schools/\(school)/reports?status=open", token: token).json["items"] as! [[String: Any]]
+                XCTAssertEqual(queue.count, 1)
+                XCTAssertEqual(queue.first?["originalText"] as? String, "Обидные слова")
+                XCTAssertEqual(queue.first?["currentText"] as? String, "Ничего такого")
+            }
+            let notMine = try await h.request(.GET, "/api/v1/schools/\(school)/reports", token: victim.token).json["items"] as! [Any]
+            XCTAssertTrue(notMine.isEmpty)
+            try await h.expect(.notFound, .GET, "/api/v1/schools/\(school)/reports", token: otherAdmin)
+            try await h.expect(.badRequest, .GET, "/api/v1/schools/\(school)/reports?status=maybe", token: admin)
+
+            // Resolve: not by a reader or a stranger; the administrator (not in the chat) mutes the author.
+            for token in [victim.token, outsider.token, otherAdmin] {
+                try await h.expect(.notFound, .POST, "/api/v1/reports/\(reportID)/resolve", token: token, json: ["action": "mute"])
+            }
+            let resolved = try await h.request(.POST, "/api/v1/reports/\(reportID)/resolve", token: admin, json: ["action": "mute", "minutes": 30])
+            XCTAssertEqual(resolved.json["status"] as? String, "resolved")
+            XCTAssertEqual(resolved.json["resolution"] as? String, "mute")
+            try await h.expect(.conflict, .POST, "/api/v1/reports/\(reportID)/resolve", token: admin, json: ["action": "delete"])
+            let mutedView = try await h.request(.GET, "/api/v1/chats/\(chat)", token: bully.token)
+            XCTAssertNotNil(mutedView.json["mutedUntil"])
+            let refused = try await h.request(.POST, "/api/v1/chats/\(chat)/messages", token: bully.token, json: ["text": "А если так?"])
+            XCTAssertEqual(refused.status, .forbidden)
+            XCTAssertEqual((refused.json["error"] as? [String: Any])?["code"] as? String, "muted")
+            try await h.expect(.forbidden, .DELETE, "/api/v1/chats/\(chat)/members/\(bully.id)/mute", token: victim.token)
+            try await h.expect(.noContent, .DELETE, "/api/v1/chats/\(chat)/members/\(bully.id)/mute", token: teacher.token)
+            try await h.expect(.created, .POST, "/api/v1/chats/\(chat)/messages", token: bully.token, json: ["text": "Извините"])
+
+            // A second report, resolved by deleting: the report still shows what was said.
+            let second = try await h.request(.POST, "/api/v1/chats/\(chat)/messages", token: bully.token, json: ["text": "Снова грубость"]).json["id"] as! String
+            let r2 = try await h.request(.POST, "/api/v1/messages/\(second)/report", token: victim.token, json: ["reason": "insult"]).json["id"] as! String
+            let deleted = try await h.request(.POST, "/api/v1/reports/\(r2)/resolve", token: teacher.token, json: ["action": "delete"])
+            XCTAssertEqual(deleted.json["messageDeleted"] as? Bool, true)
+            XCTAssertEqual(deleted.json["originalText"] as? String, "Снова грубость")
+            // A third, resolved by removing the author from the chat.
+            let third = try await h.request(.POST, "/api/v1/chats/\(chat)/messages", token: bully.token, json: ["text": "И ещё"]).json["id"] as! String
+            let r3 = try await h.request(.POST, "/api/v1/messages/\(third)/report", token: victim.token, json: ["reason": "spam"]).json["id"] as! String
+            try await h.expect(.ok, .POST, "/api/v1/reports/\(r3)/resolve", token: teacher.token, json: ["action": "remove"])
+            try await h.expect(.notFound, .GET, "/api/v1/chats/\(chat)/messages", token: bully.token)
+
+            // Read-only mode and chat admins: the owner decides; a member cannot.
+            try await h.expect(.forbidden, .PATCH, "/api/v1/chats/\(chat)", token: victim.token, json: ["readOnly": true])
+            try await h.expect(.notFound, .PATCH, "/api/v1/chats/\(chat)", token: otherAdmin, json: ["readOnly": true])
+            let ro = try await h.request(.PATCH, "/api/v1/chats/\(chat)", token: teacher.token, json: ["readOnly": true, "title": "5Б — объявления"])
+            XCTAssertEqual(ro.json["readOnly"] as? Bool, true)
+            XCTAssertEqual(ro.json["title"] as? String, "5Б — объявления")
+            try await h.expect(.forbidden, .POST, "/api/v1/chats/\(chat)/messages", token: victim.token, json: ["text": "можно?"])
+            try await h.expect(.forbidden, .PUT, "/api/v1/chats/\(chat)/members/\(victim.id)/role", token: victim.token, json: ["role": "admin"])
+            try await h.expect(.badRequest, .PUT, "/api/v1/chats/\(chat)/members/\(victim.id)/role", token: teacher.token, json: ["role": "owner"])
+            try await h.expect(.noContent, .PUT, "/api/v1/chats/\(chat)/members/\(victim.id)/role", token: teacher.token, json: ["role": "admin"])
+            try await h.expect(.created, .POST, "/api/v1/chats/\(chat)/messages", token: victim.token, json: ["text": "Теперь я модератор"])
+            try await h.expect(.conflict, .PUT, "/api/v1/chats/\(chat)/members/\(teacher.id)/mute", token: victim.token, json: ["minutes": 5])
+            try await h.expect(.badRequest, .PUT, "/api/v1/chats/\(chat)/members/\(victim.id)/mute", token: teacher.token, json: ["minutes": -1])
+        }
+    }
+}
+
 /// Chats from templates (§2.2, §2.3): made in one action, filled from the roster, in step with it.
 final class ChatTemplateTests: XCTestCase {
     func testClassChatsFollowTheRosterThroughTransferAndLeaving() async throws {

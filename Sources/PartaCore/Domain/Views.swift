@@ -421,6 +421,11 @@ public struct ChatView: Sendable, Codable, Equatable {
     public var createdAt: Date
     /// The number of the chat's newest realtime event: where a client resumes the socket from.
     public var lastEvent: Int
+    /// The asking person may not write here until then (muted by a moderator).
+    public var mutedUntil: Date?
+    /// Made from a template; members follow a roster when `rosterBound`.
+    public var template: String?
+    public var rosterBound: Bool
 }
 
 public struct ChatMemberView: Sendable, Codable, Equatable {

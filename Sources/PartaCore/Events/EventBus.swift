@@ -13,6 +13,9 @@ public enum DomainEvent: Sendable, Equatable {
     /// Something happened in a chat (a message, an edit, a reaction, a member joined…): numbered
     /// and stored in the chat's event log (`ChatEventLog`), delivered to the chat's readers.
     case chat(ChatEvent)
+    /// A notice for particular people (e.g. a report for moderators): to their open sockets,
+    /// `{"type","data"}`, not numbered nor kept (they find it in their queues anyway).
+    case notice(userIDs: [UUID], type: String, data: String)
 }
 
 public protocol EventBus: Sendable {

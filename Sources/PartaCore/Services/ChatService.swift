@@ -224,7 +224,8 @@ public struct ChatService: Sendable {
                 role: c.systemAudience != nil ? (actor.roles(in: c.schoolID).contains(.admin) ? .admin : nil)
                     : read.flatMap { ChatRole(rawValue: $0.role) }, memberCount: c.systemAudience == nil ? (counts[id] ?? 0) : nil,
                 lastSeq: c.lastSeq, lastReadSeq: read?.lastReadSeq ?? 0, unread: max(0, c.lastSeq - (read?.lastReadSeq ?? 0)),
-                lastMessage: lastMessages[id], createdAt: c.createdAt, lastEvent: c.lastEvent)
+                lastMessage: lastMessages[id], createdAt: c.createdAt, lastEvent: c.lastEvent,
+                mutedUntil: read?.mutedUntil, template: c.template, rosterBound: c.rosterRole != nil)
         }
         return out.sorted { ($0.lastMessage?.createdAt ?? $0.createdAt) > ($1.lastMessage?.createdAt ?? $1.createdAt) }
     }

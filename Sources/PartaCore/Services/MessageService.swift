@@ -44,6 +44,7 @@ public struct MessageService: Sendable {
                 guard access.canPost else {
                     throw PartaError(.forbidden, "read_only", "В этом чате пишут только его администраторы.")
                 }
+                try Self.checkNotMuted(access, now: now)
                 if let clientID, let earlier = try await MessageRecord.query(on: db).filter(\.$authorID == actor.userID)
                     .filter(\.$clientID == clientID).first() {
                     guard earlier.chatID == chatID else { throw PartaError(.conflict, "client_id_reused", "Этот clientId уже использован в другом чате.") }
@@ -86,6 +87,7 @@ public struct MessageService: Sendable {
             let target = try await ChatService.access(actor, chatID: targetID, on: db)
             guard target.chat.schoolID == source.chat.schoolID else { throw PartaError.notFound("Чат") }
             guard target.canPost else { throw PartaError(.forbidden, "read_only", "В этом чате пишут только его администраторы.") }
+            try Self.checkNotMuted(target, now: now)
             let m = MessageRecord()
             m.chatID = targetID; m.authorID = actor.userID; m.text = original.text; m.createdAt = now
             if let earlier = original.forwardedFrom { m.forwardedFrom = earlier } else {
@@ -112,6 +114,12 @@ public struct MessageService: Sendable {
         }
         let view = try await Self.views([m], on: db)[0]
         return try await ChatEventLog.append("message.created", chatID: m.chatID, data: view, messageID: m.id, now: now, on: db)
+    }
+
+    static func checkNotMuted(_ access: ChatService.Access, now: Date) throws {
+        if let until = access.member?.mutedUntil, until > now {
+            throw PartaError(.forbidden, "muted", "Модератор запретил вам писать в этот чат до \(JSONCoding.iso.string(from: until)).")
+        }
     }
 
     static func checkedText(_ raw: String) throws -> String {

@@ -128,6 +128,10 @@ final class SocketHub: Sendable {
             break
         case let .chat(chatEvent):
             deliver(chatEvent)
+        case let .notice(userIDs, type, data):
+            let frame = ByteBuffer(string: #"{"data":\#(data),"type":"\#(type)"}"#)
+            let sockets = state.withLockedValue { st in userIDs.flatMap { (st.byUser[$0] ?? [:]).values.map(\.ws) } }
+            for ws in sockets { ws.send(frame, opcode: .text) }
         }
     }
 

@@ -1,0 +1,240 @@
+import FluentKit
+import Foundation
+import SQLKit
+
+public struct ReportView: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var schoolId: UUID
+    public var chatId: UUID
+    public var chatTitle: String
+    public var messageId: UUID
+    public var authorId: UUID
+    public var authorName: String
+    public var reporterId: UUID
+    public var reporterName: String
+    /// The text when it was reported, kept whatever the author does to the message afterwards.
+    public var originalText: String
+    /// The message as it is now (empty when deleted).
+    public var currentText: String
+    public var messageDeleted: Bool
+    public var reason: String
+    public var status: String
+    public var resolution: String?
+    public var createdAt: Date
+    public var resolvedAt: Date?
+}
+
+/// Safety and moderation (PRODUCT.md flow 11): any reader reports a message to the chat's
+/// moderators and the school's administrators (the original text kept); moderators delete, mute for
+/// a time, remove, make a chat read-only, name other admins.
+public struct ModerationService: Sendable {
+    let ctx: PartaContext
+    public init(_ ctx: PartaContext) { self.ctx = ctx }
+
+    public static let reasons: Set<String> = ["insult", "bullying", "spam", "inappropriate", "danger", "other"]
+
+    public func report(_ actor: Actor, messageID: UUID, reason: String, comment: String?) async throws -> ReportView {
+        guard Self.reasons.contains(reason) else {
+            throw PartaError.invalid("reason", "Причина: " + Self.reasons.sorted().joined(separator: ", ") + ".")
+        }
+        let note = (comment ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard note.count <= 500 else { throw PartaError.invalid("comment", "Комментарий — до 500 символов.") }
+        let now = ctx.clock.now()
+        let (report, moderators): (MessageReportRecord, [UUID]) = try await ctx.store.write { db in
+            let (m, access) = try await MessageService.visible(actor, messageID: messageID, on: db)
+            guard m.authorID != actor.userID else { throw PartaError(.conflict, "own_message", "Своё сообщение можно удалить, а не пожаловаться.") }
+            guard m.deletedAt == nil else { throw PartaError(.conflict, "deleted", "Сообщение уже удалено.") }
+            if let earlier = try await MessageReportRecord.query(on: db).filter(\.$messageID == messageID)
+                .filter(\.$reporterID == actor.userID).first() { return (earlier, []) }
+            let r = MessageReportRecord()
+            r.schoolID = access.chat.schoolID; r.chatID = m.chatID; r.messageID = messageID; r.reporterID = actor.userID
+            r.authorID = m.authorID; r.originalText = m.text; r.reason = note.isEmpty ? reason : "\(reason): \(note)"
+            r.status = "open"; r.createdAt = now
+            try await r.create(on: db)
+            return (r, try await Self.moderators(of: access.chat, on: db))
+        }
+        let view = try await views([report])[0]
+        if !moderators.isEmpty {
+            await ctx.events.publish(.notice(userIDs: moderators, type: "report.created", data: try ChatEventLog.encode(view)))
+        }
+        return view
+    }
+
+    /// Open (or all) reports the actor moderates: the whole school for its administrators, the
+    /// chats they own or administer for others.
+    public func reports(_ actor: Actor, schoolID: UUID, status: String?) async throws -> [ReportView] {
+        let db = ctx.store.db
+        _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
+        var query = MessageReportRecord.query(on: db).filter(\.$schoolID == schoolID)
+        if !actor.roles(in: schoolID).contains(.admin) {
+            let mine = try await ChatMemberRecord.query(on: db).filter(\.$userID == actor.userID)
+                .filter(\.$role ~~ [ChatRole.owner.rawValue, ChatRole.admin.rawValue]).all().map(\.chatID)
+            guard !mine.isEmpty else { return [] }
+            query = query.filter(\.$chatID ~~ mine)
+        }
+        if let status { query = query.filter(\.$status == status) }
+        return try await views(try await query.sort(\.$createdAt, .descending).range(..<500).all())
+    }
+
+    public enum Action: String, Sendable { case dismiss, delete, mute, remove }
+
+    /// Resolves a report, in one transaction: dismiss, delete the message, mute its author for
+    /// `minutes`, or remove the author from the chat. The chat's moderators and the school's
+    /// administrators may (an administrator need not be a member of the chat).
+    public func resolve(_ actor: Actor, reportID: UUID, action: Action, minutes: Int?) async throws -> ReportView {
+        let now = ctx.clock.now()
+        let muteMinutes = minutes ?? 60
+        guard (1...43_200).contains(muteMinutes) else { throw PartaError.invalid("minutes", "От 1 до 43 200 минут (30 дней).") }
+        let (reportID, events): (UUID, [ChatEvent]) = try await ctx.store.write { db in
+            guard let report = try await MessageReportRecord.find(reportID, on: db),
+                  try await Self.mayModerate(actor, chatID: report.chatID, schoolID: report.schoolID, on: db)
+            else { throw PartaError.notFound("Жалоба") }
+            guard report.status == "open" else { throw PartaError(.conflict, "already_resolved", "Жалоба уже рассмотрена.") }
+            var events: [ChatEvent] = []
+            let authorRow = try await ChatMemberRecord.query(on: db).filter(\.$chatID == report.chatID).filter(\.$userID == report.authorID).first()
+            switch action {
+            case .dismiss: break
+            case .delete:
+                if let m = try await MessageRecord.find(report.messageID, on: db), m.deletedAt == nil {
+                    m.deletedAt = now; m.text = ""; m.pinnedAt = nil; m.mentions = nil
+                    try await m.save(on: db)
+                    try await MessageReactionRecord.query(on: db).filter(\.$messageID == report.messageID).delete()
+                    events.append(try await MessageService.changed(m, "message.deleted", now: now, on: db))
+                }
+            case .mute:
+                guard let row = authorRow, row.role == ChatRole.member.rawValue else {
+                    throw PartaError(.conflict, "not_mutable", "Автор не участник чата или его администратор.")
+                }
+                row.mutedUntil = now.addingTimeInterval(TimeInterval(muteMinutes * 60))
+                try await row.save(on: db)
+                events.append(try await Self.mutedEvent(report.chatID, report.authorID, row.mutedUntil, now: now, on: db))
+            case .remove:
+                guard let row = authorRow, row.role != ChatRole.owner.rawValue else {
+                    throw PartaError(.conflict, "not_removable", "Автор не участник чата или его владелец.")
+                }
+                try await row.delete(on: db)
+                events.append(try await ChatService.membersEvent(report.chatID, joined: [], left: [report.authorID], now: now, on: db))
+            }
+            // Every open report of the same message is settled with it.
+            try await MessageReportRecord.query(on: db).filter(\.$messageID == report.messageID).filter(\.$status == "open")
+                .set(\.$status, to: "resolved").set(\.$resolvedBy, to: actor.userID).set(\.$resolvedAt, to: now)
+                .set(\.$resolution, to: action.rawValue).update()
+            try await Audit.record(actor, schoolID: report.schoolID, action: "report.resolve", targetUserID: report.authorID,
+                                   target: try await UserRecord.find(report.authorID, on: db)?.fullName ?? "",
+                                   details: "\(action.rawValue); \(report.reason)", at: now, on: db)
+            return (try report.requireID(), events)
+        }
+        for event in events { await ctx.events.publish(.chat(event)) }
+        guard let fresh = try await MessageReportRecord.find(reportID, on: ctx.store.db) else { throw PartaError.notFound("Жалоба") }
+        return try await views([fresh])[0]
+    }
+
+    /// Mutes a member (not the owner or an admin of the chat) for 1 minute … 30 days; 0 unmutes.
+    public func mute(_ actor: Actor, chatID: UUID, userID: UUID, minutes: Int) async throws {
+        guard (0...43_200).contains(minutes) else { throw PartaError.invalid("minutes", "От 0 до 43 200 минут (30 дней).") }
+        let now = ctx.clock.now()
+        let event: ChatEvent = try await ctx.store.write { db in
+            let access = try await ChatService.access(actor, chatID: chatID, on: db)
+            guard access.canModerate else { throw ChatService.notModerator }
+            guard let row = try await ChatMemberRecord.query(on: db).filter(\.$chatID == chatID).filter(\.$userID == userID).first() else {
+                throw PartaError.notFound("Участник")
+            }
+            guard row.role == ChatRole.member.rawValue else { throw PartaError(.conflict, "moderator", "Владельца и администраторов чата не заглушают.") }
+            row.mutedUntil = minutes == 0 ? nil : now.addingTimeInterval(TimeInterval(minutes * 60))
+            try await row.save(on: db)
+            return try await Self.mutedEvent(chatID, userID, row.mutedUntil, now: now, on: db)
+        }
+        await ctx.events.publish(.chat(event))
+    }
+
+    /// Title and read-only mode (moderators; not for direct chats or system channels).
+    public func update(_ actor: Actor, chatID: UUID, title rawTitle: String?, readOnly: Bool?) async throws -> ChatView {
+        let now = ctx.clock.now()
+        let event: ChatEvent? = try await ctx.store.write { db in
+            let access = try await ChatService.access(actor, chatID: chatID, on: db)
+            guard access.canModerate else { throw ChatService.notModerator }
+            let chat = access.chat
+            guard chat.systemAudience == nil, chat.kind != ChatKind.direct.rawValue else {
+                throw PartaError(.conflict, "fixed_chat", "Этот чат не настраивается.")
+            }
+            var changed = false
+            if let rawTitle {
+                let title = rawTitle.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard (1...ChatService.maxTitle).contains(title.count) else { throw PartaError.invalid("title", "Название: от 1 до \(ChatService.maxTitle) символов.") }
+                if title != chat.title { chat.title = title; changed = true }
+            }
+            if let readOnly, chat.kind != ChatKind.channel.rawValue, readOnly != chat.readOnly { chat.readOnly = readOnly; changed = true }
+            guard changed else { return nil }
+            try await chat.save(on: db)
+            struct Settings: Encodable { let title: String; let readOnly: Bool }
+            return try await ChatEventLog.append("chat.updated", chatID: chatID, data: Settings(title: chat.title, readOnly: chat.readOnly), now: now, on: db)
+        }
+        if let event { await ctx.events.publish(.chat(event)) }
+        return try await ChatService(ctx).view(actor, chatID: chatID)
+    }
+
+    /// The owner (or a school administrator) makes a member an admin of the chat, or back.
+    public func setRole(_ actor: Actor, chatID: UUID, userID: UUID, role: ChatRole) async throws {
+        guard role != .owner else { throw PartaError.invalid("role", "Роль: admin или member.") }
+        let now = ctx.clock.now()
+        let event: ChatEvent? = try await ctx.store.write { db in
+            let access = try await ChatService.access(actor, chatID: chatID, on: db)
+            guard access.role == .owner || actor.roles(in: access.chat.schoolID).contains(.admin) else {
+                throw PartaError(.forbidden, "forbidden", "Администраторов чата назначает его владелец.")
+            }
+            guard access.chat.systemAudience == nil, access.chat.kind != ChatKind.direct.rawValue else {
+                throw PartaError(.conflict, "fixed_chat", "В этом чате нет ролей.")
+            }
+            guard let row = try await ChatMemberRecord.query(on: db).filter(\.$chatID == chatID).filter(\.$userID == userID).first() else {
+                throw PartaError.notFound("Участник")
+            }
+            guard row.role != ChatRole.owner.rawValue else { throw PartaError(.conflict, "owner", "Роль владельца не меняется.") }
+            guard row.role != role.rawValue else { return nil }
+            row.role = role.rawValue; row.mutedUntil = nil
+            try await row.save(on: db)
+            struct Role: Encodable { let userId: UUID; let role: ChatRole }
+            return try await ChatEventLog.append("chat.role", chatID: chatID, data: Role(userId: userID, role: role), now: now, on: db)
+        }
+        if let event { await ctx.events.publish(.chat(event)) }
+    }
+
+    // MARK: Helpers
+
+    static func mutedEvent(_ chatID: UUID, _ userID: UUID, _ until: Date?, now: Date, on db: any Database) async throws -> ChatEvent {
+        struct Muted: Encodable { let userId: UUID; let until: Date? }
+        return try await ChatEventLog.append("chat.muted", chatID: chatID, data: Muted(userId: userID, until: until), now: now, on: db)
+    }
+
+    /// The chat's moderators, or an administrator of its school (who may not be a member).
+    static func mayModerate(_ actor: Actor, chatID: UUID, schoolID: UUID, on db: any Database) async throws -> Bool {
+        if actor.roles(in: schoolID).contains(.admin) { return true }
+        return (try? await ChatService.access(actor, chatID: chatID, on: db))?.canModerate ?? false
+    }
+
+    /// Who handles a report: the chat's owner and admins, and the school's administrators.
+    static func moderators(of chat: ChatRecord, on db: any Database) async throws -> [UUID] {
+        let chatMods = try await ChatMemberRecord.query(on: db).filter(\.$chatID == chat.id!)
+            .filter(\.$role ~~ [ChatRole.owner.rawValue, ChatRole.admin.rawValue]).all().map(\.userID)
+        let admins = try await MembershipRecord.query(on: db).filter(\.$schoolID == chat.schoolID)
+            .filter(\.$role == SchoolRole.admin.rawValue).all().map(\.userID)
+        return Array(Set(chatMods + admins))
+    }
+
+    func views(_ rows: [MessageReportRecord]) async throws -> [ReportView] {
+        guard !rows.isEmpty else { return [] }
+        let db = ctx.store.db
+        let people = Array(Set(rows.flatMap { [$0.authorID, $0.reporterID] }))
+        let names = Dictionary(uniqueKeysWithValues: try await UserRecord.query(on: db).filter(\.$id ~~ people).all().map { ($0.id!, $0.fullName) })
+        let chats = Dictionary(uniqueKeysWithValues: try await ChatRecord.query(on: db).filter(\.$id ~~ Array(Set(rows.map(\.chatID)))).all()
+            .map { ($0.id!, $0.title) })
+        let messages = Dictionary(uniqueKeysWithValues: try await MessageRecord.query(on: db).filter(\.$id ~~ rows.map(\.messageID)).all()
+            .map { ($0.id!, $0) })
+        return rows.map { r in
+            ReportView(id: r.id!, schoolId: r.schoolID, chatId: r.chatID, chatTitle: chats[r.chatID] ?? "", messageId: r.messageID,
+                       authorId: r.authorID, authorName: names[r.authorID] ?? "", reporterId: r.reporterID, reporterName: names[r.reporterID] ?? "",
+                       originalText: r.originalText, currentText: messages[r.messageID]?.text ?? "",
+                       messageDeleted: messages[r.messageID]?.deletedAt != nil, reason: r.reason, status: r.status,
+                       resolution: r.resolution, createdAt: r.createdAt, resolvedAt: r.resolvedAt)
+        }
+    }
+}
