@@ -92,6 +92,7 @@ func routes(_ app: Application, hub: SocketHub) throws {
     api.get("schools", ":schoolId", "chats", use: chats.list)
     api.post("schools", ":schoolId", "chats", use: chats.create)
     api.get("schools", ":schoolId", "chat-templates", use: chats.templates)
+    api.get("schools", ":schoolId", "directory", use: chats.directory)
     api.post("schools", ":schoolId", "chat-templates", use: chats.fromTemplate)
     api.get("chats", ":chatId", use: chats.get)
     api.get("chats", ":chatId", "members", use: chats.members)

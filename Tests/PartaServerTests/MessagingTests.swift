@@ -93,6 +93,41 @@ final class MessagingTests: XCTestCase {
         }
     }
 
+    /// Safe mode in the people finder: children and parents find staff only, by name only.
+    func testTheDirectoryFindsByNameAndKeepsChildrenSafe() async throws {
+        try await withHarness { h in
+            let op = try await h.makeOperator()
+            let (admin, school) = try await h.makeSchool(operatorToken: op)
+            let (otherAdmin, _) = try await h.makeSchool(operatorToken: op, email: "admin@school2.test", phone: "+79220000002")
+            let teacher = try await h.person(school, .teacher, name: "Орлова Нина Петровна")
+            let unconfirmed = try await h.person(school, .teacher, verified: false, name: "Новикова Ольга")
+            let student = try await h.person(school, .student, name: "Соколов Миша")
+            _ = try await h.person(school, .student, name: "Орлов Артём")
+            let parent = try await h.person(school, .parent, name: "Соколова Ирина")
+            func names(_ token: String, _ q: String = "") async throws -> Set<String> {
+                let reply = try await h.request(.GET, "/api/v1/schools/\(school)/directory?q=\(q.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)", token: token)
+                XCTAssertEqual(reply.status, .ok, String(buffer: reply.body))
+                return Set((reply.json["items"] as? [[String: Any]] ?? []).map { $0["fullName"] as! String })
+            }
+            let byStudent = try await names(student.token, "орлов")
+            XCTAssertEqual(byStudent, ["Орлова Нина Петровна"], "a student finds staff, not other children")
+            let byParent = try await names(parent.token)
+            XCTAssertFalse(byParent.contains("Соколов Миша"))
+            XCTAssertFalse(byParent.contains("Новикова Ольга"), "an unconfirmed teacher is not offered")
+            let byUnconfirmed = try await names(unconfirmed.token, "орлов")
+            XCTAssertEqual(byUnconfirmed, ["Орлова Нина Петровна"])
+            let byTeacher = try await names(teacher.token, "ОРЛОВ")
+            XCTAssertEqual(byTeacher, ["Орлов Артём"], "case and «ё» ignored; not oneself")
+            let byAdmin = try await names(admin, "соколов")
+            XCTAssertEqual(byAdmin, ["Соколов Миша", "Соколова Ирина"])
+            // Never by phone or email.
+            let byPhone = try await names(admin, "912")
+            XCTAssertTrue(byPhone.isEmpty)
+            try await h.expect(.notFound, .GET, "/api/v1/schools/\(school)/directory?q=орлов", token: otherAdmin)
+            try await h.expect(.badRequest, .GET, "/api/v1/schools/\(school)/directory?role=king", token: admin)
+        }
+    }
+
     /// Another school's administrator, a member of the school outside the chat, a removed member and
     /// an unconfirmed teacher: every message action answers 404 and changes nothing.
     func testNobodyOutsideTheChatReachesItsMessages() async throws {

@@ -40,6 +40,17 @@ struct ChatController {
         return try .json(chat, status: .created)
     }
 
+    func directory(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        let q = req.query[String.self, at: "q"]
+        if let q, q.count > 100 { throw PartaError.invalid("q", "Не длиннее 100 символов.") }
+        let role = try req.query[String.self, at: "role"].map { raw -> SchoolRole in
+            guard let r = SchoolRole(rawValue: raw) else { throw PartaError.invalid("role", "Неизвестная роль.") }
+            return r
+        }
+        return try .json(ItemsResponse(items: try await DirectoryService(req.parta.context).find(actor, schoolID: try req.id("schoolId"), query: q, role: role)))
+    }
+
     // MARK: Moderation
 
     func update(_ req: Request) async throws -> Response {
