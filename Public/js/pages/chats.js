@@ -31,6 +31,11 @@ addStrings({
   ch_typing: ['{name} печатает…', '{name} is typing…'],
   ch_removed: ['Вас удалили из этого чата.', 'You were removed from this chat.'],
   ch_search: ['Поиск по чатам', 'Search chats'],
+  ch_new: ['Новый чат', 'New chat'], ch_reports: ['Жалобы', 'Reports'], ch_settings: ['Настройки и участники', 'Settings and members'],
+  ch_report: ['Пожаловаться', 'Report'], ch_report_go: ['Отправить жалобу', 'Send the report'], ch_reported: ['Жалоба отправлена модераторам.', 'Reported to the moderators.'],
+  ch_muted: ['Модератор запретил вам писать сюда до {t}.', 'A moderator muted you here until {t}.'],
+  ch_r_insult: ['оскорбление', 'insult'], ch_r_bullying: ['травля', 'bullying'], ch_r_spam: ['спам', 'spam'],
+  ch_r_inappropriate: ['неуместное', 'inappropriate'], ch_r_danger: ['опасность', 'danger'], ch_r_other: ['другое', 'other'],
   ch_k_direct: ['личный', 'direct'], ch_k_group: ['группа', 'group'], ch_k_channel: ['канал', 'channel'],
 });
 
@@ -48,8 +53,11 @@ async function list(schoolId) {
         c.lastMessage ? c.lastMessage.authorName + ': ' + (c.lastMessage.deleted ? t('ch_deleted') : c.lastMessage.text.slice(0, 80)) : '']
         .filter(Boolean).join(' · '))))
       : h('li', { id: 'chats-empty', class: 'empty' }, t('ch_empty')));
+  const moderates = items.some(c => c.role === 'owner' || c.role === 'admin');
   return page(t('ch_title'),
-    h('p', null, h('a', { id: 'chats-back', href: '#/school/' + encodeURIComponent(schoolId) }, t('ch_back'))),
+    h('p', { class: 'row-actions' }, h('a', { id: 'chats-back', href: '#/school/' + encodeURIComponent(schoolId) }, t('ch_back')),
+      h('a', { id: 'chats-new', class: 'btn primary', href: '#/school/' + encodeURIComponent(schoolId) + '/chats/new' }, t('ch_new')),
+      moderates ? h('a', { id: 'chats-reports', class: 'btn', href: '#/school/' + encodeURIComponent(schoolId) + '/reports' }, t('ch_reports')) : null),
     search, listEl);
 }
 
@@ -127,6 +135,7 @@ async function conversation(chatId, signal) {
             const text = prompt(t('ch_edit'), m.text);
             if (text && text.trim() && text !== m.text) render(await api('PATCH', '/messages/' + m.id, { text }));
           }) : null,
+          mine ? null : act('act-report', t('ch_report'), () => report(m)),
           mine || moderator ? act('act-delete', t('ch_delete'), async () => {
             if (confirm(t('ch_delete_q'))) render(await api('DELETE', '/messages/' + m.id));
           }) : null)));
@@ -220,6 +229,19 @@ async function conversation(chatId, signal) {
   connect();
   if (signal) signal.addEventListener('abort', () => { closed = true; ws && ws.close(); });
 
+  const report = m => {
+    const reason = h('select', { id: 'chat-report-reason', 'aria-label': t('ch_report') },
+      ['bullying', 'insult', 'inappropriate', 'danger', 'spam', 'other'].map(r => h('option', { value: r }, t('ch_r_' + r))));
+    const box = h('div', { id: 'chat-report', class: 'card' }, h('label', { for: 'chat-report-reason' }, t('ch_report')), reason,
+      btn('chat-report-go', t('ch_report_go'), 'primary', async () => {
+        try { await api('POST', '/messages/' + m.id + '/report', { reason: reason.value }); box.replaceWith(h('p', { id: 'chat-reported', class: 'ok', role: 'status' }, t('ch_reported'))); }
+        catch (e) { fail(error, e); }
+      }));
+    document.getElementById('chat-report')?.remove();
+    document.getElementById('chat-reported')?.remove();
+    log.after(box);
+  };
+
   const forward = async m => {
     const { items } = await api('GET', '/schools/' + encodeURIComponent(chat.schoolId) + '/chats');
     const targets = items.filter(c => !same(c.id, chatId) && (!c.readOnly || c.role === 'owner' || c.role === 'admin'));
@@ -267,7 +289,10 @@ async function conversation(chatId, signal) {
     };
     input.addEventListener('keydown', ev => { if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit(); } });
   }
+  const muted = chat.mutedUntil && new Date(chat.mutedUntil) > new Date()
+    ? h('p', { id: 'chat-muted', class: 'hint' }, t('ch_muted', { t: fmtDate(chat.mutedUntil) })) : null;
   return page(chat.title,
-    h('p', null, h('a', { id: 'chat-to-list', href: '#/school/' + encodeURIComponent(chat.schoolId) + '/chats' }, t('ch_to_list'))),
-    pinBar, earlier, log, typing, error, form);
+    h('p', { class: 'row-actions' }, h('a', { id: 'chat-to-list', href: '#/school/' + encodeURIComponent(chat.schoolId) + '/chats' }, t('ch_to_list')),
+      chat.audience ? null : h('a', { id: 'chat-settings', href: '#/chat/' + encodeURIComponent(chatId) + '/settings' }, t('ch_settings'))),
+    pinBar, muted, earlier, log, typing, error, form);
 }
