@@ -108,6 +108,8 @@ func routes(_ app: Application, hub: SocketHub) throws {
     api.put("messages", ":messageId", "pin", use: chats.pin)
     api.delete("messages", ":messageId", "pin", use: chats.pin)
     api.get("chats", ":chatId", "pins", use: chats.pins)
+    api.on(.POST, "chats", ":chatId", "files", body: .collect(maxSize: "20544kb"), use: chats.upload)
+    api.get("files", ":fileId", use: chats.download)
     api.patch("chats", ":chatId", use: chats.update)
     api.put("chats", ":chatId", "members", ":userId", "mute", use: chats.mute)
     api.delete("chats", ":chatId", "members", ":userId", "mute", use: chats.mute)

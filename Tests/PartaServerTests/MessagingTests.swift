@@ -93,6 +93,70 @@ final class MessagingTests: XCTestCase {
         }
     }
 
+    /// Files: type from the content, programs refused, images inline and everything else
+    /// downloaded, for the chat's readers only; a deleted message's files go with it.
+    func testAttachmentsAreTypedByContentAndReadByTheChatOnly() async throws {
+        try await withHarness { h in
+            let op = try await h.makeOperator()
+            let (_, school) = try await h.makeSchool(operatorToken: op)
+            let (otherAdmin, _) = try await h.makeSchool(operatorToken: op, email: "admin@school2.test", phone: "+79220000002")
+            let teacher = try await h.person(school, .teacher, name: "Учитель")
+            let student = try await h.person(school, .student, name: "Ученик")
+            let removed = try await h.person(school, .student, name: "Бывший Участник")
+            let outsider = try await h.person(school, .student, name: "Посторонний")
+            let chat = try await h.chat(school, teacher, kind: "group", title: "5Б", members: [student, removed])
+            let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0, count: 32))
+            let image = try await h.multipart("/api/v1/chats/\(chat)/files", fields: [:], file: ("file", "photo.jpg", png), token: teacher.token)
+            XCTAssertEqual(image.status, .created, String(buffer: image.body))
+            XCTAssertEqual(image.json["contentType"] as? String, "image/png", "the content decides, not the name")
+            XCTAssertEqual(image.json["image"] as? Bool, true)
+            let page = try await h.multipart("/api/v1/chats/\(chat)/files", fields: [:],
+                                             file: ("file", "../../<img src=x onerror=alert(1)>.html", Data("<script>alert(1)</script>".utf8)), token: teacher.token)
+            XCTAssertEqual(page.json["contentType"] as? String, "text/plain; charset=utf-8")
+            XCTAssertEqual(page.json["fileName"] as? String, "<img src=x onerror=alert(1)>.html", "no path")
+            let exe = try await h.multipart("/api/v1/chats/\(chat)/files", fields: [:], file: ("file", "game.pdf", Data([0x4D, 0x5A, 0x90, 0, 3])), token: student.token)
+            XCTAssertEqual(exe.status, .unsupportedMediaType)
+            let empty = try await h.multipart("/api/v1/chats/\(chat)/files", fields: [:], file: ("file", "x.txt", Data()), token: student.token)
+            XCTAssertEqual(empty.status, .badRequest)
+            let imageID = image.json["id"] as! String, pageID = page.json["id"] as! String
+
+            // Not yet sent: only the uploader reads it; another person cannot attach it.
+            try await h.expect(.ok, .GET, "/api/v1/files/\(imageID)", token: teacher.token)
+            try await h.expect(.notFound, .GET, "/api/v1/files/\(imageID)", token: student.token)
+            try await h.expect(.badRequest, .POST, "/api/v1/chats/\(chat)/messages", token: student.token, json: ["text": "моё", "attachments": [imageID]])
+            let sent = try await h.request(.POST, "/api/v1/chats/\(chat)/messages", token: teacher.token, json: ["text": "", "attachments": [imageID, pageID]])
+            XCTAssertEqual(sent.status, .created, String(buffer: sent.body))
+            XCTAssertEqual((sent.json["attachments"] as? [[String: Any]])?.count, 2)
+            try await h.expect(.badRequest, .POST, "/api/v1/chats/\(chat)/messages", token: teacher.token, json: ["text": "снова", "attachments": [imageID]])
+
+            let shown = try await h.request(.GET, "/api/v1/files/\(imageID)", token: student.token)
+            XCTAssertEqual(shown.status, .ok)
+            XCTAssertEqual(shown.headers.first(name: .contentType), "image/png")
+            XCTAssertTrue(shown.headers.first(name: .contentDisposition)?.hasPrefix("inline;") ?? false)
+            let downloaded = try await h.request(.GET, "/api/v1/files/\(pageID)", token: student.token)
+            XCTAssertEqual(downloaded.headers.first(name: .contentType), "application/octet-stream")
+            XCTAssertTrue(downloaded.headers.first(name: .contentDisposition)?.hasPrefix("attachment;") ?? false)
+            XCTAssertEqual(downloaded.headers.first(name: "X-Content-Type-Options"), "nosniff")
+            XCTAssertEqual(String(buffer: downloaded.body), "<script>alert(1)</script>")
+
+            // Outside the chat — a member removed a moment ago, a schoolmate, another school — nothing.
+            try await h.expect(.noContent, .DELETE, "/api/v1/chats/\(chat)/members/\(removed.id)", token: teacher.token)
+            for token in [removed.token, outsider.token, otherAdmin] {
+                try await h.expect(.notFound, .GET, "/api/v1/files/\(imageID)", token: token)
+                let upload = try await h.multipart("/api/v1/chats/\(chat)/files", fields: [:], file: ("file", "a.png", png), token: token)
+                XCTAssertEqual(upload.status, .notFound)
+            }
+            try await h.expect(.notFound, .GET, "/api/v1/files/\(UUID().uuidString)", token: teacher.token)
+            try await h.expect(.unauthorized, .GET, "/api/v1/files/\(imageID)")
+
+            // Deleted: the files go too.
+            let before = h.storedFiles().count
+            try await h.expect(.ok, .DELETE, "/api/v1/messages/\(sent.json["id"] as! String)", token: teacher.token)
+            try await h.expect(.notFound, .GET, "/api/v1/files/\(imageID)", token: teacher.token)
+            XCTAssertEqual(h.storedFiles().count, before - 2)
+        }
+    }
+
     /// Safe mode in the people finder: children and parents find staff only, by name only.
     func testTheDirectoryFindsByNameAndKeepsChildrenSafe() async throws {
         try await withHarness { h in

@@ -386,6 +386,17 @@ public struct MessageView: Sendable, Codable, Equatable {
     /// How many of the chat's other readers have read it ("прочитано N"; in channels, the views);
     /// in history pages only.
     public var readBy: Int?
+    public var attachments: [AttachmentView]
+}
+
+public struct AttachmentView: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var fileName: String
+    /// Detected from the content.
+    public var contentType: String
+    public var size: Int
+    /// Shown inline (PNG, JPEG, WebP, GIF); everything else is downloaded.
+    public var image: Bool
 }
 
 public struct ReactionView: Sendable, Codable, Equatable {

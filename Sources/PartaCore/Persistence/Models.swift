@@ -342,3 +342,15 @@ public final class MessageReportRecord: Model, @unchecked Sendable {
     @OptionalField(key: "resolution") public var resolution: String?
     public init() {}
 }
+
+/// A file or image in a chat: uploaded (message nil), then part of a message.
+public final class AttachmentRecord: Model, @unchecked Sendable {
+    public static let schema = "attachments"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "chat_id") public var chatID: UUID
+    @OptionalField(key: "message_id") public var messageID: UUID?
+    @Field(key: "uploader_id") public var uploaderID: UUID
+    @Field(key: "file_id") public var fileID: UUID
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}

@@ -53,4 +53,43 @@ public enum ContentSniffer {
         }
         return nil
     }
+
+    /// Executables and scripts are refused in chats (children's devices download what they see).
+    public static func isExecutable(_ data: Data) -> Bool {
+        let head = [UInt8](data.prefix(4))
+        return head.starts(with: [0x4D, 0x5A]) || head.starts(with: [0x7F, 0x45, 0x4C, 0x46]) || head.starts(with: [0x23, 0x21])
+            || head.starts(with: [0xCF, 0xFA, 0xED, 0xFE]) || head.starts(with: [0xCA, 0xFE, 0xBA, 0xBE])
+    }
+
+    /// The type of a chat attachment: the images and PDF above, GIF, office documents (by the parts
+    /// inside their ZIP), audio and video containers, plain UTF-8 text; anything else is
+    /// `application/octet-stream` (downloaded, never shown).
+    public static func attachmentType(_ data: Data) -> String {
+        if let known = detect(data) { return known }
+        let head = [UInt8](data.prefix(16))
+        func starts(_ bytes: [UInt8], at offset: Int = 0) -> Bool {
+            head.count >= offset + bytes.count && Array(head[offset..<offset + bytes.count]) == bytes
+        }
+        if starts(Array("GIF87a".utf8)) || starts(Array("GIF89a".utf8)) { return "image/gif" }
+        if starts([0x50, 0x4B, 0x03, 0x04]) {
+            let names = String(decoding: data.prefix(64 * 1024), as: UTF8.self)
+            if names.contains("word/") { return "application/vnd.openxmlformats-officedocument.wordprocessingml.document" }
+            if names.contains("xl/") { return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" }
+            if names.contains("ppt/") { return "application/vnd.openxmlformats-officedocument.presentationml.presentation" }
+            if names.contains("mimetypeapplication/vnd.oasis.opendocument.text") { return "application/vnd.oasis.opendocument.text" }
+            return "application/zip"
+        }
+        if starts([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) { return "application/msword" }
+        if starts(Array("ftyp".utf8), at: 4) { return "video/mp4" }
+        if starts(Array("ID3".utf8)) || starts([0xFF, 0xFB]) { return "audio/mpeg" }
+        if starts(Array("OggS".utf8)) { return "audio/ogg" }
+        if starts([0x1A, 0x45, 0xDF, 0xA3]) { return "video/webm" }
+        if !data.isEmpty, !data.prefix(8 * 1024).contains(0), String(data: data, encoding: .utf8) != nil { return "text/plain; charset=utf-8" }
+        return "application/octet-stream"
+    }
+
+    /// Shown inline in the conversation (everything else is downloaded).
+    public static func isInlineImage(_ type: String) -> Bool {
+        ["image/png", "image/jpeg", "image/webp", "image/gif"].contains(type)
+    }
 }

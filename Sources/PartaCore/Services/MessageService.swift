@@ -20,8 +20,11 @@ public struct MessageService: Sendable {
         public var mentions: [UUID]
         /// @all: the chat's admins only.
         public var mentionAll: Bool
-        public init(clientID: String? = nil, replyTo: UUID? = nil, mentions: [UUID] = [], mentionAll: Bool = false) {
+        /// Uploads of the author's to this chat (`AttachmentService.upload`), sent with the message.
+        public var attachments: [UUID]
+        public init(clientID: String? = nil, replyTo: UUID? = nil, mentions: [UUID] = [], mentionAll: Bool = false, attachments: [UUID] = []) {
             self.clientID = clientID; self.replyTo = replyTo; self.mentions = mentions; self.mentionAll = mentionAll
+            self.attachments = attachments
         }
     }
 
@@ -30,7 +33,13 @@ public struct MessageService: Sendable {
     }
 
     public func send(_ actor: Actor, chatID: UUID, text raw: String, extras: Extras) async throws -> MessageView {
-        let text = try Self.checkedText(raw)
+        let attachments = Array(Set(extras.attachments))
+        guard attachments.count <= AttachmentService.maxPerMessage else {
+            throw PartaError.invalid("attachments", "Не больше \(AttachmentService.maxPerMessage) вложений.")
+        }
+        // A message with files may have no text.
+        let text = attachments.isEmpty || !raw.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            ? try Self.checkedText(raw) : ""
         let clientID = extras.clientID
         if let clientID, !(1...64).contains(clientID.count) { throw PartaError.invalid("clientId", "clientId: от 1 до 64 символов.") }
         let mentions = Array(Set(extras.mentions))
@@ -63,7 +72,8 @@ public struct MessageService: Sendable {
                 m.chatID = chatID; m.authorID = actor.userID; m.clientID = clientID; m.text = text; m.replyTo = extras.replyTo
                 m.createdAt = now
                 m.mentions = extras.mentionAll ? "all" : (mentions.isEmpty ? nil : mentions.map(\.uuidString).joined(separator: ","))
-                let event = try await store(m, access: access, now: now, on: db)
+                m.id = UUID()
+                let event = try await store(m, access: access, now: now, attachments: attachments, on: db)
                 return (m, event)
             }
         } catch {
@@ -100,13 +110,14 @@ public struct MessageService: Sendable {
     }
 
     /// Numbers the new message, stores it, marks it read for its author, logs `message.created`.
-    private func store(_ m: MessageRecord, access: ChatService.Access, now: Date, on db: any Database) async throws -> ChatEvent {
+    private func store(_ m: MessageRecord, access: ChatService.Access, now: Date, attachments: [UUID] = [], on db: any Database) async throws -> ChatEvent {
         // The next number of this chat, taken atomically (concurrent sends never share one).
         guard let sql = db as? any SQLDatabase,
               let row = try await sql.raw("UPDATE chats SET last_seq = last_seq + 1 WHERE id = \(bind: m.chatID) RETURNING last_seq").first()
         else { throw PartaError.notFound("Чат") }
         m.seq = try row.decode(column: "last_seq", as: Int.self)
         try await m.create(on: db)
+        try await AttachmentService.attach(attachments, to: try m.requireID(), chatID: m.chatID, author: m.authorID, on: db)
         // The author has read their own message.
         if let member = access.member, member.lastReadSeq < m.seq {
             member.lastReadSeq = m.seq
@@ -184,19 +195,27 @@ public struct MessageService: Sendable {
     /// goes, a tombstone stays in its place (a report keeps its own copy of the original).
     public func delete(_ actor: Actor, messageID: UUID) async throws -> MessageView {
         let now = ctx.clock.now()
-        let (message, event): (MessageRecord, ChatEvent?) = try await ctx.store.write { db in
+        let (message, event, files): (MessageRecord, ChatEvent?, [UUID]) = try await ctx.store.write { db in
             let (m, access) = try await Self.visible(actor, messageID: messageID, on: db)
             guard m.authorID == actor.userID || access.canModerate else {
                 throw PartaError(.forbidden, "forbidden", "Удалить чужое сообщение может модератор чата.")
             }
-            guard m.deletedAt == nil else { return (m, nil) }
-            m.deletedAt = now; m.text = ""; m.pinnedAt = nil; m.mentions = nil
-            try await m.save(on: db)
-            try await MessageReactionRecord.query(on: db).filter(\.$messageID == messageID).delete()
-            return (m, try await Self.changed(m, "message.deleted", now: now, on: db))
+            guard m.deletedAt == nil else { return (m, nil, []) }
+            let files = try await Self.tombstone(m, now: now, on: db)
+            return (m, try await Self.changed(m, "message.deleted", now: now, on: db), files)
         }
+        for file in files { ctx.files.delete(file) }
         if let event { await ctx.events.publish(.chat(event)) }
         return try await Self.views([message], viewer: actor.userID, on: ctx.store.db)[0]
+    }
+
+    /// Empties a deleted message: text, pin, mentions, reactions and files go; the number stays.
+    /// Returns the stored files to remove from disk after the commit.
+    static func tombstone(_ m: MessageRecord, now: Date, on db: any Database) async throws -> [UUID] {
+        m.deletedAt = now; m.text = ""; m.pinnedAt = nil; m.mentions = nil
+        try await m.save(on: db)
+        try await MessageReactionRecord.query(on: db).filter(\.$messageID == m.id!).delete()
+        return try await AttachmentService.detach(messageID: m.id!, on: db)
     }
 
     /// Logs a change of a message (its current state) and refreshes the earlier logged states.
@@ -284,6 +303,7 @@ public struct MessageService: Sendable {
                 reactions[messageID] = order.map { ReactionView(emoji: $0, count: by[$0]!.count, by: Array(by[$0]!.prefix(50))) }
             }
         }
+        let files = try await AttachmentService.views(for: rows.compactMap(\.id), on: db)
         let readSeqs = readers.map { $0.values.sorted() }
         return rows.map { m in
             let mentionList = m.mentions ?? ""
@@ -298,7 +318,8 @@ public struct MessageService: Sendable {
                                deleted: m.deletedAt != nil, pinned: m.pinnedAt != nil, forwardedFrom: m.forwardedFrom,
                                mentions: mentionList == "all" ? [] : mentionList.split(separator: ",").compactMap { UUID(uuidString: String($0)) },
                                mentionsAll: mentionList == "all", reactions: reactions[m.id!] ?? [],
-                               myReactions: viewer == nil ? nil : (mine[m.id!] ?? []), readBy: readBy)
+                               myReactions: viewer == nil ? nil : (mine[m.id!] ?? []), readBy: readBy,
+                               attachments: files[m.id!] ?? [])
         }
     }
 }

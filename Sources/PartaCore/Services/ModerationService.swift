@@ -85,7 +85,8 @@ public struct ModerationService: Sendable {
         let now = ctx.clock.now()
         let muteMinutes = minutes ?? 60
         guard (1...43_200).contains(muteMinutes) else { throw PartaError.invalid("minutes", "От 1 до 43 200 минут (30 дней).") }
-        let (reportID, events): (UUID, [ChatEvent]) = try await ctx.store.write { db in
+        let (reportID, events, removedFiles): (UUID, [ChatEvent], [UUID]) = try await ctx.store.write { db in
+            var files: [UUID] = []
             guard let report = try await MessageReportRecord.find(reportID, on: db),
                   try await Self.mayModerate(actor, chatID: report.chatID, schoolID: report.schoolID, on: db)
             else { throw PartaError.notFound("Жалоба") }
@@ -96,9 +97,7 @@ public struct ModerationService: Sendable {
             case .dismiss: break
             case .delete:
                 if let m = try await MessageRecord.find(report.messageID, on: db), m.deletedAt == nil {
-                    m.deletedAt = now; m.text = ""; m.pinnedAt = nil; m.mentions = nil
-                    try await m.save(on: db)
-                    try await MessageReactionRecord.query(on: db).filter(\.$messageID == report.messageID).delete()
+                    files = try await MessageService.tombstone(m, now: now, on: db)
                     events.append(try await MessageService.changed(m, "message.deleted", now: now, on: db))
                 }
             case .mute:
@@ -122,8 +121,9 @@ public struct ModerationService: Sendable {
             try await Audit.record(actor, schoolID: report.schoolID, action: "report.resolve", targetUserID: report.authorID,
                                    target: try await UserRecord.find(report.authorID, on: db)?.fullName ?? "",
                                    details: "\(action.rawValue); \(report.reason)", at: now, on: db)
-            return (try report.requireID(), events)
+            return (try report.requireID(), events, files)
         }
+        for file in removedFiles { ctx.files.delete(file) }
         for event in events { await ctx.events.publish(.chat(event)) }
         guard let fresh = try await MessageReportRecord.find(reportID, on: ctx.store.db) else { throw PartaError.notFound("Жалоба") }
         return try await views([fresh])[0]

@@ -51,6 +51,37 @@ struct ChatController {
         return try .json(ItemsResponse(items: try await DirectoryService(req.parta.context).find(actor, schoolID: try req.id("schoolId"), query: q, role: role)))
     }
 
+    // MARK: Files
+
+    func upload(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        guard let type = req.headers.contentType, type.type == "multipart", type.subType == "form-data" else {
+            throw PartaError(.unsupportedMedia, "unsupported_media_type", "Файл отправляется как multipart/form-data (поле file).")
+        }
+        guard let form = try? MultipartForm(request: req), let part = form.file("file") else {
+            throw PartaError(.badRequest, "invalid_body", "Не удалось прочитать файл (multipart/form-data, поле file).")
+        }
+        let view = try await AttachmentService(req.parta.context).upload(actor, chatID: try req.id("chatId"),
+                                                                         fileName: part.filename ?? "", data: part.data)
+        return try .json(view, status: .created)
+    }
+
+    /// Images are shown inline; everything else is downloaded (`Content-Disposition: attachment`).
+    /// The type is the one detected at upload, never the name's; `nosniff` keeps browsers to it.
+    func download(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        let (file, url) = try await AttachmentService(req.parta.context).download(actor, attachmentID: try req.id("fileId"))
+        let response = try await req.fileio.asyncStreamFile(at: url.path, mediaType: HTTPMediaType(type: "application", subType: "octet-stream"))
+        response.headers.replaceOrAdd(name: .contentType, value: file.image ? file.contentType : "application/octet-stream")
+        let disposition = SchoolController.attachment(file.fileName)
+        response.headers.replaceOrAdd(name: .contentDisposition,
+                                      value: file.image ? disposition.replacingOccurrences(of: "attachment;", with: "inline;") : disposition)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=86400")
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'none'; sandbox")
+        response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        return response
+    }
+
     // MARK: Moderation
 
     func update(_ req: Request) async throws -> Response {
@@ -143,7 +174,8 @@ struct ChatController {
             return id
         }
         let extras = MessageService.Extras(clientID: body.clientId, replyTo: replyTo,
-                                           mentions: try BodyIDs.parse(body.mentions ?? [], "Участник"), mentionAll: body.mentionAll ?? false)
+                                           mentions: try BodyIDs.parse(body.mentions ?? [], "Участник"), mentionAll: body.mentionAll ?? false,
+                                           attachments: try BodyIDs.parse(body.attachments ?? [], "Вложение"))
         let message = try await req.parta.messages.send(actor, chatID: try req.id("chatId"), text: body.text, extras: extras)
         return try .json(message, status: .created)
     }
@@ -239,8 +271,9 @@ struct ChatMembersBody: StrictBody {
 }
 
 struct MessageBody: StrictBody {
-    static let allowedKeys: Set<String> = ["text", "clientId", "replyTo", "mentions", "mentionAll"]
+    static let allowedKeys: Set<String> = ["text", "clientId", "replyTo", "mentions", "mentionAll", "attachments"]
     let text: String
+    let attachments: [String]?
     let clientId: String?
     let replyTo: String?
     let mentions: [String]?

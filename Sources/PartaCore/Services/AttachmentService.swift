@@ -1,0 +1,112 @@
+import FluentKit
+import Foundation
+import SQLKit
+
+/// Files and images in chats: uploaded to a chat one may write in (type from the content,
+/// executables refused, size-limited), attached to the next message, downloaded only by the chat's
+/// readers — checked on every download.
+public struct AttachmentService: Sendable {
+    let ctx: PartaContext
+    public init(_ ctx: PartaContext) { self.ctx = ctx }
+
+    public static let maxSize = 20 * 1024 * 1024
+    public static let maxPerMessage = 10
+
+    public func upload(_ actor: Actor, chatID: UUID, fileName rawName: String, data: Data) async throws -> AttachmentView {
+        guard !data.isEmpty else { throw PartaError.invalid("file", "Файл пустой.") }
+        guard data.count <= Self.maxSize else {
+            throw PartaError(.payloadTooLarge, "file_too_large", "Файл больше \(Self.maxSize / 1024 / 1024) МБ.")
+        }
+        guard !ContentSniffer.isExecutable(data) else {
+            throw PartaError(.unsupportedMedia, "file_type_refused", "Программы и скрипты в чаты не загружаются.")
+        }
+        let name = Self.cleanName(rawName)
+        let type = ContentSniffer.attachmentType(data)
+        let now = ctx.clock.now()
+        // Access first (nothing on disk for a stranger), then the file, then the rows.
+        let access = try await ChatService.access(actor, chatID: chatID, on: ctx.store.db)
+        guard access.canPost else { throw PartaError(.forbidden, "read_only", "В этом чате пишут только его администраторы.") }
+        try MessageService.checkNotMuted(access, now: now)
+        try ctx.limiter.hit("upload:\(actor.userID)", ctx.rules.messagesPerUser)
+        let fileID = UUID()
+        try ctx.files.save(data, id: fileID)
+        do {
+            let attachment: AttachmentRecord = try await ctx.store.write { db in
+                _ = try await ChatService.access(actor, chatID: chatID, on: db)
+                let f = StoredFileRecord()
+                f.id = fileID; f.fileName = name; f.contentType = type; f.size = data.count
+                f.sha256 = Secrets.sha256Hex(data); f.createdAt = now
+                try await f.create(on: db)
+                let a = AttachmentRecord()
+                a.chatID = chatID; a.uploaderID = actor.userID; a.fileID = fileID; a.createdAt = now
+                try await a.create(on: db)
+                return a
+            }
+            return AttachmentView(id: try attachment.requireID(), fileName: name, contentType: type, size: data.count,
+                                  image: ContentSniffer.isInlineImage(type))
+        } catch {
+            ctx.files.delete(fileID)
+            throw error
+        }
+    }
+
+    /// A file for download: only a reader of its chat, of a message not deleted (or its uploader
+    /// before it is sent). "Not found" otherwise.
+    public func download(_ actor: Actor, attachmentID: UUID) async throws -> (AttachmentView, URL) {
+        let db = ctx.store.db
+        guard let a = try await AttachmentRecord.find(attachmentID, on: db),
+              (try? await ChatService.access(actor, chatID: a.chatID, on: db)) != nil,
+              let file = try await StoredFileRecord.find(a.fileID, on: db)
+        else { throw PartaError.notFound("Файл") }
+        if let messageID = a.messageID {
+            guard let m = try await MessageRecord.find(messageID, on: db), m.deletedAt == nil else { throw PartaError.notFound("Файл") }
+        } else if a.uploaderID != actor.userID {
+            throw PartaError.notFound("Файл")
+        }
+        return (AttachmentView(id: attachmentID, fileName: file.fileName, contentType: file.contentType, size: file.size,
+                               image: ContentSniffer.isInlineImage(file.contentType)), ctx.files.url(for: file.id!))
+    }
+
+    /// Binds uploads to a new message, inside the send's transaction: each must be the author's
+    /// own, of this chat, not yet sent.
+    static func attach(_ ids: [UUID], to messageID: UUID, chatID: UUID, author: UUID, on db: any Database) async throws {
+        guard !ids.isEmpty else { return }
+        let rows = try await AttachmentRecord.query(on: db).filter(\.$id ~~ ids).all()
+        guard rows.count == ids.count, rows.allSatisfy({ $0.chatID == chatID && $0.uploaderID == author && $0.messageID == nil }) else {
+            throw PartaError.invalid("attachments", "Вложения — ваши загрузки в этот чат, ещё не отправленные.")
+        }
+        try await AttachmentRecord.query(on: db).filter(\.$id ~~ ids).set(\.$messageID, to: messageID).update()
+    }
+
+    static func views(for messageIDs: [UUID], on db: any Database) async throws -> [UUID: [AttachmentView]] {
+        guard !messageIDs.isEmpty, let sql = db as? any SQLDatabase else { return [:] }
+        var out: [UUID: [AttachmentView]] = [:]
+        for row in try await sql.raw("""
+            SELECT a.id, a.message_id, f.file_name, f.content_type, f.size FROM attachments a JOIN stored_files f ON f.id = a.file_id
+            WHERE a.message_id IN (\(binds: messageIDs)) ORDER BY a.created_at, a.id
+            """).all() {
+            let type = try row.decode(column: "content_type", as: String.self)
+            out[try row.decode(column: "message_id", as: UUID.self), default: []].append(AttachmentView(
+                id: try row.decode(column: "id", as: UUID.self), fileName: try row.decode(column: "file_name", as: String.self),
+                contentType: type, size: try row.decode(column: "size", as: Int.self), image: ContentSniffer.isInlineImage(type)))
+        }
+        return out
+    }
+
+    /// A deleted message's files go with it (rows now, bytes after the commit).
+    static func detach(messageID: UUID, on db: any Database) async throws -> [UUID] {
+        let rows = try await AttachmentRecord.query(on: db).filter(\.$messageID == messageID).all()
+        guard !rows.isEmpty else { return [] }
+        try await AttachmentRecord.query(on: db).filter(\.$messageID == messageID).delete()
+        try await StoredFileRecord.query(on: db).filter(\.$id ~~ rows.map(\.fileID)).delete()
+        return rows.map(\.fileID)
+    }
+
+    /// A file name safe to show and to send back: no paths, no control characters, at most 200 characters.
+    static func cleanName(_ raw: String) -> String {
+        let last = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        let clean = String(last.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init))
+            .trimmingCharacters(in: .whitespaces)
+        return clean.isEmpty ? "файл" : String(clean.prefix(200))
+    }
+}
