@@ -139,3 +139,60 @@ def test_conversation_reactions_pins_replies_read_marks_and_resume(server, brows
     page.wait(lambda d: "Пока вас не было" in page.text("#chat-messages"), 5, "the missed message did not arrive")
     assert len(browser.find_elements("css selector", "#chat-messages [data-seq]")) == 3, "each message shown once"
     assert page.severe_console_errors() == []
+
+
+def _png(width: int = 2, height: int = 2) -> bytes:
+    import struct
+    import zlib
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def test_attachments_upload_show_inline_and_download(server, browser, tmp_path):
+    """Files from the browser: an image shows inline, a file with markup in its name is a download
+    link whose name stays text; the other member gets both live and the server serves the text file
+    as an attachment."""
+    from parta_e2e import approve_and_activate, create_operator, submit_application
+    operator = create_operator(server)
+    admin = approve_and_activate(server, operator, submit_application(server))
+    made = expect(admin.post(f"/api/v1/schools/{admin.school_id}/classes", json={"names": "5Б"}), 201)["items"][0]
+    student_link = expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": "student"}), 201)
+    student = _join(server, student_link["token"], "Соколов Миша", "+79031112233")
+    student_id = expect(student.get(f"{server.url}/api/v1/me"), 200)["id"]
+    group = expect(admin.post(f"/api/v1/schools/{admin.school_id}/chats",
+                              json={"kind": "group", "title": "5Б — файлы", "memberIds": [student_id]}), 201)
+    picture = tmp_path / "photo.png"
+    picture.write_bytes(_png())
+    evil = tmp_path / '<img src=x onerror="window.__xss=1">.txt'
+    evil.write_text("домашнее задание: §5", encoding="utf-8")
+
+    page = Page(browser, server.url)
+    page.sign_in(admin.email, admin.password, f"#/school/{admin.school_id}")
+    page.open(f"/chat/{group['id']}")
+    page.el("#chat-messages[data-live]")
+    browser.find_element("css selector", "#chat-file").send_keys(f"{picture}\n{evil}")  # visually hidden behind its label
+    page.wait(lambda d: len(d.find_elements("css selector", "#chat-pending li")) == 2, 10, "the uploads did not finish")
+    assert browser.find_element("css selector", "#chat-upload-progress").get_attribute("hidden") is not None
+    page.fill("#chat-text", "Материалы к уроку")
+    page.click("#chat-send")
+    page.wait(lambda d: d.execute_script(
+        "const i = document.querySelector('#chat-messages .att-image img'); return i && i.complete && i.naturalWidth === 2"), 10,
+        "the image did not show")
+    link = page.el("#chat-messages .att-file")
+    assert link.text.startswith("📎 <img src=x") and link.get_attribute("download").startswith("<img")
+    assert browser.execute_script("return document.querySelectorAll('#chat-messages img').length") == 1
+    assert browser.execute_script("return window.__xss === undefined")
+
+    message = expect(student.get(f"{server.url}/api/v1/chats/{group['id']}/messages"), 200)["items"][-1]
+    assert message["text"] == "Материалы к уроку"
+    files = {a["fileName"]: a for a in message["attachments"]}
+    assert files["photo.png"]["image"] is True and files["photo.png"]["contentType"] == "image/png"
+    text_file = files['<img src=x onerror="window.__xss=1">.txt']
+    got = student.get(f"{server.url}/api/v1/files/{text_file['id']}")
+    assert got.status_code == 200 and got.content.decode() == "домашнее задание: §5"
+    assert got.headers["Content-Type"] == "application/octet-stream"
+    assert got.headers["Content-Disposition"].startswith("attachment;")
+    assert page.severe_console_errors() == []

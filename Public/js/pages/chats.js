@@ -4,7 +4,7 @@
 // WebSocket, resumed exactly after a drop. Loaded on demand. (Creating chats from templates,
 // files and polls come with the rest of issue 4.)
 import { h, btn, page, alertBox, fail, fmtDate } from '../dom.js';
-import { api, session } from '../api.js';
+import { api, session, upload } from '../api.js';
 import { t, addStrings } from '../i18n.js';
 
 addStrings({
@@ -31,6 +31,7 @@ addStrings({
   ch_typing: ['{name} печатает…', '{name} is typing…'],
   ch_removed: ['Вас удалили из этого чата.', 'You were removed from this chat.'],
   ch_search: ['Поиск по чатам', 'Search chats'],
+  ch_attach: ['Прикрепить файл', 'Attach a file'], ch_uploading: ['Загрузка файла', 'Uploading'],
   ch_new: ['Новый чат', 'New chat'], ch_reports: ['Жалобы', 'Reports'], ch_settings: ['Настройки и участники', 'Settings and members'],
   ch_report: ['Пожаловаться', 'Report'], ch_report_go: ['Отправить жалобу', 'Send the report'], ch_reported: ['Жалоба отправлена модераторам.', 'Reported to the moderators.'],
   ch_muted: ['Модератор запретил вам писать сюда до {t}.', 'A moderator muted you here until {t}.'],
@@ -61,6 +62,7 @@ async function list(schoolId) {
     search, listEl);
 }
 
+const fileSize = n => n < 1024 ? n + ' Б' : n < 1048576 ? Math.round(n / 1024) + ' КБ' : (n / 1048576).toFixed(1) + ' МБ';
 const EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🔥', '🙏', '✅'];
 const same = (a, b) => String(a).toLowerCase() === String(b).toLowerCase();
 
@@ -116,6 +118,11 @@ async function conversation(chatId, signal) {
       m.forwardedFrom ? h('p', { class: 'hint forwarded' }, t('ch_forwarded', { name: m.forwardedFrom })) : null,
       m.replyTo && byId.get(m.replyTo) ? h('blockquote', { class: 'reply-quote' }, byId.get(m.replyTo).authorName + ': ' + byId.get(m.replyTo).text.slice(0, 100)) : null,
       h('p', { class: 'message-text' }, m.deleted ? h('em', null, t('ch_deleted')) : richText(m.text)),
+      m.deleted || !(m.attachments || []).length ? null : h('div', { class: 'attachments' }, m.attachments.map(a => a.image
+        ? h('a', { href: '/api/v1/files/' + a.id, target: '_blank', rel: 'noopener', class: 'att-image', 'data-file-id': a.id },
+          h('img', { src: '/api/v1/files/' + a.id, alt: a.fileName, loading: 'lazy' }))
+        : h('a', { href: '/api/v1/files/' + a.id, download: a.fileName, class: 'att-file', 'data-file-id': a.id },
+          '📎 ', a.fileName, ' ', h('span', { class: 'sub' }, '(' + fileSize(a.size) + ')')))),
       m.deleted ? null : h('div', { class: 'reactions' },
         (m.reactions || []).map(r => {
           const on = (m.myReactions || r.by.map(x => x.toLowerCase()).filter(x => same(x, me)).map(() => r.emoji)).includes(r.emoji);
@@ -267,8 +274,27 @@ async function conversation(chatId, signal) {
   if (mayPost) {
     const input = h('textarea', { id: 'chat-text', name: 'text', rows: 2, maxlength: 4000, required: true });
     const send = btn('chat-send', t('ch_send'), 'primary', null, 'submit');
+    // Files go up at once, with progress; the message carries their ids when sent.
+    const pending = [];
+    const pendingList = h('ul', { id: 'chat-pending', class: 'list' });
+    const bar = h('progress', { id: 'chat-upload-progress', max: 1, value: 0, hidden: true, 'aria-label': t('ch_uploading') });
+    const file = h('input', { id: 'chat-file', type: 'file', multiple: true, class: 'visually-hidden-file', 'aria-label': t('ch_attach') });
+    file.onchange = async () => {
+      for (const f of [...file.files]) {
+        const body = new FormData();
+        body.append('file', f, f.name);
+        bar.hidden = false; bar.value = 0;
+        try {
+          const a = await upload(base + '/files', body, p => { bar.value = p; });
+          pending.push(a);
+          pendingList.append(h('li', { 'data-file-id': a.id }, '📎 ', a.fileName, ' ', h('span', { class: 'sub' }, '(' + fileSize(a.size) + ')')));
+        } catch (e) { fail(error, e); }
+      }
+      bar.hidden = true; file.value = '';
+    };
     form = h('form', { id: 'chat-form', novalidate: true },
-      replyBox, h('div', { class: 'field' }, h('label', { for: 'chat-text' }, t('ch_text')), input), send);
+      replyBox, h('div', { class: 'field' }, h('label', { for: 'chat-text' }, t('ch_text')), input), pendingList, bar,
+      h('p', { class: 'row-actions' }, h('label', { class: 'btn', for: 'chat-file' }, t('ch_attach')), file, send));
     let typedAt = 0;
     input.addEventListener('input', () => {
       if (Date.now() - typedAt > 3000 && ws && ws.readyState === 1) { typedAt = Date.now(); ws.send(JSON.stringify({ type: 'typing', chatId })); }
@@ -276,13 +302,15 @@ async function conversation(chatId, signal) {
     form.onsubmit = async ev => {
       ev.preventDefault();
       const text = input.value.trim();
-      if (!text || send.getAttribute('aria-busy')) return;
+      if ((!text && !pending.length) || send.getAttribute('aria-busy')) return;
       error.textContent = '';
       send.setAttribute('aria-busy', 'true');
       const clientId = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
       try {
-        append(await api('POST', base + '/messages', { text, clientId, ...(replyTo ? { replyTo } : {}), ...(moderator && /(^|\s)@all\b/.test(text) ? { mentionAll: true } : {}) }));
+        append(await api('POST', base + '/messages', { text, clientId, ...(replyTo ? { replyTo } : {}),
+          ...(pending.length ? { attachments: pending.map(a => a.id) } : {}), ...(moderator && /(^|\s)@all\b/.test(text) ? { mentionAll: true } : {}) }));
         input.value = '';
+        pending.length = 0; pendingList.replaceChildren();
         setReply(null);
         input.focus();
       } catch (e) { fail(error, e); } finally { send.removeAttribute('aria-busy'); }

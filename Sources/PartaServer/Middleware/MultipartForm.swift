@@ -66,16 +66,39 @@ struct MultipartForm {
         self.parts = parts
     }
 
-    /// Reads `name="value"` from a Content-Disposition line (quoted or bare).
+    /// Reads `name="value"` from a Content-Disposition line (quoted or bare). A quoted value may hold
+    /// `;`; browsers write `"` and line breaks in file names as `%22`, `%0D`, `%0A` (HTML's
+    /// multipart/form-data encoding), which are turned back.
     static func parameter(_ key: String, in line: String) -> String? {
-        for piece in line.split(separator: ";").dropFirst() {
-            let pair = piece.trimmingCharacters(in: .whitespaces)
-            guard pair.lowercased().hasPrefix(key + "=") else { continue }
-            var value = String(pair.dropFirst(key.count + 1))
-            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 {
-                value = String(value.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
+        let chars = Array(line)
+        var i = 0
+        var inQuotes = false
+        while i < chars.count {
+            if chars[i] == "\"" { inQuotes.toggle() }
+            // A parameter starts after a `;` outside quotes.
+            if !inQuotes, chars[i] == ";" {
+                var j = i + 1
+                while j < chars.count, chars[j] == " " { j += 1 }
+                let name = String(chars[j..<min(chars.count, j + key.count)]).lowercased()
+                let eq = j + key.count
+                if name == key, eq < chars.count, chars[eq] == "=" {
+                    var k = eq + 1
+                    if k < chars.count, chars[k] == "\"" {
+                        k += 1
+                        var value = ""
+                        while k < chars.count, chars[k] != "\"" {
+                            if chars[k] == "\\", k + 1 < chars.count { k += 1 }
+                            value.append(chars[k]); k += 1
+                        }
+                        return value.replacingOccurrences(of: "%22", with: "\"").replacingOccurrences(of: "%0D", with: "\r")
+                            .replacingOccurrences(of: "%0A", with: "\n")
+                    }
+                    var value = ""
+                    while k < chars.count, chars[k] != ";" { value.append(chars[k]); k += 1 }
+                    return value.trimmingCharacters(in: .whitespaces)
+                }
             }
-            return value
+            i += 1
         }
         return nil
     }
