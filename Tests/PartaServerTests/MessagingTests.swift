@@ -157,6 +157,65 @@ final class MessagingTests: XCTestCase {
         }
     }
 
+    /// Polls: single and multiple choice, anonymous or named, live results, closed by the author.
+    func testPollsCountVotesOncePerPersonAndClose() async throws {
+        try await withHarness { h in
+            let op = try await h.makeOperator()
+            let (_, school) = try await h.makeSchool(operatorToken: op)
+            let (otherAdmin, _) = try await h.makeSchool(operatorToken: op, email: "admin@school2.test", phone: "+79220000002")
+            let teacher = try await h.person(school, .teacher, name: "Учитель")
+            let a = try await h.person(school, .student, name: "Ученик А")
+            let b = try await h.person(school, .student, name: "Ученик Б")
+            let outsider = try await h.person(school, .student, name: "Посторонний")
+            let chat = try await h.chat(school, teacher, kind: "group", title: "5Б", members: [a, b])
+            for bad: [String: Any] in [["question": "Один вариант?", "options": ["да"]], ["question": "", "options": ["да", "нет"]],
+                                       ["question": "Повтор?", "options": ["да", "Да"]], ["question": "x", "options": "да"]] {
+                try await h.expect(.badRequest, .POST, "/api/v1/chats/\(chat)/polls", token: teacher.token, json: bad)
+            }
+            let trip = try await h.request(.POST, "/api/v1/chats/\(chat)/polls", token: teacher.token,
+                                           json: ["question": "Куда поедем?", "options": ["Музей", "Театр", "<b>Парк</b>"]])
+            XCTAssertEqual(trip.status, .created, String(buffer: trip.body))
+            let poll = trip.json["poll"] as! [String: Any]
+            let pollID = poll["id"] as! String
+            XCTAssertEqual(poll["multiple"] as? Bool, false)
+
+            let voted = try await h.request(.POST, "/api/v1/polls/\(pollID)/vote", token: a.token, json: ["options": [2]])
+            XCTAssertEqual(voted.json["myVotes"] as? [Int], [2])
+            try await h.expect(.badRequest, .POST, "/api/v1/polls/\(pollID)/vote", token: a.token, json: ["options": [0, 1]])
+            try await h.expect(.badRequest, .POST, "/api/v1/polls/\(pollID)/vote", token: a.token, json: ["options": [7]])
+            _ = try await h.request(.POST, "/api/v1/polls/\(pollID)/vote", token: a.token, json: ["options": [1]])   // changes their mind
+            let results = try await h.request(.POST, "/api/v1/polls/\(pollID)/vote", token: b.token, json: ["options": [1]])
+            let options = results.json["options"] as! [[String: Any]]
+            XCTAssertEqual(options.map { $0["votes"] as! Int }, [0, 2, 0])
+            XCTAssertEqual(results.json["voters"] as? Int, 2)
+            XCTAssertEqual(Set((options[1]["voters"] as! [String]).map { $0.lowercased() }), Set([a.id, b.id].map { $0.lowercased() }), "named poll")
+
+            // Not the chat's: nothing; only the author or a moderator closes.
+            for token in [outsider.token, otherAdmin] {
+                try await h.expect(.notFound, .POST, "/api/v1/polls/\(pollID)/vote", token: token, json: ["options": [0]])
+                try await h.expect(.notFound, .POST, "/api/v1/polls/\(pollID)/close", token: token)
+            }
+            try await h.expect(.forbidden, .POST, "/api/v1/polls/\(pollID)/close", token: a.token)
+            let closed = try await h.request(.POST, "/api/v1/polls/\(pollID)/close", token: teacher.token)
+            XCTAssertEqual(closed.json["closed"] as? Bool, true)
+            try await h.expect(.conflict, .POST, "/api/v1/polls/\(pollID)/vote", token: b.token, json: ["options": [0]])
+
+            // Anonymous, multiple choice: counts without names.
+            let anon = try await h.request(.POST, "/api/v1/chats/\(chat)/polls", token: teacher.token,
+                                           json: ["question": "Что повторить?", "options": ["Дроби", "Уравнения", "Задачи"], "multiple": true, "anonymous": true])
+            let anonID = (anon.json["poll"] as! [String: Any])["id"] as! String
+            let two = try await h.request(.POST, "/api/v1/polls/\(anonID)/vote", token: a.token, json: ["options": [0, 2]])
+            XCTAssertEqual((two.json["options"] as! [[String: Any]]).map { $0["votes"] as! Int }, [1, 0, 1])
+            XCTAssertNil((two.json["options"] as! [[String: Any]])[0]["voters"])
+            let page = try await h.request(.GET, "/api/v1/chats/\(chat)/messages", token: b.token)
+            let last = (page.json["items"] as! [[String: Any]]).last!["poll"] as! [String: Any]
+            XCTAssertEqual(last["myVotes"] as? [Int], [])
+            XCTAssertEqual(last["voters"] as? Int, 1)
+            let votes = try await h.count("poll_votes")
+            XCTAssertEqual(votes, 4)
+        }
+    }
+
     /// Safe mode in the people finder: children and parents find staff only, by name only.
     func testTheDirectoryFindsByNameAndKeepsChildrenSafe() async throws {
         try await withHarness { h in

@@ -387,6 +387,26 @@ public struct MessageView: Sendable, Codable, Equatable {
     /// in history pages only.
     public var readBy: Int?
     public var attachments: [AttachmentView]
+    public var poll: PollView?
+}
+
+public struct PollView: Sendable, Codable, Equatable {
+    public struct Option: Sendable, Codable, Equatable {
+        public var text: String
+        public var votes: Int
+        /// Who chose it — named polls only.
+        public var voters: [UUID]?
+    }
+    public var id: UUID
+    public var question: String
+    public var options: [Option]
+    public var multiple: Bool
+    public var anonymous: Bool
+    public var closed: Bool
+    /// People who voted (for any option).
+    public var voters: Int
+    /// The asking person's choices (in answers to them; absent in shared realtime frames).
+    public var myVotes: [Int]?
 }
 
 public struct AttachmentView: Sendable, Codable, Equatable {

@@ -354,3 +354,27 @@ public final class AttachmentRecord: Model, @unchecked Sendable {
     @Field(key: "created_at") public var createdAt: Date
     public init() {}
 }
+
+/// A poll, carried by a message of its chat. `options` is a JSON array of strings.
+public final class PollRecord: Model, @unchecked Sendable {
+    public static let schema = "polls"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "chat_id") public var chatID: UUID
+    @Field(key: "message_id") public var messageID: UUID
+    @Field(key: "question") public var question: String
+    @Field(key: "options") public var options: String
+    @Field(key: "multiple") public var multiple: Bool
+    @Field(key: "anonymous") public var anonymous: Bool
+    @OptionalField(key: "closed_at") public var closedAt: Date?
+    public init() {}
+}
+
+public final class PollVoteRecord: Model, @unchecked Sendable {
+    public static let schema = "poll_votes"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "poll_id") public var pollID: UUID
+    @Field(key: "user_id") public var userID: UUID
+    @Field(key: "option") public var option: Int
+    @Field(key: "created_at") public var createdAt: Date
+    public init() {}
+}

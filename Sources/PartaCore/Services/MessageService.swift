@@ -110,7 +110,8 @@ public struct MessageService: Sendable {
     }
 
     /// Numbers the new message, stores it, marks it read for its author, logs `message.created`.
-    private func store(_ m: MessageRecord, access: ChatService.Access, now: Date, attachments: [UUID] = [], on db: any Database) async throws -> ChatEvent {
+    func store(_ m: MessageRecord, access: ChatService.Access, now: Date, attachments: [UUID] = [],
+               before: (@Sendable (any Database) async throws -> Void)? = nil, on db: any Database) async throws -> ChatEvent {
         // The next number of this chat, taken atomically (concurrent sends never share one).
         guard let sql = db as? any SQLDatabase,
               let row = try await sql.raw("UPDATE chats SET last_seq = last_seq + 1 WHERE id = \(bind: m.chatID) RETURNING last_seq").first()
@@ -118,6 +119,7 @@ public struct MessageService: Sendable {
         m.seq = try row.decode(column: "last_seq", as: Int.self)
         try await m.create(on: db)
         try await AttachmentService.attach(attachments, to: try m.requireID(), chatID: m.chatID, author: m.authorID, on: db)
+        try await before?(db)
         // The author has read their own message.
         if let member = access.member, member.lastReadSeq < m.seq {
             member.lastReadSeq = m.seq
@@ -304,6 +306,9 @@ public struct MessageService: Sendable {
             }
         }
         let files = try await AttachmentService.views(for: rows.compactMap(\.id), on: db)
+        let pollRows = try await PollRecord.query(on: db).filter(\.$messageID ~~ rows.compactMap(\.id)).all()
+        let pollViews = try await PollService.views(pollRows, viewer: viewer, on: db)
+        let polls = Dictionary(uniqueKeysWithValues: pollRows.map { ($0.messageID, pollViews[$0.id!]!) })
         let readSeqs = readers.map { $0.values.sorted() }
         return rows.map { m in
             let mentionList = m.mentions ?? ""
@@ -319,7 +324,7 @@ public struct MessageService: Sendable {
                                mentions: mentionList == "all" ? [] : mentionList.split(separator: ",").compactMap { UUID(uuidString: String($0)) },
                                mentionsAll: mentionList == "all", reactions: reactions[m.id!] ?? [],
                                myReactions: viewer == nil ? nil : (mine[m.id!] ?? []), readBy: readBy,
-                               attachments: files[m.id!] ?? [])
+                               attachments: files[m.id!] ?? [], poll: m.deletedAt == nil ? polls[m.id!] : nil)
         }
     }
 }
