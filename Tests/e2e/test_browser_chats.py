@@ -196,3 +196,43 @@ def test_attachments_upload_show_inline_and_download(server, browser, tmp_path):
     assert got.headers["Content-Type"] == "application/octet-stream"
     assert got.headers["Content-Disposition"].startswith("attachment;")
     assert page.severe_console_errors() == []
+
+
+def test_poll_created_voted_live_and_closed(server, browser):
+    """A poll from the browser: options with markup stay text, another member's vote arrives live,
+    the author votes and closes it."""
+    from parta_e2e import approve_and_activate, create_operator, submit_application
+    operator = create_operator(server)
+    admin = approve_and_activate(server, operator, submit_application(server))
+    made = expect(admin.post(f"/api/v1/schools/{admin.school_id}/classes", json={"names": "5Б"}), 201)["items"][0]
+    student_link = expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": "student"}), 201)
+    student = _join(server, student_link["token"], "Соколов Миша", "+79031112233")
+    student_id = expect(student.get(f"{server.url}/api/v1/me"), 200)["id"]
+    group = expect(admin.post(f"/api/v1/schools/{admin.school_id}/chats",
+                              json={"kind": "group", "title": "5Б — опросы", "memberIds": [student_id]}), 201)
+    page = Page(browser, server.url)
+    page.sign_in(admin.email, admin.password, f"#/school/{admin.school_id}")
+    page.open(f"/chat/{group['id']}")
+    page.el("#chat-messages[data-live]")
+    page.click("#chat-poll summary")
+    page.fill("#chat-poll-q", "Куда поедем?")
+    page.fill("#chat-poll-opt-1", "Музей")
+    page.fill("#chat-poll-opt-2", '<img src=x onerror="window.__xss=1">')
+    page.click("#chat-poll-more")
+    page.fill("#chat-poll-opt-3", "Парк")
+    page.click("#chat-poll-post")
+    poll_box = page.el("#chat-messages .poll")
+    assert "<img src=x" in poll_box.text
+    assert browser.execute_script("return document.querySelectorAll('#chat-messages img').length === 0 && window.__xss === undefined")
+    message = expect(student.get(f"{server.url}/api/v1/chats/{group['id']}/messages"), 200)["items"][-1]
+    poll_id = message["poll"]["id"]
+    expect(student.post(f"{server.url}/api/v1/polls/{poll_id}/vote", json={"options": [2]}), 200)
+    page.wait(lambda d: "проголосовали: 1" in page.text("#chat-messages .poll"), 5, "the vote did not arrive live")
+    page.click("#chat-messages .poll input[value='2']")
+    page.click("#chat-messages .poll .poll-vote")
+    page.wait(lambda d: "проголосовали: 2" in page.text("#chat-messages .poll"), 5, "own vote not shown")
+    page.click("#chat-messages .poll .poll-close")
+    page.wait(lambda d: "Опрос закрыт" in page.text("#chat-messages .poll"), 5, "not closed")
+    result = expect(student.get(f"{server.url}/api/v1/chats/{group['id']}/messages"), 200)["items"][-1]["poll"]
+    assert [o["votes"] for o in result["options"]] == [0, 0, 2] and result["closed"] is True
+    assert page.severe_console_errors() == []

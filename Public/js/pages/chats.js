@@ -32,6 +32,11 @@ addStrings({
   ch_removed: ['Вас удалили из этого чата.', 'You were removed from this chat.'],
   ch_search: ['Поиск по чатам', 'Search chats'],
   ch_attach: ['Прикрепить файл', 'Attach a file'], ch_uploading: ['Загрузка файла', 'Uploading'],
+  ch_poll: ['Опрос', 'Poll'], ch_poll_q: ['Вопрос', 'Question'], ch_poll_opt: ['Вариант {n}', 'Option {n}'],
+  ch_poll_more: ['Ещё вариант', 'Another option'], ch_poll_multi: ['Несколько ответов', 'Multiple answers'],
+  ch_poll_anon: ['Анонимный', 'Anonymous'], ch_poll_post: ['Опубликовать опрос', 'Post the poll'],
+  ch_vote: ['Голосовать', 'Vote'], ch_poll_close: ['Закрыть опрос', 'Close the poll'], ch_poll_closed: ['Опрос закрыт', 'Poll closed'],
+  ch_poll_voters: ['проголосовали: {n}', 'voted: {n}'],
   ch_new: ['Новый чат', 'New chat'], ch_reports: ['Жалобы', 'Reports'], ch_settings: ['Настройки и участники', 'Settings and members'],
   ch_report: ['Пожаловаться', 'Report'], ch_report_go: ['Отправить жалобу', 'Send the report'], ch_reported: ['Жалоба отправлена модераторам.', 'Reported to the moderators.'],
   ch_muted: ['Модератор запретил вам писать сюда до {t}.', 'A moderator muted you here until {t}.'],
@@ -102,12 +107,39 @@ async function conversation(chatId, signal) {
   } }, label);
   const react = (m, emoji, add) => act('', '', async () => render(await api('POST', '/messages/' + m.id + '/reactions', { emoji, add })));
 
+  // A poll: choices (radio or checkbox), bars with counts, vote and close.
+  // Widths through the CSSOM: the page's CSP forbids style attributes.
+  const bar = share => { const el = h('span', { class: 'poll-bar' }); el.style.width = Math.round(100 * share) + '%'; return el; };
+  const renderPoll = m => {
+    const p = m.poll, total = Math.max(1, p.voters), mine = new Set(p.myVotes || []);
+    const name = 'poll-' + p.id;
+    const box = h('fieldset', { class: 'poll', 'data-poll-id': p.id }, h('legend', null, '📊 ', p.question),
+      p.options.map((o, i) => h('label', { class: 'poll-option' },
+        p.closed ? null : h('input', { type: p.multiple ? 'checkbox' : 'radio', name, value: i, checked: mine.has(i) }), ' ', o.text,
+        bar(o.votes / total),
+        h('span', { class: 'sub poll-count' }, ' ' + o.votes))),
+      h('p', { class: 'sub' }, t('ch_poll_voters', { n: p.voters }), p.closed ? ' · ' + t('ch_poll_closed') : ''));
+    if (!p.closed) {
+      box.append(act('poll-vote', t('ch_vote'), async () => {
+        const options = [...box.querySelectorAll('input:checked')].map(x => Number(x.value));
+        m.poll = await api('POST', '/polls/' + p.id + '/vote', { options });
+        render(m);
+      }));
+      if (same(m.authorId, me) || moderator) box.append(' ', act('poll-close', t('ch_poll_close'), async () => {
+        m.poll = await api('POST', '/polls/' + p.id + '/close');
+        render(m);
+      }));
+    }
+    return box;
+  };
+
   const render = m => {
     const prev = byId.get(m.id);
     if (!m.myReactions && prev) m.myReactions = prev.myReactions;   // frames are shared: keep what the answers told us
     const mine = same(m.authorId, me);
     // A new message of one's own (the send's answer, a frame) has been read by nobody yet.
     if (m.readBy == null) m.readBy = prev ? prev.readBy : (mine ? 0 : null);
+    if (m.poll && !m.poll.myVotes && prev && prev.poll) m.poll.myVotes = prev.poll.myVotes;
     byId.set(m.id, m);
     names.set(m.authorId.toLowerCase(), m.authorName);
     const li = h('li', { 'data-seq': m.seq, 'data-message-id': m.id,
@@ -123,6 +155,7 @@ async function conversation(chatId, signal) {
           h('img', { src: '/api/v1/files/' + a.id, alt: a.fileName, loading: 'lazy' }))
         : h('a', { href: '/api/v1/files/' + a.id, download: a.fileName, class: 'att-file', 'data-file-id': a.id },
           '📎 ', a.fileName, ' ', h('span', { class: 'sub' }, '(' + fileSize(a.size) + ')')))),
+      m.poll && !m.deleted ? renderPoll(m) : null,
       m.deleted ? null : h('div', { class: 'reactions' },
         (m.reactions || []).map(r => {
           const on = (m.myReactions || r.by.map(x => x.toLowerCase()).filter(x => same(x, me)).map(() => r.emoji)).includes(r.emoji);
@@ -201,6 +234,13 @@ async function conversation(chatId, signal) {
         if (!m) break;
         m.reactions = x.reactions;
         if (same(x.userId, me)) m.myReactions = x.added ? [...new Set([...(m.myReactions || []), x.emoji])] : (m.myReactions || []).filter(e => e !== x.emoji);
+        render(m);
+        break;
+      }
+      case 'poll.updated': {
+        const m = byId.get(x.messageId);
+        if (!m) break;
+        m.poll = { ...x.poll, myVotes: m.poll ? m.poll.myVotes : [] };
         render(m);
         break;
       }
@@ -292,9 +332,30 @@ async function conversation(chatId, signal) {
       }
       bar.hidden = true; file.value = '';
     };
+    // A poll: question, 2–10 options, multiple / anonymous.
+    const pollOpts = h('div', { id: 'chat-poll-options' });
+    const addOption = () => {
+      if (pollOpts.children.length >= 10) return;
+      const n = pollOpts.children.length + 1;
+      pollOpts.append(h('input', { class: 'poll-opt', id: 'chat-poll-opt-' + n, maxlength: 100, 'aria-label': t('ch_poll_opt', { n }), placeholder: t('ch_poll_opt', { n }) }));
+    };
+    addOption(); addOption();
+    const pollQ = h('input', { id: 'chat-poll-q', maxlength: 300, 'aria-label': t('ch_poll_q'), placeholder: t('ch_poll_q') });
+    const multi = h('input', { id: 'chat-poll-multi', type: 'checkbox' }), anon = h('input', { id: 'chat-poll-anon', type: 'checkbox' });
+    const pollBox = h('details', { id: 'chat-poll' }, h('summary', null, t('ch_poll')), pollQ, pollOpts,
+      h('button', { type: 'button', id: 'chat-poll-more', class: 'link', onclick: addOption }, t('ch_poll_more')),
+      h('label', { class: 'check' }, multi, t('ch_poll_multi')), h('label', { class: 'check' }, anon, t('ch_poll_anon')),
+      btn('chat-poll-post', t('ch_poll_post'), 'primary', async () => {
+        error.textContent = '';
+        try {
+          append(await api('POST', base + '/polls', { question: pollQ.value,
+            options: [...pollOpts.querySelectorAll('input')].map(x => x.value.trim()).filter(Boolean), multiple: multi.checked, anonymous: anon.checked }));
+          pollBox.open = false; pollQ.value = ''; pollOpts.replaceChildren(); addOption(); addOption();
+        } catch (e) { fail(error, e); }
+      }));
     form = h('form', { id: 'chat-form', novalidate: true },
       replyBox, h('div', { class: 'field' }, h('label', { for: 'chat-text' }, t('ch_text')), input), pendingList, bar,
-      h('p', { class: 'row-actions' }, h('label', { class: 'btn', for: 'chat-file' }, t('ch_attach')), file, send));
+      h('p', { class: 'row-actions' }, h('label', { class: 'btn', for: 'chat-file' }, t('ch_attach')), file, send), pollBox);
     let typedAt = 0;
     input.addEventListener('input', () => {
       if (Date.now() - typedAt > 3000 && ws && ws.readyState === 1) { typedAt = Date.now(); ws.send(JSON.stringify({ type: 'typing', chatId })); }
