@@ -93,6 +93,7 @@ func routes(_ app: Application, hub: SocketHub) throws {
     api.post("schools", ":schoolId", "chats", use: chats.create)
     api.get("schools", ":schoolId", "chat-templates", use: chats.templates)
     api.get("schools", ":schoolId", "directory", use: chats.directory)
+    api.get("schools", ":schoolId", "search", use: chats.search)
     api.post("schools", ":schoolId", "chat-templates", use: chats.fromTemplate)
     api.get("chats", ":chatId", use: chats.get)
     api.get("chats", ":chatId", "members", use: chats.members)

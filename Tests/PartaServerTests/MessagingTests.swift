@@ -216,6 +216,52 @@ final class MessagingTests: XCTestCase {
         }
     }
 
+    /// Search finds words regardless of case, only in the chats one reads, never deleted text.
+    func testSearchFindsWordsInTheChatsOneReadsOnly() async throws {
+        try await withHarness { h in
+            let op = try await h.makeOperator()
+            let (admin, school) = try await h.makeSchool(operatorToken: op)
+            let (otherAdmin, _) = try await h.makeSchool(operatorToken: op, email: "admin@school2.test", phone: "+79220000002")
+            let teacher = try await h.person(school, .teacher, name: "Учитель")
+            let student = try await h.person(school, .student, name: "Ученик")
+            let outsider = try await h.person(school, .student, name: "Посторонний")
+            let chat = try await h.chat(school, teacher, kind: "group", title: "5Б — Физика", members: [student])
+            let secret = try await h.chat(school, teacher, kind: "group", title: "Учительская беседа", members: [])
+            _ = try await h.request(.POST, "/api/v1/chats/\(chat)/messages", token: teacher.token, json: ["text": "Домашнее задание: параграф 5, задачи 1–3"])
+            _ = try await h.request(.POST, "/api/v1/chats/\(secret)/messages", token: teacher.token, json: ["text": "Домашнее задание проверим в пятницу"])
+            let gone = try await h.request(.POST, "/api/v1/chats/\(chat)/messages", token: teacher.token, json: ["text": "Ёлка в актовом зале"]).json["id"] as! String
+            let channels = try await h.request(.GET, "/api/v1/schools/\(school)/chats", token: admin).json["items"] as! [[String: Any]]
+            let all = channels.first { $0["audience"] as? String == "school" }!["id"] as! String
+            _ = try await h.request(.POST, "/api/v1/chats/\(all)/messages", token: admin, json: ["text": "ДОМАШНЕЕ задание на каникулы — на сайте"])
+
+            func found(_ token: String, _ q: String, chat: String? = nil) async throws -> [String] {
+                var path = "/api/v1/schools/\(school)/search?q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+                if let chat { path += "&chatId=\(chat)" }
+                let reply = try await h.request(.GET, path, token: token)
+                XCTAssertEqual(reply.status, .ok, String(buffer: reply.body))
+                return (reply.json["items"] as? [[String: Any]] ?? []).map { ($0["message"] as! [String: Any])["text"] as! String }
+            }
+            let byStudent = try await found(student.token, "домашнее ЗАДАНИЕ")
+            XCTAssertEqual(Set(byStudent), ["Домашнее задание: параграф 5, задачи 1–3", "ДОМАШНЕЕ задание на каникулы — на сайте"])
+            let byTeacher = try await found(teacher.token, "домашнее")
+            XCTAssertEqual(byTeacher.count, 3)
+            let inOne = try await found(teacher.token, "домашнее", chat: secret)
+            XCTAssertEqual(inOne, ["Домашнее задание проверим в пятницу"])
+            let yo = try await found(student.token, "елка")
+            XCTAssertEqual(yo, ["Ёлка в актовом зале"])
+            try await h.expect(.ok, .DELETE, "/api/v1/messages/\(gone)", token: teacher.token)
+            let afterDelete = try await found(student.token, "елка")
+            XCTAssertTrue(afterDelete.isEmpty)
+            let byOutsider = try await found(outsider.token, "параграф")
+            XCTAssertTrue(byOutsider.isEmpty)
+            try await h.expect(.notFound, .GET, "/api/v1/schools/\(school)/search?q=x&chatId=\(secret)", token: student.token)
+            try await h.expect(.notFound, .GET, "/api/v1/schools/\(school)/search?q=домашнее", token: otherAdmin)
+            try await h.expect(.badRequest, .GET, "/api/v1/schools/\(school)/search?q=%20%2A%22", token: student.token)
+            let quotes = try await found(student.token, "\"задание\" OR NEAR(")
+            XCTAssertTrue(quotes.count <= 2, "operators are plain words")
+        }
+    }
+
     /// Safe mode in the people finder: children and parents find staff only, by name only.
     func testTheDirectoryFindsByNameAndKeepsChildrenSafe() async throws {
         try await withHarness { h in

@@ -235,4 +235,11 @@ def test_poll_created_voted_live_and_closed(server, browser):
     page.wait(lambda d: "Опрос закрыт" in page.text("#chat-messages .poll"), 5, "not closed")
     result = expect(student.get(f"{server.url}/api/v1/chats/{group['id']}/messages"), 200)["items"][-1]["poll"]
     assert [o["votes"] for o in result["options"]] == [0, 0, 2] and result["closed"] is True
+
+    # Full-text search from the chat list finds the poll's question, case ignored.
+    page.open(f"/school/{admin.school_id}/chats")
+    page.fill("#chats-msg-q", "КУДА поедем")
+    page.click("#chats-msg-go")
+    page.wait(lambda d: "Куда поедем?" in page.text("#chats-found"), 5, "search found nothing")
+    assert "5Б — опросы" in page.text("#chats-found")
     assert page.severe_console_errors() == []

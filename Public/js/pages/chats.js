@@ -37,6 +37,7 @@ addStrings({
   ch_poll_anon: ['Анонимный', 'Anonymous'], ch_poll_post: ['Опубликовать опрос', 'Post the poll'],
   ch_vote: ['Голосовать', 'Vote'], ch_poll_close: ['Закрыть опрос', 'Close the poll'], ch_poll_closed: ['Опрос закрыт', 'Poll closed'],
   ch_poll_voters: ['проголосовали: {n}', 'voted: {n}'],
+  ch_msg_search: ['Поиск по сообщениям', 'Search messages'], ch_find: ['Найти', 'Find'], ch_found_none: ['Ничего не найдено.', 'Nothing found.'],
   ch_new: ['Новый чат', 'New chat'], ch_reports: ['Жалобы', 'Reports'], ch_settings: ['Настройки и участники', 'Settings and members'],
   ch_report: ['Пожаловаться', 'Report'], ch_report_go: ['Отправить жалобу', 'Send the report'], ch_reported: ['Жалоба отправлена модераторам.', 'Reported to the moderators.'],
   ch_muted: ['Модератор запретил вам писать сюда до {t}.', 'A moderator muted you here until {t}.'],
@@ -59,12 +60,30 @@ async function list(schoolId) {
         c.lastMessage ? c.lastMessage.authorName + ': ' + (c.lastMessage.deleted ? t('ch_deleted') : c.lastMessage.text.slice(0, 80)) : '']
         .filter(Boolean).join(' · '))))
       : h('li', { id: 'chats-empty', class: 'empty' }, t('ch_empty')));
+  // Search in messages (full text, the chats one reads), on Enter or the button.
+  const found = h('ul', { id: 'chats-found', class: 'list' });
+  const mq = h('input', { id: 'chats-msg-q', type: 'search', maxlength: 200, 'aria-label': t('ch_msg_search'), placeholder: t('ch_msg_search') });
+  const error = alertBox('chats-error');
+  const findMessages = async ev => {
+    ev.preventDefault();
+    error.textContent = '';
+    if (!mq.value.trim()) { found.replaceChildren(); return; }
+    try {
+      const { items: hits } = await api('GET', '/schools/' + encodeURIComponent(schoolId) + '/search?q=' + encodeURIComponent(mq.value.trim()));
+      found.replaceChildren(...(hits.length ? hits.map(x => h('li', { 'data-message-id': x.message.id },
+        h('a', { href: '#/chat/' + encodeURIComponent(x.chatId) }, h('strong', null, x.chatTitle)), ' ',
+        h('span', { class: 'sub' }, x.message.authorName + ' · ' + fmtDate(x.message.createdAt)), h('p', { class: 'message-text' }, x.message.text)))
+        : [h('li', { id: 'chats-found-none', class: 'empty' }, t('ch_found_none'))]));
+    } catch (e) { fail(error, e); }
+  };
+  const msgSearch = h('form', { id: 'chats-msg-search', class: 'row-actions', role: 'search', onsubmit: findMessages }, mq,
+    btn('chats-msg-go', t('ch_find'), '', null, 'submit'));
   const moderates = items.some(c => c.role === 'owner' || c.role === 'admin');
   return page(t('ch_title'),
     h('p', { class: 'row-actions' }, h('a', { id: 'chats-back', href: '#/school/' + encodeURIComponent(schoolId) }, t('ch_back')),
       h('a', { id: 'chats-new', class: 'btn primary', href: '#/school/' + encodeURIComponent(schoolId) + '/chats/new' }, t('ch_new')),
       moderates ? h('a', { id: 'chats-reports', class: 'btn', href: '#/school/' + encodeURIComponent(schoolId) + '/reports' }, t('ch_reports')) : null),
-    search, listEl);
+    msgSearch, error, found, search, listEl);
 }
 
 const fileSize = n => n < 1024 ? n + ' Б' : n < 1048576 ? Math.round(n / 1024) + ' КБ' : (n / 1048576).toFixed(1) + ' МБ';

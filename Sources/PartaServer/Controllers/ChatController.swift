@@ -51,6 +51,13 @@ struct ChatController {
         return try .json(ItemsResponse(items: try await DirectoryService(req.parta.context).find(actor, schoolID: try req.id("schoolId"), query: q, role: role)))
     }
 
+    func search(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        let chatID = try QueryID.parse(req.query[String.self, at: "chatId"], "chatId")
+        return try .json(ItemsResponse(items: try await SearchService(req.parta.context).search(
+            actor, schoolID: try req.id("schoolId"), query: req.query[String.self, at: "q"] ?? "", chatID: chatID)))
+    }
+
     // MARK: Polls
 
     func createPoll(_ req: Request) async throws -> Response {
