@@ -54,7 +54,9 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
             }
         }())
     let clock = overrides.clock ?? SystemClock()
-    let events = InMemoryEventBus()
+    // Several processes on one PostgreSQL tell each other their events (LISTEN/NOTIFY).
+    let postgresBus = try config.databaseURL.map { try PostgresEventBus(url: $0, eventLoopGroup: app.eventLoopGroup, logger: logger) }
+    let events: any EventBus = postgresBus ?? InMemoryEventBus()
     let databases = app.databases
     let store = Store(dialect: dialect) { databases.database(logger: logger, on: databases.eventLoopGroup.any())! }
     let publicURL = config.publicURL ?? "http://\(app.http.server.configuration.hostname):\(app.http.server.configuration.port)"
@@ -67,7 +69,11 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
 
     let hub = SocketHub(replay: { chatID, after in try await ChatEventLog.replay(chatID: chatID, after: after, on: store.db) },
                         logger: logger)
-    events.subscribe { event in await hub.handle(event) }
+    events.subscribeToAllProcesses { event in await hub.handle(event) }
+    if let postgresBus {
+        postgresBus.start(store: store)
+        app.lifecycle.use(StopOnShutdown { postgresBus.stop() })
+    }
     RosterChats.follow(events, context)
 
     // Middleware: errors in the API's JSON shape, security headers, the web client from Public/.
@@ -148,4 +154,10 @@ struct SetupLinkCommand: AsyncCommand {
 
 public func registerCommands(_ app: Application) {
     app.asyncCommands.use(SetupLinkCommand(), as: "setup-link")
+}
+
+/// Runs `action` when the application shuts down.
+struct StopOnShutdown: LifecycleHandler {
+    let action: @Sendable () -> Void
+    func shutdown(_ application: Application) { action() }
 }

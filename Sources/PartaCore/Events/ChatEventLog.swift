@@ -84,6 +84,20 @@ public enum ChatEventLog {
         return .events(events)
     }
 
+    /// One logged event (as another process published it), with `joined`/`left` for `chat.members`.
+    public static func event(chatID: UUID, seq: Int, on db: any Database) async throws -> ChatEvent? {
+        guard let sql = db as? any SQLDatabase,
+              let row = try await sql.raw("SELECT type, data FROM chat_events WHERE chat_id = \(bind: chatID) AND seq = \(bind: seq)").first()
+        else { return nil }
+        let type = try row.decode(column: "type", as: String.self), data = try row.decode(column: "data", as: String.self)
+        var event = ChatEvent(chatID: chatID, seq: seq, type: type, data: data)
+        if type == "chat.members" {
+            struct Members: Decodable { let joined: [UUID]; let left: [UUID] }
+            if let m = try? JSONDecoder().decode(Members.self, from: Data(data.utf8)) { event.joined = m.joined; event.left = m.left }
+        }
+        return event
+    }
+
     /// Drops events older than the retention period.
     public static func prune(olderThan date: Date, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }

@@ -20,7 +20,15 @@ public enum DomainEvent: Sendable, Equatable {
 
 public protocol EventBus: Sendable {
     func publish(_ event: DomainEvent) async
+    /// Events published in this process.
     func subscribe(_ handler: @escaping @Sendable (DomainEvent) async -> Void)
+    /// Events published in this process and in the others sharing the database (delivery to
+    /// sockets); one process only has its own.
+    func subscribeToAllProcesses(_ handler: @escaping @Sendable (DomainEvent) async -> Void)
+}
+
+extension EventBus {
+    public func subscribeToAllProcesses(_ handler: @escaping @Sendable (DomainEvent) async -> Void) { subscribe(handler) }
 }
 
 /// The single-process bus: delivers to every subscriber in order of subscription.
