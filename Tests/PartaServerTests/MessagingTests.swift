@@ -525,6 +525,67 @@ final class ChatTemplateTests: XCTestCase {
     }
 }
 
+/// Chat invite links (§2.5, §2.6).
+final class ChatInviteTests: XCTestCase {
+    func testStudentsAndParentsJoinByALinkWithinItsLimits() async throws {
+        try await withHarness { h in
+            let op = try await h.makeOperator()
+            let (_, school) = try await h.makeSchool(operatorToken: op)
+            let (otherAdmin, _) = try await h.makeSchool(operatorToken: op, email: "admin@school2.test", phone: "+79220000002")
+            let teacher = try await h.person(school, .teacher, name: "Учитель")
+            let unconfirmed = try await h.person(school, .teacher, verified: false, name: "Новый Учитель")
+            let student = try await h.person(school, .student, name: "Ученик")
+            let parent = try await h.person(school, .parent, name: "Родитель")
+            let late = try await h.person(school, .student, name: "Опоздавший")
+            let chat = try await h.chat(school, teacher, kind: "group", title: "Кружок робототехники", members: [])
+            let base = "/api/v1/chats/\(chat)/invites"
+
+            try await h.expect(.notFound, .POST, base, token: student.token, json: [:])   // not a member yet
+            try await h.expect(.badRequest, .POST, base, token: teacher.token, json: ["expiresInHours": 0])
+            try await h.expect(.badRequest, .POST, base, token: teacher.token, json: ["maxUses": 0])
+            let made = try await h.request(.POST, base, token: teacher.token, json: ["maxUses": 2, "expiresInHours": 24])
+            XCTAssertEqual(made.status, .created, String(buffer: made.body))
+            let token = made.json["token"] as! String
+            XCTAssertTrue((made.json["url"] as! String).hasSuffix("#/chat-join/\(token)"))
+
+            let preview = try await h.request(.GET, "/api/v1/chat-join/\(token)", token: student.token)
+            XCTAssertEqual(preview.json["title"] as? String, "Кружок робототехники")
+            XCTAssertEqual(preview.json["member"] as? Bool, false)
+            let joined = try await h.request(.POST, "/api/v1/chat-join/\(token)", token: student.token)
+            XCTAssertEqual(joined.status, .ok, String(buffer: joined.body))
+            XCTAssertEqual(joined.json["role"] as? String, "member")
+            _ = try await h.request(.POST, "/api/v1/chat-join/\(token)", token: student.token)   // again: no use spent
+            try await h.expect(.ok, .POST, "/api/v1/chat-join/\(token)", token: parent.token)
+            let used = try await h.request(.POST, "/api/v1/chat-join/\(token)", token: late.token)
+            XCTAssertEqual(used.status, .gone)
+            XCTAssertEqual((used.json["error"] as? [String: Any])?["code"] as? String, "invite_used_up")
+            try await h.expect(.created, .POST, "/api/v1/chats/\(chat)/messages", token: parent.token, json: ["text": "Спасибо!"])
+
+            // Another school's people: not found. Revoked and expired: gone.
+            let open = try await h.request(.POST, base, token: teacher.token, json: [:]).json
+            try await h.expect(.notFound, .GET, "/api/v1/chat-join/\(open["token"] as! String)", token: otherAdmin)
+            try await h.expect(.notFound, .POST, "/api/v1/chat-join/\(open["token"] as! String)", token: otherAdmin)
+            try await h.expect(.notFound, .GET, "/api/v1/chat-join/not-a-real-token-at-all-000", token: late.token)
+            try await h.expect(.notFound, .DELETE, "/api/v1/chat-invites/\(open["id"] as! String)", token: otherAdmin)
+            try await h.expect(.notFound, .DELETE, "/api/v1/chat-invites/\(open["id"] as! String)", token: student.token)
+            let revoked = try await h.request(.DELETE, "/api/v1/chat-invites/\(open["id"] as! String)", token: teacher.token)
+            XCTAssertEqual(revoked.json["active"] as? Bool, false)
+            try await h.expect(.gone, .POST, "/api/v1/chat-join/\(open["token"] as! String)", token: late.token)
+            let short = try await h.request(.POST, base, token: teacher.token, json: ["expiresInHours": 1]).json["token"] as! String
+            h.clock.advance(3601)
+            try await h.expect(.gone, .POST, "/api/v1/chat-join/\(short)", token: late.token)
+            let list = try await h.request(.GET, base, token: teacher.token).json["items"] as! [[String: Any]]
+            XCTAssertEqual(list.count, 3)
+            try await h.expect(.forbidden, .GET, base, token: student.token)
+            try await h.expect(.notFound, .GET, base, token: otherAdmin)
+
+            // An unconfirmed teacher's own chat: no links for students.
+            let own = try await h.chat(school, unconfirmed, kind: "group", title: "Учителя", members: [])
+            try await h.expect(.forbidden, .POST, "/api/v1/chats/\(own)/invites", token: unconfirmed.token, json: [:])
+        }
+    }
+}
+
 /// The realtime protocol: events numbered per chat, exactly once and in order; a reconnect resumes.
 extension RealtimeTests {
     struct Frame { let type: String; let chatID: String?; let seq: Int?; let raw: String }

@@ -378,3 +378,18 @@ public final class PollVoteRecord: Model, @unchecked Sendable {
     @Field(key: "created_at") public var createdAt: Date
     public init() {}
 }
+
+/// A link to join one chat (stored as it is, like school invite links: moderators re-share it).
+public final class ChatInviteRecord: Model, @unchecked Sendable {
+    public static let schema = "chat_invites"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "chat_id") public var chatID: UUID
+    @Field(key: "token") public var token: String
+    @Field(key: "created_by") public var createdBy: UUID
+    @Field(key: "created_at") public var createdAt: Date
+    @Field(key: "expires_at") public var expiresAt: Date
+    @OptionalField(key: "max_uses") public var maxUses: Int?
+    @Field(key: "uses") public var uses: Int
+    @OptionalField(key: "revoked_at") public var revokedAt: Date?
+    public init() {}
+}

@@ -58,6 +58,35 @@ struct ChatController {
             actor, schoolID: try req.id("schoolId"), query: req.query[String.self, at: "q"] ?? "", chatID: chatID)))
     }
 
+    // MARK: Invite links
+
+    func createInvite(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        let body = try req.decodeStrict(ChatInviteBody.self)
+        return try .json(try await ChatInviteService(req.parta.context).create(actor, chatID: try req.id("chatId"),
+                                                                               expiresInHours: body.expiresInHours, maxUses: body.maxUses), status: .created)
+    }
+
+    func invites(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        return try .json(ItemsResponse(items: try await ChatInviteService(req.parta.context).list(actor, chatID: try req.id("chatId"))))
+    }
+
+    func revokeInvite(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        return try .json(try await ChatInviteService(req.parta.context).revoke(actor, inviteID: try req.id("inviteId")))
+    }
+
+    func joinPreview(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        return try .json(try await ChatInviteService(req.parta.context).preview(actor, token: req.parameters.get("token") ?? ""))
+    }
+
+    func join(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        return try .json(try await ChatInviteService(req.parta.context).join(actor, token: req.parameters.get("token") ?? ""))
+    }
+
     // MARK: Polls
 
     func createPoll(_ req: Request) async throws -> Response {
@@ -306,6 +335,12 @@ struct MessageBody: StrictBody {
     let replyTo: String?
     let mentions: [String]?
     let mentionAll: Bool?
+}
+
+struct ChatInviteBody: StrictBody {
+    static let allowedKeys: Set<String> = ["expiresInHours", "maxUses"]
+    let expiresInHours: Int?
+    let maxUses: Int?
 }
 
 struct PollBody: StrictBody {
