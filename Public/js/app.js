@@ -43,6 +43,7 @@ const routes = [
   [/^\/chat\/([^/]+)$/, lazy(() => import('./pages/chats.js'))],
   [/^\/school\/([^/]+)\/(?:chats\/new|reports)$/, lazy(() => import('./pages/chatadmin.js'))],
   [/^\/chat\/([^/]+)\/settings$/, lazy(() => import('./pages/chatadmin.js'))],
+  [/^\/chat-join\/([^/]+)$/, lazy(() => import('./pages/chatadmin.js'))],
   [/^\/class\/([^/]+)$/, lazy(() => import('./pages/class.js'))],
   [/^\/class\/([^/]+)\/cards$/, lazy(() => import('./pages/cards.js'))],
   [/^\/join\/([^/]+)$/, lazy(() => import('./pages/join.js'))],

@@ -102,3 +102,44 @@ def test_template_chat_report_queue_mute_and_direct_chat(server, browser):
     page.wait(lambda d: bully.post(f"{server.url}/api/v1/chats/{chat_id}/messages",
                                    json={"text": "Извините", "clientId": "sorry-1"}).status_code == 201, 5, "still muted")
     assert page.severe_console_errors() == []
+
+
+def test_teacher_shares_a_chat_link_and_a_student_joins_by_it(server, browser):
+    from parta_e2e import approve_and_activate, create_operator, submit_application
+    operator = create_operator(server)
+    admin = approve_and_activate(server, operator, submit_application(server))
+    school = admin.school_id
+    classes = expect(admin.get(f"/api/v1/schools/{school}/classes"), 200)["items"]
+    staff_room = next(c for c in classes if c["kind"] == "staff_room")
+    made = expect(admin.post(f"/api/v1/schools/{school}/classes", json={"names": "7А"}), 201)["items"][0]
+    teacher_link = expect(admin.post(f"/api/v1/classes/{staff_room['id']}/invites", json={"role": "teacher"}), 201)
+    student_link = expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": "student"}), 201)
+    teacher = _join(server, teacher_link["token"], "Орлова Нина Петровна", "orlova@school.test", "teacher-pass-1")
+    teacher_id = expect(teacher.get(f"{server.url}/api/v1/me"), 200)["id"]
+    expect(admin.post(f"/api/v1/schools/{school}/members/{teacher_id}/verify-teacher"), 204)
+    _join(server, student_link["token"], "Соколов Миша", "+79031112233", "student-pass-1")
+    club = expect(teacher.post(f"{server.url}/api/v1/schools/{school}/chats",
+                               json={"kind": "group", "title": "Кружок робототехники", "memberIds": []}), 201)
+
+    page = Page(browser, server.url)
+    page.sign_in("orlova@school.test", "teacher-pass-1", f"#/school/{school}")
+    page.open(f"/chat/{club['id']}/settings")
+    page.fill("#ci-max", "30")
+    page.click("#ci-make")
+    url = page.el("#ci-list .ci-url").get_attribute("value")
+    assert "#/chat-join/" in url and "вступило: 0 / 30" in page.text("#ci-list")
+    page.sign_out_everywhere()
+
+    # The student follows the link: signs in, comes back to it, joins, lands in the chat.
+    browser.get(url)
+    page.wait_route("#/signin")
+    page.fill("#signin-login", "+79031112233")
+    page.fill("#signin-password", "student-pass-1")
+    page.click("#signin-submit")
+    page.wait(lambda d: page.text("#cj-chat") == "Кружок робототехники", 10, "the link's chat was not shown")
+    page.click("#cj-join")
+    page.wait_route(f"#/chat/{club['id']}")
+    page.el("#chat-messages[data-live]")
+    members = expect(teacher.get(f"{server.url}/api/v1/chats/{club['id']}/members"), 200)["items"]
+    assert sorted(m["fullName"] for m in members) == ["Орлова Нина Петровна", "Соколов Миша"]
+    assert page.severe_console_errors() == []

@@ -28,6 +28,13 @@ addStrings({
   cs_muted: ['не пишет до {t}', 'muted until {t}'], cs_roster: ['(по составу)', '(by roster)'],
   cs_role_owner: ['владелец', 'owner'], cs_role_admin: ['администратор', 'admin'], cs_role_member: ['участник', 'member'],
   cs_back: ['← К чату', '← To the chat'],
+  ci_title: ['Ссылки-приглашения', 'Invite links'], ci_make: ['Создать ссылку', 'Create a link'],
+  ci_hours: ['Действует', 'Valid for'], ci_h24: ['сутки', '1 day'], ci_h168: ['неделю', '1 week'], ci_h720: ['30 дней', '30 days'],
+  ci_max: ['Сколько человек (пусто — без ограничения)', 'How many people (empty: no limit)'],
+  ci_uses: ['вступило: {n}', 'joined: {n}'], ci_until: ['до {t}', 'until {t}'], ci_inactive: ['не действует', 'inactive'],
+  ci_revoke: ['Отозвать', 'Revoke'], ci_link: ['Ссылка', 'Link'],
+  cj_title: ['Приглашение в чат', 'Chat invitation'], cj_members: ['участников: {n}', 'members: {n}'],
+  cj_join: ['Вступить', 'Join'], cj_open: ['Открыть чат', 'Open the chat'],
   rp_title: ['Жалобы', 'Reports'], rp_empty: ['Открытых жалоб нет.', 'No open reports.'],
   rp_original: ['Текст в момент жалобы', 'Text when reported'], rp_now: ['Сейчас', 'Now'], rp_deleted: ['удалено', 'deleted'],
   rp_by: ['{who} — на {author}, чат «{chat}»', '{who} about {author}, chat "{chat}"'],
@@ -40,6 +47,7 @@ addStrings({
 
 export default async function chatadmin({ params: [id] }) {
   const hash = location.hash;
+  if (hash.startsWith('#/chat-join/')) return joinByLink(id);
   if (hash.endsWith('/settings')) return settings(id);
   if (hash.endsWith('/reports')) return reports(id);
   return newChat(id);
@@ -183,6 +191,25 @@ async function settings(chatId) {
         try { await api('POST', base + '/members', { userIds: p.ids() }); reload(); } catch (e) { fail(error, e); }
       }));
   }
+  // Invite links (moderators of groups and channels).
+  let links = null;
+  if (moderator && chat.kind !== 'direct' && !chat.audience) {
+    const { items: invites } = await api('GET', base + '/invites').catch(() => ({ items: [] }));
+    const hours = h('select', { id: 'ci-hours', 'aria-label': t('ci_hours') }, [['24', 'ci_h24'], ['168', 'ci_h168'], ['720', 'ci_h720']]
+      .map(([v, l]) => h('option', { value: v, selected: v === '168' }, t(l))));
+    const max = h('input', { id: 'ci-max', type: 'number', min: 1, max: 2000, inputmode: 'numeric', 'aria-label': t('ci_max'), placeholder: t('ci_max') });
+    links = h('section', { id: 'ci' }, h('h2', null, t('ci_title')),
+      h('p', { class: 'row-actions' }, hours, max, btn('ci-make', t('ci_make'), 'primary', async () => {
+        error.textContent = '';
+        try { await api('POST', base + '/invites', { expiresInHours: Number(hours.value), ...(max.value ? { maxUses: Number(max.value) } : {}) }); reload(); }
+        catch (e) { fail(error, e); }
+      })),
+      h('ul', { id: 'ci-list', class: 'list' }, invites.map(i => h('li', { 'data-invite-id': i.id, 'data-active': i.active },
+        h('input', { class: 'ci-url', readonly: true, value: i.url, 'aria-label': t('ci_link'), onfocus: ev => ev.target.select() }), ' ',
+        h('span', { class: 'sub' }, [i.active ? t('ci_until', { t: fmtDate(i.expiresAt) }) : t('ci_inactive'),
+          t('ci_uses', { n: i.uses }) + (i.maxUses ? ' / ' + i.maxUses : '')].join(' · ')), ' ',
+        i.active ? act('ci-revoke', t('ci_revoke'), () => api('DELETE', '/chat-invites/' + i.id)) : null))));
+  }
   const leave = chat.kind !== 'direct' && !chat.audience && !owner
     ? btn('cs-leave', t('cs_leave'), 'link', async () => {
       try { await api('DELETE', base + '/members/' + me); go('/school/' + chat.schoolId + '/chats'); } catch (e) { fail(error, e); }
@@ -190,7 +217,21 @@ async function settings(chatId) {
   return page(t('cs_title') + ' — ' + chat.title,
     h('p', null, h('a', { id: 'cs-back', href: '#/chat/' + encodeURIComponent(chatId) }, t('cs_back'))),
     error, form, h('h2', null, t('cs_members'), chat.rosterBound ? ' ' + t('cs_roster') : ''),
-    h('ul', { id: 'cs-members', class: 'list' }, rows), adder, leave);
+    h('ul', { id: 'cs-members', class: 'list' }, rows), adder, links, leave);
+}
+
+async function joinByLink(token) {
+  const error = alertBox('cj-error');
+  let preview;
+  try { preview = await api('GET', '/chat-join/' + encodeURIComponent(token)); }
+  catch (e) { const box = alertBox('cj-error'); fail(box, e); return page(t('cj_title'), box); }
+  const go1 = preview.member
+    ? h('a', { id: 'cj-open', class: 'btn primary', href: '#/chat/' + encodeURIComponent(preview.chatId) }, t('cj_open'))
+    : btn('cj-join', t('cj_join'), 'primary', async () => {
+      try { const chat = await api('POST', '/chat-join/' + encodeURIComponent(token)); go('/chat/' + chat.id); } catch (e) { fail(error, e); }
+    });
+  return page(t('cj_title'), h('p', null, h('strong', { id: 'cj-chat' }, preview.title)),
+    h('p', { class: 'sub' }, t('cj_members', { n: preview.memberCount })), error, go1);
 }
 
 async function reports(schoolId) {
