@@ -70,6 +70,18 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     let hub = SocketHub(replay: { chatID, after in try await ChatEventLog.replay(chatID: chatID, after: after, on: store.db) },
                         logger: logger)
     events.subscribeToAllProcesses { event in await hub.handle(event) }
+    // Housekeeping every hour: the realtime log beyond its retention, uploads never sent.
+    let housekeepingLoop = app.eventLoopGroup.any()
+    let housekeeping = housekeepingLoop.scheduleRepeatedAsyncTask(initialDelay: .seconds(30), delay: .hours(1)) { _ in
+        housekeepingLoop.makeFutureWithTask {
+            let now = clock.now()
+            do {
+                try await ChatEventLog.prune(olderThan: now.addingTimeInterval(-ChatEventLog.retention), on: store.db)
+                try await AttachmentService.dropUnsent(olderThan: now.addingTimeInterval(-24 * 3600), context)
+            } catch { logger.error("housekeeping failed: \(error)") }
+        }
+    }
+    app.lifecycle.use(StopOnShutdown { housekeeping.cancel() })
     if let postgresBus {
         postgresBus.start(store: store)
         app.lifecycle.use(StopOnShutdown { postgresBus.stop() })

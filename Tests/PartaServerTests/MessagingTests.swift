@@ -154,6 +154,14 @@ final class MessagingTests: XCTestCase {
             try await h.expect(.ok, .DELETE, "/api/v1/messages/\(sent.json["id"] as! String)", token: teacher.token)
             try await h.expect(.notFound, .GET, "/api/v1/files/\(imageID)", token: teacher.token)
             XCTAssertEqual(h.storedFiles().count, before - 2)
+
+            // Uploads never sent are dropped after a day by the housekeeping.
+            let stray = try await h.multipart("/api/v1/chats/\(chat)/files", fields: [:], file: ("file", "a.png", png), token: teacher.token)
+            h.clock.advance(25 * 3600)
+            let ctx = h.app.parta.context
+            try await AttachmentService.dropUnsent(olderThan: ctx.clock.now().addingTimeInterval(-24 * 3600), ctx)
+            try await h.expect(.notFound, .GET, "/api/v1/files/\(stray.json["id"] as! String)", token: teacher.token)
+            XCTAssertEqual(h.storedFiles().count, before - 2)
         }
     }
 

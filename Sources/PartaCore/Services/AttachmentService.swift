@@ -102,6 +102,18 @@ public struct AttachmentService: Sendable {
         return rows.map(\.fileID)
     }
 
+    /// Uploads never sent within a day are dropped (rows and bytes).
+    public static func dropUnsent(olderThan date: Date, _ ctx: PartaContext) async throws {
+        let files: [UUID] = try await ctx.store.write { db in
+            let rows = try await AttachmentRecord.query(on: db).filter(\.$messageID == nil).filter(\.$createdAt < date).all()
+            guard !rows.isEmpty else { return [] }
+            try await AttachmentRecord.query(on: db).filter(\.$id ~~ rows.compactMap(\.id)).delete()
+            try await StoredFileRecord.query(on: db).filter(\.$id ~~ rows.map(\.fileID)).delete()
+            return rows.map(\.fileID)
+        }
+        for file in files { ctx.files.delete(file) }
+    }
+
     /// A file name safe to show and to send back: no paths, no control characters, at most 200 characters.
     static func cleanName(_ raw: String) -> String {
         let last = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
