@@ -11,7 +11,7 @@ func routes(_ app: Application, hub: SocketHub) throws {
     let invites = InviteController()
     let members = MemberController()
     let rosters = ClassRosterController()
-    let chats = ChatController()
+    let chats = ChatController(hub: hub)
     let api = app.grouped("api", "v1")
 
     // Sign-in and sessions
@@ -109,6 +109,7 @@ func routes(_ app: Application, hub: SocketHub) throws {
     api.put("messages", ":messageId", "pin", use: chats.pin)
     api.delete("messages", ":messageId", "pin", use: chats.pin)
     api.get("chats", ":chatId", "pins", use: chats.pins)
+    api.get("chats", ":chatId", "online", use: chats.online)
     api.on(.POST, "chats", ":chatId", "files", body: .collect(maxSize: "20544kb"), use: chats.upload)
     api.get("files", ":fileId", use: chats.download)
     api.post("chats", ":chatId", "polls", use: chats.createPoll)

@@ -674,6 +674,34 @@ extension RealtimeTests {
         }
     }
 
+    /// Presence: the other person of a direct chat sees one come online and go; only they.
+    func testPresenceReachesTheOtherPersonOfADirectChat() async throws {
+        try await withHarness { h in
+            let op = try await h.makeOperator()
+            let (otherAdmin, _) = try await h.makeSchool(operatorToken: op, email: "admin@school2.test", phone: "+79220000002")
+            let (_, school) = try await h.makeSchool(operatorToken: op)
+            let teacher = try await h.person(school, .teacher, name: "Учитель")
+            let student = try await h.person(school, .student, name: "Ученик")
+            let outsider = try await h.person(school, .student, name: "Посторонний")
+            let chat = try await h.chat(school, student, kind: "direct", members: [teacher])
+            let port = try await startServer(h)
+            let watcher = Probe(), stranger = Probe()
+            _ = try await connect(h, port: port, headers: ["Authorization": "Bearer \(teacher.token)"], probe: watcher)
+            _ = try await connect(h, port: port, headers: ["Authorization": "Bearer \(outsider.token)"], probe: stranger)
+            try await waitUntil { self.frames(watcher).contains { $0.type == "hello" } && self.frames(stranger).contains { $0.type == "hello" } }
+            let probe = Probe()
+            let ws = try await connect(h, port: port, headers: ["Authorization": "Bearer \(student.token)"], probe: probe)
+            try await waitUntil { self.frames(watcher).contains { $0.type == "presence" && $0.raw.contains("true") } }
+            let online = try await h.request(.GET, "/api/v1/chats/\(chat)/online", token: teacher.token).json["items"] as! [String]
+            XCTAssertEqual(Set(online.map { $0.lowercased() }), Set([teacher.id, student.id].map { $0.lowercased() }))
+            try await h.expect(.notFound, .GET, "/api/v1/chats/\(chat)/online", token: outsider.token)
+            try await h.expect(.notFound, .GET, "/api/v1/chats/\(chat)/online", token: otherAdmin)
+            try await ws.close().get()
+            try await waitUntil { self.frames(watcher).contains { $0.type == "presence" && $0.raw.contains("false") } }
+            XCTAssertFalse(frames(stranger).contains { $0.type == "presence" })
+        }
+    }
+
     /// A member removed from a chat gets that event and nothing more; one added starts receiving at
     /// once, from the event that added them.
     func testJoiningAndLeavingAChatMovesTheSubscriptionAtOnce() async throws {

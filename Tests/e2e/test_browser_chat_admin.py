@@ -81,6 +81,17 @@ def test_template_chat_report_queue_mute_and_direct_chat(server, browser):
     page.click(f'#cn-people-results li[data-user-id="{teacher_id}"] .pick')
     page.click("#cn-create")
     page.wait(lambda d: page.title() == "Орлова Нина Петровна", 10, "the direct chat did not open")
+    # Presence: the teacher is offline, then her app connects and the student sees her online.
+    page.wait(lambda d: page.text("#chat-presence") == "не в сети", 5, "presence not shown")
+    page.el("#chat-messages[data-live]")
+    import websocket
+    teacher_socket = websocket.create_connection(server.url.replace("http", "ws") + "/api/v1/ws",
+                                                 header=[f"Authorization: Bearer {teacher.headers['Authorization'].split()[-1]}"]
+                                                 if "Authorization" in teacher.headers else [],
+                                                 cookie="; ".join(f"{c.name}={c.value}" for c in teacher.cookies), origin=server.url)
+    page.wait(lambda d: page.text("#chat-presence") == "в сети", 5, "the teacher did not show online")
+    teacher_socket.close()
+    page.wait(lambda d: page.text("#chat-presence") == "не в сети", 5, "the teacher did not show offline")
     page.sign_out_everywhere()
 
     # The teacher handles the report: the original words are shown; the author is muted.

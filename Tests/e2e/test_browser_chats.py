@@ -61,9 +61,13 @@ def test_channel_post_and_live_group_chat(server, browser):
     group = expect(teacher.post(f"{server.url}/api/v1/schools/{admin.school_id}/chats",
                                 json={"kind": "group", "title": "Совещание", "memberIds": [admin_id]}), 201)
     page.open(f"/school/{admin.school_id}/chats")
+    # The list is live: a message in the group shows as unread without reloading.
+    page.el("#chats-list[data-live]")
+    expect(teacher.post(f"{server.url}/api/v1/chats/{group['id']}/messages", json={"text": "Повестка в файле", "clientId": "agenda"}), 201)
+    page.wait(lambda d: d.find_element("css selector", f'#chats-list li[data-chat-id="{group["id"]}"]').get_attribute("data-unread") == "1",
+              5, "the unread count did not update live")
     page.click(f"#chat-link-{group['id']}")
     page.wait_route(f"#/chat/{group['id']}")
-    page.el("#chat-empty")
     page.el("#chat-messages[data-live]")   # the socket is connected and resumed
     expect(teacher.post(f"{server.url}/api/v1/chats/{group['id']}/messages", json={"text": "Коллеги, совещание в 15:00"}), 201)
     page.wait(lambda d: "совещание в 15:00" in page.text("#chat-messages"), 5, "the live message did not arrive")
@@ -71,8 +75,8 @@ def test_channel_post_and_live_group_chat(server, browser):
     page.click("#chat-send")
     page.wait(lambda d: "Буду" in page.text("#chat-messages"), 5, "the reply did not show")
     history = expect(teacher.get(f"{server.url}/api/v1/chats/{group['id']}/messages"), 200)["items"]
-    assert [(m["seq"], m["text"]) for m in history] == [(1, "Коллеги, совещание в 15:00"), (2, "Буду")]
-    assert len(browser.find_elements("css selector", "#chat-messages [data-seq]")) == 2, "each message shown once"
+    assert [(m["seq"], m["text"]) for m in history] == [(1, "Повестка в файле"), (2, "Коллеги, совещание в 15:00"), (3, "Буду")]
+    assert len(browser.find_elements("css selector", "#chat-messages [data-seq]")) == 3, "each message shown once"
     page.no_sideways_scroll()
     assert page.severe_console_errors() == []
 

@@ -38,6 +38,7 @@ addStrings({
   ch_vote: ['Голосовать', 'Vote'], ch_poll_close: ['Закрыть опрос', 'Close the poll'], ch_poll_closed: ['Опрос закрыт', 'Poll closed'],
   ch_poll_voters: ['проголосовали: {n}', 'voted: {n}'],
   ch_msg_search: ['Поиск по сообщениям', 'Search messages'], ch_find: ['Найти', 'Find'], ch_found_none: ['Ничего не найдено.', 'Nothing found.'],
+  ch_online: ['в сети', 'online'], ch_offline: ['не в сети', 'offline'],
   ch_new: ['Новый чат', 'New chat'], ch_reports: ['Жалобы', 'Reports'], ch_settings: ['Настройки и участники', 'Settings and members'],
   ch_report: ['Пожаловаться', 'Report'], ch_report_go: ['Отправить жалобу', 'Send the report'], ch_reported: ['Жалоба отправлена модераторам.', 'Reported to the moderators.'],
   ch_muted: ['Модератор запретил вам писать сюда до {t}.', 'A moderator muted you here until {t}.'],
@@ -47,19 +48,45 @@ addStrings({
 });
 
 export default async function chats({ params: [id], signal }) {
-  return location.hash.startsWith('#/chat/') ? conversation(id, signal) : list(id);
+  return location.hash.startsWith('#/chat/') ? conversation(id, signal) : list(id, signal);
 }
 
-async function list(schoolId) {
+const listItem = c => h('li', { 'data-chat-id': c.id, 'data-unread': c.unread },
+  h('a', { id: 'chat-link-' + c.id, href: '#/chat/' + encodeURIComponent(c.id) }, h('strong', null, c.title)), ' ',
+  h('span', { class: 'sub' }, [t('ch_k_' + c.kind), c.unread ? t('ch_unread', { n: c.unread }) : '',
+    c.lastMessage ? c.lastMessage.authorName + ': ' + (c.lastMessage.deleted ? t('ch_deleted') : c.lastMessage.text.slice(0, 80)) : '']
+    .filter(Boolean).join(' · ')));
+
+async function list(schoolId, signal) {
   const { items } = await api('GET', '/schools/' + encodeURIComponent(schoolId) + '/chats');
   const search = h('input', { id: 'chats-search', type: 'search', 'aria-label': t('ch_search'), placeholder: t('ch_search'),
     oninput: () => { const q = search.value.trim().toLowerCase(); for (const li of listEl.children) li.hidden = !!q && !li.textContent.toLowerCase().includes(q); } });
-  const listEl = h('ul', { id: 'chats-list', class: 'list' }, items.length ? items.map(c => h('li', { 'data-chat-id': c.id, 'data-unread': c.unread },
-      h('a', { id: 'chat-link-' + c.id, href: '#/chat/' + encodeURIComponent(c.id) }, h('strong', null, c.title)), ' ',
-      h('span', { class: 'sub' }, [t('ch_k_' + c.kind), c.unread ? t('ch_unread', { n: c.unread }) : '',
-        c.lastMessage ? c.lastMessage.authorName + ': ' + (c.lastMessage.deleted ? t('ch_deleted') : c.lastMessage.text.slice(0, 80)) : '']
-        .filter(Boolean).join(' · '))))
+  const listEl = h('ul', { id: 'chats-list', class: 'list' }, items.length ? items.map(listItem)
       : h('li', { id: 'chats-empty', class: 'empty' }, t('ch_empty')));
+  // Live: new messages, new chats and membership changes refresh the list (unread counts, order).
+  let ws = null, closed = false, timer = 0;
+  const refresh = () => { clearTimeout(timer); timer = setTimeout(async () => {
+    try {
+      const fresh = (await api('GET', '/schools/' + encodeURIComponent(schoolId) + '/chats')).items;
+      listEl.replaceChildren(...(fresh.length ? fresh.map(listItem) : [h('li', { id: 'chats-empty', class: 'empty' }, t('ch_empty'))]));
+      search.dispatchEvent(new Event('input'));
+    } catch { /* next time */ }
+  }, 250); };
+  const connect = () => {
+    if (closed) return;
+    ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/v1/ws');
+    ws.onmessage = ev => {
+      let d; try { d = JSON.parse(ev.data); } catch { return; }
+      if (['message.created', 'message.deleted', 'chat.members', 'chat.updated', 'message.read'].includes(d.type)) refresh();
+      if (d.type === 'hello') listEl.dataset.live = 'true';
+    };
+    ws.onclose = ev => { delete listEl.dataset.live; if (!closed && ev.code !== 4401) setTimeout(() => { refresh(); connect(); }, 1000); };
+  };
+  connect();
+  // Leaving the page (navigation, a closed tab, the back-forward cache) closes the socket.
+  const stop = () => { closed = true; ws && ws.close(); };
+  if (signal) signal.addEventListener('abort', stop);
+  addEventListener('pagehide', stop, { once: true });
   // Search in messages (full text, the chats one reads), on Enter or the button.
   const found = h('ul', { id: 'chats-found', class: 'list' });
   const mq = h('input', { id: 'chats-msg-q', type: 'search', maxlength: 200, 'aria-label': t('ch_msg_search'), placeholder: t('ch_msg_search') });
@@ -277,6 +304,7 @@ async function conversation(chatId, signal) {
         typingTimer = setTimeout(() => { typing.textContent = ''; }, 4000);
         break;
       case 'resync': catchUp().catch(() => {}); break;
+      case 'presence': if (!same(d.userId, me)) showPresence(d.online); break;
     }
   };
   const connect = () => {
@@ -288,12 +316,16 @@ async function conversation(chatId, signal) {
       else if (d.type === 'resumed') {
         if ((d.gone || []).some(x => same(x, chatId))) { closed = true; ws.close(); error.textContent = t('ch_removed'); }
         else log.dataset.live = 'true';   // live from here (tests wait for it)
-      } else if (d.chatId && same(d.chatId, chatId)) onEvent(d);
+      } else if (d.type === 'presence' && chat.kind === 'direct') onEvent(d);
+      else if (d.chatId && same(d.chatId, chatId)) onEvent(d);
     };
     ws.onclose = ev => { delete log.dataset.live; if (!closed && ev.code !== 4401) setTimeout(connect, 1000); };
   };
   connect();
-  if (signal) signal.addEventListener('abort', () => { closed = true; ws && ws.close(); });
+  // Leaving the page (navigation, a closed tab, the back-forward cache) closes the socket.
+  const stop = () => { closed = true; ws && ws.close(); };
+  if (signal) signal.addEventListener('abort', stop);
+  addEventListener('pagehide', stop, { once: true });
 
   const report = m => {
     const reason = h('select', { id: 'chat-report-reason', 'aria-label': t('ch_report') },
@@ -397,10 +429,15 @@ async function conversation(chatId, signal) {
     };
     input.addEventListener('keydown', ev => { if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit(); } });
   }
+  // Presence of the other person of a direct chat.
+  const presence = h('span', { id: 'chat-presence', class: 'sub' });
+  function showPresence(online) { presence.textContent = online ? t('ch_online') : t('ch_offline'); presence.dataset.online = online; }
+  if (chat.kind === 'direct') api('GET', base + '/online').then(r => showPresence(r.items.some(u => !same(u, me)))).catch(() => {});
   const muted = chat.mutedUntil && new Date(chat.mutedUntil) > new Date()
     ? h('p', { id: 'chat-muted', class: 'hint' }, t('ch_muted', { t: fmtDate(chat.mutedUntil) })) : null;
   return page(chat.title,
     h('p', { class: 'row-actions' }, h('a', { id: 'chat-to-list', href: '#/school/' + encodeURIComponent(chat.schoolId) + '/chats' }, t('ch_to_list')),
+      chat.kind === 'direct' ? presence : null,
       chat.audience ? null : h('a', { id: 'chat-settings', href: '#/chat/' + encodeURIComponent(chatId) + '/settings' }, t('ch_settings'))),
     pinBar, muted, earlier, log, typing, error, form);
 }

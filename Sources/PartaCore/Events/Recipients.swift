@@ -19,6 +19,8 @@ public struct Recipients: Sendable {
         public var lastEvent: Int
         /// Whether the actor may write there (typing indicators come only from writers).
         public var mayWrite: Bool
+        /// A direct chat: the other person sees when this one is online.
+        public var direct: Bool = false
     }
 
     /// The chats whose events the actor receives.
@@ -28,13 +30,14 @@ public struct Recipients: Sendable {
         let schools = Array(Set(actor.memberships.map(\.schoolID)))
         guard !schools.isEmpty else { return out }
         for row in try await sql.raw("""
-            SELECT c.id, c.school_id, c.last_event, c.read_only, m.role FROM chat_members m JOIN chats c ON c.id = m.chat_id
+            SELECT c.id, c.school_id, c.last_event, c.read_only, c.kind, m.role FROM chat_members m JOIN chats c ON c.id = m.chat_id
             WHERE m.user_id = \(bind: actor.userID) AND c.school_id IN (\(binds: schools)) AND c.system_audience IS NULL
             """).all() {
             let schoolAdmin = actor.roles(in: try row.decode(column: "school_id", as: UUID.self)).contains(.admin)
             let writer = try !row.decode(column: "read_only", as: Bool.self) || row.decode(column: "role", as: String.self) != ChatRole.member.rawValue
             out[try row.decode(column: "id", as: UUID.self)] = Readable(lastEvent: try row.decode(column: "last_event", as: Int.self),
-                                                                         mayWrite: writer || schoolAdmin)
+                                                                         mayWrite: writer || schoolAdmin,
+                                                                         direct: try row.decode(column: "kind", as: String.self) == ChatKind.direct.rawValue)
         }
         for row in try await sql.raw("""
             SELECT id, school_id, system_audience, last_event FROM chats

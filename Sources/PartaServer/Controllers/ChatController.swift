@@ -4,6 +4,14 @@ import Vapor
 
 /// Chats, channels and messages (issue 4): the HTTP side. Realtime delivery is the gateway's.
 struct ChatController {
+    /// For presence: who of a chat has a socket open.
+    let hub: SocketHub
+
+    func online(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        let members = try await req.parta.chats.members(actor, chatID: try req.id("chatId")).map(\.userId)
+        return try .json(ItemsResponse(items: hub.online(members)))
+    }
     func list(_ req: Request) async throws -> Response {
         let actor = try await req.actor()
         return try .json(ItemsResponse(items: try await req.parta.chats.list(actor, schoolID: try req.id("schoolId"))))

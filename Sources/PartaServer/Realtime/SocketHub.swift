@@ -41,6 +41,8 @@ final class SocketHub: Sendable {
         /// May write in the chat (typing indicators come only from writers). Set at connect; a
         /// change of role in the chat is seen after the next reconnect.
         var canWrite = false
+        /// A direct chat: presence goes to the other person.
+        var direct = false
         init(_ connection: Connection, chatID: UUID, cursor: Int) { self.connection = connection; self.chatID = chatID; self.cursor = cursor }
     }
 
@@ -88,18 +90,43 @@ final class SocketHub: Sendable {
     func add(_ ws: WebSocket, actor: Actor, chats: [UUID: Recipients.Readable]) -> Connection {
         let c = Connection(ws: ws, userID: actor.userID, sessionID: actor.sessionID)
         state.withLockedValue { st in
+            let first = (st.byUser[c.userID] ?? [:]).isEmpty
             st.connections[c.key] = c
             st.byUser[c.userID, default: [:]][c.key] = c
             for (chatID, chat) in chats {
                 st.subscribe(c, chatID: chatID, cursor: chat.lastEvent)
                 c.subscriptions[chatID]?.canWrite = chat.mayWrite
+                c.subscriptions[chatID]?.direct = chat.direct
             }
+            if first { Self.announce(c, online: true, in: st) }
         }
         return c
     }
 
     func remove(_ c: Connection) {
-        state.withLockedValue { $0.remove(c) }
+        state.withLockedValue { st in
+            guard st.connections[c.key] != nil else { return }
+            let direct = c.subscriptions.values.filter(\.direct).map(\.chatID)
+            st.remove(c)
+            if (st.byUser[c.userID] ?? [:]).isEmpty { Self.announce(c, online: false, in: st, chats: direct) }
+        }
+    }
+
+    /// Online presence: `{"type":"presence","userId","online"}` to the other person of each of
+    /// the user's direct chats, when their first socket opens and their last one closes (this
+    /// process's sockets; see docs/ARCHITECTURE.md).
+    private static func announce(_ c: Connection, online: Bool, in st: State, chats: [UUID]? = nil) {
+        let frame = ByteBuffer(string: #"{"online":\#(online),"type":"presence","userId":"\#(c.userID.uuidString)"}"#)
+        for chatID in chats ?? c.subscriptions.values.filter(\.direct).map(\.chatID) {
+            for sub in (st.rooms[chatID] ?? [:]).values where sub.connection.userID != c.userID {
+                sub.connection.ws.send(frame, opcode: .text)
+            }
+        }
+    }
+
+    /// Which of these people have a socket open here.
+    func online(_ userIDs: [UUID]) -> [UUID] {
+        state.withLockedValue { st in userIDs.filter { !(st.byUser[$0] ?? [:]).isEmpty } }
     }
 
     var count: Int { state.withLockedValue { $0.connections.count } }
@@ -109,7 +136,11 @@ final class SocketHub: Sendable {
                        code: WebSocketErrorCode = sessionEndedCode) async {
         let doomed: [WebSocket] = state.withLockedValue { st in
             let mine = (st.byUser[userID] ?? [:]).values.filter { c in sessionIDs.map { $0.contains(c.sessionID) } ?? true }
-            for c in mine { st.remove(c) }
+            for c in mine {
+                let direct = c.subscriptions.values.filter(\.direct).map(\.chatID)
+                st.remove(c)
+                if (st.byUser[userID] ?? [:]).isEmpty { Self.announce(c, online: false, in: st, chats: direct) }
+            }
             return mine.map(\.ws)
         }
         for socket in doomed {
@@ -279,6 +310,9 @@ enum RealtimeGateway {
     /// task per frame, which may run out of order).
     private static func serve(_ ws: WebSocket, context: PartaContext, eventLoop: any EventLoop,
                               preauthenticated: (actor: Actor, token: String)?, hub: SocketHub) {
+        // A client that vanishes without closing (a phone off the network) answers no ping: the
+        // socket is closed after one missed pong, so it does not linger as "online".
+        ws.pingInterval = .seconds(30)
         let (frames, input) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(32))
         ws.onText { _, text in input.yield(text) }
         ws.onClose.whenComplete { _ in input.finish() }
@@ -318,7 +352,14 @@ enum RealtimeGateway {
         do {
             let chats = try await Recipients(context).readableChats(actor)
             let connection = hub.add(ws, actor: actor, chats: chats)
-            try await ws.send(#"{"type":"hello","userId":"\#(actor.userID.uuidString.lowercased())"}"#)
+            do {
+                try await ws.send(#"{"type":"hello","userId":"\#(actor.userID.uuidString.lowercased())"}"#)
+            } catch {
+                hub.remove(connection)   // closed while attaching: never leave it registered
+                return nil
+            }
+            // Closed during the attach (the close may have come before `add`): unregister now.
+            if ws.isClosed { hub.remove(connection); return nil }
             return connection
         } catch {
             context.logger.error("realtime attach failed: \(error)")
