@@ -104,6 +104,11 @@ public enum ChatEventLog {
         try await sql.delete(from: "chat_events").where("created_at", .lessThan, SQLBind(date)).run()
     }
 
+    /// The message a `message.*` event carries.
+    static func decodeMessage(_ event: ChatEvent) throws -> MessageView {
+        try JSONCoding.decoder.decode(MessageView.self, from: Data(event.data.utf8))
+    }
+
     static func encode(_ data: some Encodable) throws -> String {
         String(decoding: try JSONCoding.encoder.encode(data), as: UTF8.self)
     }

@@ -47,8 +47,11 @@ public struct MessageService: Sendable {
         try ctx.limiter.hit("send:\(actor.userID)", ctx.rules.messagesPerUser)
         let now = ctx.clock.now()
         let (message, event): (MessageRecord, ChatEvent?)
+        let events = ctx.events
         do {
-            (message, event) = try await ctx.store.write { db in
+            // Group commit on SQLite: concurrent sends share one transaction (each in a savepoint);
+            // the event goes out after the commit, in commit order.
+            (message, event) = try await ctx.store.batchedWrite({ db in
                 let access = try await ChatService.access(actor, chatID: chatID, on: db)
                 guard access.canPost else {
                     throw PartaError(.forbidden, "read_only", "В этом чате пишут только его администраторы.")
@@ -75,7 +78,9 @@ public struct MessageService: Sendable {
                 m.id = UUID()
                 let event = try await store(m, access: access, now: now, attachments: attachments, on: db)
                 return (m, event)
-            }
+            }, published: { stored in
+                if let event = stored.1 { await events.publish(.chat(event)) }
+            })
         } catch {
             // The same clientId sent twice at the same instant: the other request stored it.
             guard let dbError = error as? any DatabaseError, dbError.isConstraintFailure, let clientID,
@@ -83,7 +88,11 @@ public struct MessageService: Sendable {
                     .filter(\.$clientID == clientID).first() else { throw error }
             (message, event) = (earlier, nil)
         }
-        if let event { await ctx.events.publish(.chat(event)) }
+        if event != nil, let view = try? ChatEventLog.decodeMessage(event!) {
+            // A new message: its view is the one logged (no reactions, no readers yet but the author).
+            var mine = view; mine.myReactions = []
+            return mine
+        }
         return try await Self.views([message], viewer: actor.userID, on: ctx.store.db)[0]
     }
 
