@@ -11,6 +11,19 @@
 // a class's roster — printing p50/p95/p99/max latency and throughput per scenario against the goals
 // (p95 < 100 ms; the 3,000-row import < 10 s). The load generator shares the machine's two cores
 // with the server, so the figures are conservative.
+//
+// The messaging scenarios (Messaging.swift) seed a fresh SQLite data directory in this process, then
+// run the release `parta` binary on it as a child process and measure it over loopback, printing the
+// server's CPU and memory from /proc/<pid>:
+//
+//   parta-bench fanout   [--members 1000] [--rate 50] [--seconds 20] [--max-seconds 10] [--senders 4] [--system-channel]
+//   parta-bench idle     [--clients 10000] [--hold 5]
+//   parta-bench sends    [--chats 1000] [--senders 200] [--seconds 20] [--no-listen]
+//   parta-bench bellring [--clients 1000]
+//
+// Common options: --server-bin PATH (default: `parta` next to this executable), --threads N (the load
+// generator's event loops, default 2), --timeout S (per WebSocket handshake, default 30),
+// --connect-concurrency N (handshakes in flight while connecting, default 256), --keep.
 import Foundation
 import PartaCore
 import PartaServer
@@ -25,6 +38,21 @@ struct Options {
     var concurrency = 8
     var databaseURL: String?
     var keep = false
+    // Messaging scenarios (nil: the scenario's own default).
+    var members: Int?
+    var rate: Double?
+    var seconds: Double?
+    var maxSeconds: Double?
+    var senders: Int?
+    var clients: Int?
+    var chats: Int?
+    var hold: Double?
+    var systemChannel = false
+    var listen = true
+    var threads = 2
+    var timeout = 30.0
+    var connectConcurrency = 256
+    var serverBin: String?
 
     static func parse(_ args: [String]) -> Options {
         var o = Options()
@@ -39,6 +67,20 @@ struct Options {
             case "--concurrency": o.concurrency = Int(value) ?? o.concurrency
             case "--database-url": o.databaseURL = value
             case "--keep": o.keep = true; i -= 1   // keep the SQLite data directory for a look afterwards
+            case "--members": o.members = Int(value) ?? o.members
+            case "--rate": o.rate = Double(value) ?? o.rate
+            case "--seconds": o.seconds = Double(value) ?? o.seconds
+            case "--max-seconds": o.maxSeconds = Double(value) ?? o.maxSeconds
+            case "--senders": o.senders = Int(value) ?? o.senders
+            case "--clients": o.clients = Int(value) ?? o.clients
+            case "--chats": o.chats = Int(value) ?? o.chats
+            case "--hold": o.hold = Double(value) ?? o.hold
+            case "--threads": o.threads = max(1, Int(value) ?? o.threads)
+            case "--timeout": o.timeout = Double(value) ?? o.timeout
+            case "--connect-concurrency": o.connectConcurrency = max(1, Int(value) ?? o.connectConcurrency)
+            case "--server-bin": o.serverBin = value
+            case "--system-channel": o.systemChannel = true; i -= 1
+            case "--no-listen": o.listen = false; i -= 1
             default: fail("unknown option \(args[i]); see the comment at the top of Sources/parta-bench/main.swift")
             }
             i += 2
@@ -48,12 +90,14 @@ struct Options {
 }
 
 func fail(_ message: String) -> Never {
+    stopChildServer()
     FileHandle.standardError.write(Data(("parta-bench: " + message + "\n").utf8))
     exit(2)
 }
 
 let options = Options.parse(CommandLine.arguments)
-guard options.scenario == "school" else { fail("unknown scenario \(options.scenario) (known: school)") }
+let scenarios = ["school", "fanout", "idle", "sends", "bellring"]
+guard scenarios.contains(options.scenario) else { fail("unknown scenario \(options.scenario) (known: \(scenarios.joined(separator: ", ")))") }
 
 // Everything runs inside one async function: in top-level code, Swift may pick the
 // EventLoopFuture overloads of Fluent's calls (e.g. `autoMigrate()`), which then run unawaited.
@@ -282,4 +326,18 @@ nonisolated func measure(client: any Client, base: String, token: String, worker
 }
 
 
-try await school(options)
+func run(_ options: Options) async throws {
+    let met: Bool
+    switch options.scenario {
+    case "fanout": met = try await fanout(options)
+    case "idle": met = try await idle(options)
+    case "sends": met = try await sends(options)
+    case "bellring": met = try await bellring(options)
+    default: try await school(options); return
+    }
+    say("")
+    say(met ? "all goals met" : "some goals NOT met")
+    exit(met ? 0 : 1)
+}
+
+try await run(options)

@@ -1,0 +1,176 @@
+// Support for the messaging scenarios: the server as a child process, its CPU and memory from /proc,
+// the clock, the file-descriptor limit, latency summaries.
+import Foundation
+import Histogram
+import NIOHTTP1
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Monotonic nanoseconds of this process (CLOCK_MONOTONIC): send stamps and receive times use it.
+@inline(__always)
+func monotonicNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+}
+
+/// Raises this process's open-file limit to the hard limit (the child server inherits it).
+@discardableResult
+func raiseFileLimit() -> (soft: UInt64, hard: UInt64) {
+    var limit = rlimit()
+    let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    guard getrlimit(resource, &limit) == 0 else { return (0, 0) }
+    limit.rlim_cur = limit.rlim_max
+    _ = setrlimit(resource, &limit)
+    _ = getrlimit(resource, &limit)
+    return (UInt64(limit.rlim_cur), UInt64(limit.rlim_max))
+}
+
+/// A free TCP port on 127.0.0.1 (bound to port 0, read, released).
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    precondition(fd >= 0, "socket() failed")
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = 0
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    precondition(bound == 0, "bind() failed")
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+// MARK: /proc readings
+
+/// CPU seconds (user, system) and memory of one process, read from /proc.
+struct ProcSample {
+    var user: Double
+    var system: Double
+    var rssKB: Int
+    var hwmKB: Int
+    var at: UInt64   // monotonic ns
+
+    static let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+
+    static func read(pid: Int32) -> ProcSample? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // Fields after "(comm)": state is field 3; utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let utime = Double(fields[11]), let stime = Double(fields[12]) else { return nil }
+        var rss = 0, hwm = 0
+        if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) {
+            for line in status.split(separator: "\n") {
+                if line.hasPrefix("VmRSS:") { rss = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0 }
+                if line.hasPrefix("VmHWM:") { hwm = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0 }
+            }
+        }
+        return ProcSample(user: utime / ticks, system: stime / ticks, rssKB: rss, hwmKB: hwm, at: monotonicNanos())
+    }
+
+    static func current() -> ProcSample { read(pid: getpid())! }
+}
+
+/// CPU used between two samples: user+sys seconds and % of one core.
+struct CPUUse: CustomStringConvertible {
+    let user: Double, system: Double, wall: Double
+    init(_ a: ProcSample, _ b: ProcSample) {
+        user = b.user - a.user; system = b.system - a.system; wall = Double(b.at - a.at) / 1e9
+    }
+    var percent: Double { wall > 0 ? (user + system) / wall * 100 : 0 }
+    var description: String {
+        String(format: "user %.2f s + sys %.2f s over %.1f s = %.0f%% of one core", user, system, wall, percent)
+    }
+}
+
+func mb(_ kb: Int) -> String { String(format: "%.1f MB", Double(kb) / 1024) }
+
+// MARK: Latency
+
+/// Latencies in microseconds (1 µs … 10 min, 3 significant digits).
+typealias Latencies = Histogram<UInt64>
+func makeLatencies() -> Latencies {
+    Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+}
+
+extension Histogram where Count == UInt64 {
+    /// "p50 1.23 ms  p99 4.56 ms  max 7.89 ms (n=…)"
+    var summary: String {
+        guard totalCount > 0 else { return "no samples" }
+        func ms(_ us: UInt64) -> String { String(format: "%.2f ms", Double(us) / 1000) }
+        return "p50 \(ms(valueAtPercentile(50)))  p99 \(ms(valueAtPercentile(99)))  max \(ms(max))  (n=\(totalCount))"
+    }
+    var p99ms: Double { Double(valueAtPercentile(99)) / 1000 }
+}
+
+func perSecond(_ count: Int, _ nanos: UInt64) -> Double { nanos == 0 ? 0 : Double(count) / (Double(nanos) / 1e9) }
+
+func say(_ line: String) {
+    print(line)
+    fflush(nil)
+}
+
+// MARK: The server as a child process
+
+/// `parta serve` started as a child on a seeded data directory; stopped with SIGTERM (SIGKILL after 10 s).
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    let logURL: URL
+    var pid: Int32 { process.processIdentifier }
+
+    init(binary: String, dataDirectory: URL, port: Int) throws {
+        self.port = port
+        logURL = dataDirectory.appendingPathComponent("server.log")
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logURL)
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--hostname", "127.0.0.1", "--port", "\(port)"]
+        var env = ProcessInfo.processInfo.environment
+        env["PARTA_DATA_DIR"] = dataDirectory.path
+        env["PARTA_LOG_LEVEL"] = env["BENCH_SERVER_LOG_LEVEL"] ?? "warning"
+        env["PARTA_MESSAGES_PER_MINUTE"] = "1000000"
+        env["DATABASE_URL"] = nil
+        process.environment = env
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Waits until `GET /readyz` answers 200 (at most `timeout` seconds).
+    func waitReady(timeout: Double = 60) async throws {
+        let deadline = monotonicNanos() + UInt64(timeout * 1e9)
+        while monotonicNanos() < deadline {
+            guard process.isRunning else { fail("the server exited (status \(process.terminationStatus)); see \(logURL.path)") }
+            if let status = try? await HTTPConnection.oneShot(port: port, method: .GET, path: "/readyz"), status == 200 { return }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        fail("the server did not become ready in \(Int(timeout)) s; see \(logURL.path)")
+    }
+
+    var sample: ProcSample? { ProcSample.read(pid: pid) }
+
+    func stop() {
+        guard process.isRunning else { return }
+        kill(pid, SIGTERM)
+        let deadline = monotonicNanos() + 10_000_000_000
+        while process.isRunning && monotonicNanos() < deadline { usleep(20_000) }
+        if process.isRunning { kill(pid, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
+
+/// The `parta` binary: `--server-bin`, else the one next to this executable.
+func serverBinary(_ option: String?) -> String {
+    if let option { return option }
+    let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    let path = me.deletingLastPathComponent().appendingPathComponent("parta").path
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        fail("no server binary at \(path): build it (swift build -c release --product parta) or pass --server-bin PATH")
+    }
+    return path
+}
