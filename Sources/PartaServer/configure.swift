@@ -69,6 +69,7 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
 
     let hub = SocketHub(replay: { chatID, after in try await ChatEventLog.replay(chatID: chatID, after: after, on: store.db) },
                         logger: logger)
+    context.actors.follow(events)
     events.subscribeToAllProcesses { event in await hub.handle(event) }
     // Housekeeping every hour: the realtime log beyond its retention, uploads never sent.
     let housekeepingLoop = app.eventLoopGroup.any()

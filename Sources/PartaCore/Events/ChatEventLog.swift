@@ -41,7 +41,14 @@ public enum ChatEventLog {
         guard let sql = db as? any SQLDatabase,
               let row = try await sql.raw("UPDATE chats SET last_event = last_event + 1 WHERE id = \(bind: chatID) RETURNING last_event").first()
         else { throw PartaError.notFound("Чат") }
-        let seq = try row.decode(column: "last_event", as: Int.self)
+        return try await appendNumbered(type, chatID: chatID, seq: try row.decode(column: "last_event", as: Int.self), data: data,
+                                        messageID: messageID, joined: joined, left: left, now: now, on: db)
+    }
+
+    /// Stores an event whose number the caller has already taken (`last_event + 1` in its own UPDATE).
+    static func appendNumbered(_ type: String, chatID: UUID, seq: Int, data: some Encodable, messageID: UUID? = nil,
+                               joined: [UUID] = [], left: [UUID] = [], now: Date, on db: any Database) async throws -> ChatEvent {
+        let sql = db as! any SQLDatabase
         let json = try encode(data)
         try await sql.insert(into: "chat_events")
             .columns("chat_id", "seq", "type", "message_id", "data", "created_at")

@@ -179,9 +179,11 @@ public struct AuthService: Sendable {
     public func authenticate(token: String) async throws -> Actor? {
         guard token.count >= 20, token.count <= 100 else { return nil }
         let db = ctx.store.db
-        guard let session = try await SessionRecord.query(on: db)
-            .filter(\.$tokenHash == Secrets.sha256Hex(token)).first() else { return nil }
+        let tokenHash = Secrets.sha256Hex(token)
         let now = ctx.clock.now()
+        if let cached = ctx.actors.get(tokenHash, now: now) { return cached }
+        guard let session = try await SessionRecord.query(on: db)
+            .filter(\.$tokenHash == tokenHash).first() else { return nil }
         guard session.expiresAt > now,
               let user = try await UserRecord.find(session.userID, on: db),
               user.status == AccountStatus.active.rawValue else { return nil }
@@ -198,11 +200,14 @@ public struct AuthService: Sendable {
         let homerooms = memberships.contains { $0.role == SchoolRole.teacher.rawValue }
             ? try await HomeroomAssignmentRecord.query(on: db).filter(\.$userID == session.userID).filter(\.$endedAt == nil).all()
             : []
-        return Actor(userID: session.userID, sessionID: try session.requireID(), isOperator: user.isOperator,
-                     memberships: memberships.compactMap { m in
-                         SchoolRole(rawValue: m.role).map { Actor.Membership(schoolID: m.schoolID, role: $0, verified: m.verified) }
-                     },
-                     homeroomClassIDs: Set(homerooms.map(\.classID)))
+        let actor = Actor(userID: session.userID, sessionID: try session.requireID(), isOperator: user.isOperator,
+                          memberships: memberships.compactMap { m in
+                              SchoolRole(rawValue: m.role).map { Actor.Membership(schoolID: m.schoolID, role: $0, verified: m.verified) }
+                          },
+                          homeroomClassIDs: Set(homerooms.map(\.classID)))
+        // Not beyond the session's own end (nor past the next sliding-expiry write).
+        ctx.actors.put(tokenHash, actor, until: min(now.addingTimeInterval(ActorCache.lifetime), session.expiresAt))
+        return actor
     }
 
     public func me(_ actor: Actor) async throws -> UserView {

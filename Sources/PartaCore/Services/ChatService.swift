@@ -182,15 +182,26 @@ public struct ChatService: Sendable {
             throw PartaError.notFound("Чат")
         }
         let member = try await ChatMemberRecord.query(on: db).filter(\.$chatID == chatID).filter(\.$userID == actor.userID).first()
-        let schoolAdmin = actor.roles(in: chat.schoolID).contains(.admin)
-        if let audience = chat.systemAudience.flatMap(ChannelAudience.init(rawValue:)) {
-            guard Policy.canSeeSystemChannel(actor, schoolID: chat.schoolID, audience: audience) else { throw PartaError.notFound("Чат") }
-            return Access(chat: chat, member: member, role: schoolAdmin ? .admin : .member, canPost: schoolAdmin, canModerate: schoolAdmin)
+        guard let r = rights(actor, schoolID: chat.schoolID, systemAudience: chat.systemAudience, readOnly: chat.readOnly,
+                             memberRole: member.map { ChatRole(rawValue: $0.role) ?? .member }) else { throw PartaError.notFound("Чат") }
+        return Access(chat: chat, member: member, role: r.role, canPost: r.canPost, canModerate: r.canModerate)
+    }
+
+    /// The one rule for what a person may do in a chat (nil: they may not read it). System channels:
+    /// their audience reads, the school's administrators write and moderate. Other chats: members
+    /// read; in a read-only chat only its owner and admins write; they and the school's
+    /// administrators moderate.
+    static func rights(_ actor: Actor, schoolID: UUID, systemAudience: String?, readOnly: Bool,
+                       memberRole: ChatRole?) -> (role: ChatRole, canPost: Bool, canModerate: Bool)? {
+        let roles = actor.roles(in: schoolID)
+        guard !roles.isEmpty else { return nil }
+        let schoolAdmin = roles.contains(.admin)
+        if let audience = systemAudience.flatMap(ChannelAudience.init(rawValue:)) {
+            guard Policy.canSeeSystemChannel(actor, schoolID: schoolID, audience: audience) else { return nil }
+            return (schoolAdmin ? .admin : .member, schoolAdmin, schoolAdmin)
         }
-        guard let member else { throw PartaError.notFound("Чат") }
-        let role = ChatRole(rawValue: member.role) ?? .member
-        let moderator = role != .member || schoolAdmin
-        return Access(chat: chat, member: member, role: role, canPost: !chat.readOnly || role != .member, canModerate: moderator)
+        guard let role = memberRole else { return nil }
+        return (role, !readOnly || role != .member, role != .member || schoolAdmin)
     }
 
     func views(_ actor: Actor, _ chats: [ChatRecord], members mine: [ChatMemberRecord], on db: any Database) async throws -> [ChatView] {

@@ -38,6 +38,8 @@ public struct PartaContext: Sendable {
     /// The address people open, for links in messages ("https://school.example.ru").
     public var publicURL: String
     public var logger: Logger
+    /// Who a session token is, for a few seconds (see `ActorCache`).
+    public let actors = ActorCache()
 
     public init(store: Store, clock: any PartaClock, hasher: any PasswordHashing, outbox: Outbox,
                 events: any EventBus, limiter: RateLimiter, files: FileStore, rules: AuthRules,
@@ -45,5 +47,48 @@ public struct PartaContext: Sendable {
         self.store = store; self.clock = clock; self.hasher = hasher; self.outbox = outbox
         self.events = events; self.limiter = limiter; self.files = files; self.rules = rules
         self.publicURL = publicURL; self.logger = logger
+    }
+}
+
+/// Authenticated actors by token hash, kept for `lifetime` seconds so a busy client (a send, a
+/// socket) does not re-read its session, user, roles and homerooms on every request. Anything that
+/// changes them publishes `sessionsRevoked` or `membershipChanged`, which drop the person's entries
+/// at once in every process (`follow`); the short lifetime bounds anything else.
+public final class ActorCache: @unchecked Sendable {
+    // @unchecked: `entries` is guarded by `lock`.
+    public static let lifetime: TimeInterval = 30
+    struct Entry { let actor: Actor; let until: Date }
+    private let lock = NSLock()
+    private var entries: [String: Entry] = [:]
+
+    public init() {}
+
+    func get(_ tokenHash: String, now: Date) -> Actor? {
+        lock.withLock {
+            guard let e = entries[tokenHash] else { return nil }
+            if e.until <= now { entries[tokenHash] = nil; return nil }
+            return e.actor
+        }
+    }
+
+    func put(_ tokenHash: String, _ actor: Actor, until: Date) {
+        lock.withLock {
+            if entries.count > 50_000 { entries.removeAll(keepingCapacity: true) }   // bounded; refills on demand
+            entries[tokenHash] = Entry(actor: actor, until: until)
+        }
+    }
+
+    public func forget(userID: UUID) {
+        lock.withLock { entries = entries.filter { $0.value.actor.userID != userID } }
+    }
+
+    /// Drops a person's entries when their sessions or roles change, here or in another process.
+    public func follow(_ bus: any EventBus) {
+        bus.subscribeToAllProcesses { [weak self] event in
+            switch event {
+            case let .sessionsRevoked(userID, _), let .membershipChanged(userID): self?.forget(userID: userID)
+            default: break
+            }
+        }
     }
 }

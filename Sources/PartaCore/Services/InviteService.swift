@@ -173,7 +173,9 @@ public struct InviteService: Sendable {
     func join(userID: UUID, token: String, childName: String?, activate: Bool) async throws -> Joined {
         do {
             let joined = try await joinOnce(userID: userID, token: token, childName: childName, activate: activate)
-            try await RosterChats.sync(ctx, userIDs: [userID])   // the class's chats take them in
+            // New roles or classes: open sockets and cached sign-ins see them at once, and the
+            // class's roster-bound chats take them in (`RosterChats.follow`).
+            await ctx.events.publish(.membershipChanged(userID: userID))
             return joined
         } catch let error as any DatabaseError where error.isConstraintFailure {
             // The same person joining twice at the same instant: the other request wins, this one changes nothing.

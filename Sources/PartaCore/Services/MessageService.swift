@@ -46,54 +46,99 @@ public struct MessageService: Sendable {
         guard mentions.count <= 50 else { throw PartaError.invalid("mentions", "Не больше 50 упоминаний.") }
         try ctx.limiter.hit("send:\(actor.userID)", ctx.rules.messagesPerUser)
         let now = ctx.clock.now()
-        let (message, event): (MessageRecord, ChatEvent?)
         let events = ctx.events
+        let mentionsValue = extras.mentionAll ? "all" : (mentions.isEmpty ? nil : mentions.map(\.uuidString).joined(separator: ","))
+        let outcome: Sent
         do {
             // Group commit on SQLite: concurrent sends share one transaction (each in a savepoint);
-            // the event goes out after the commit, in commit order.
-            (message, event) = try await ctx.store.batchedWrite({ db in
-                let access = try await ChatService.access(actor, chatID: chatID, on: db)
-                guard access.canPost else {
-                    throw PartaError(.forbidden, "read_only", "В этом чате пишут только его администраторы.")
+            // the event goes out after the commit, in commit order. The hot path is plain SQL: one
+            // read for the chat and the sender's place in it, one UPDATE for both counters.
+            outcome = try await ctx.store.batchedWrite({ db in
+                let sql = db as! any SQLDatabase
+                guard let row = try await sql.raw("""
+                    SELECT c.school_id, c.read_only, c.system_audience, m.id AS member_id, m.role, m.last_read_seq, m.muted_until
+                    FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = \(bind: actor.userID)
+                    WHERE c.id = \(bind: chatID)
+                    """).first() else { throw PartaError.notFound("Чат") }
+                let schoolID = try row.decode(column: "school_id", as: UUID.self)
+                let audience = try row.decode(column: "system_audience", as: String?.self)
+                let memberID = try row.decode(column: "member_id", as: UUID?.self)
+                let role = try row.decode(column: "role", as: String?.self).map { ChatRole(rawValue: $0) ?? .member }
+                guard let rights = ChatService.rights(actor, schoolID: schoolID, systemAudience: audience,
+                                                      readOnly: try row.decode(column: "read_only", as: Bool.self), memberRole: role)
+                else { throw PartaError.notFound("Чат") }
+                guard rights.canPost else { throw PartaError(.forbidden, "read_only", "В этом чате пишут только его администраторы.") }
+                if let until = try row.decode(column: "muted_until", as: Date?.self), until > now {
+                    throw PartaError(.forbidden, "muted", "Модератор запретил вам писать в этот чат до \(JSONCoding.iso.string(from: until)).")
                 }
-                try Self.checkNotMuted(access, now: now)
-                if let clientID, let earlier = try await MessageRecord.query(on: db).filter(\.$authorID == actor.userID)
-                    .filter(\.$clientID == clientID).first() {
-                    guard earlier.chatID == chatID else { throw PartaError(.conflict, "client_id_reused", "Этот clientId уже использован в другом чате.") }
-                    return (earlier, nil)   // a retried send: the same message, stored once
+                if let clientID, let earlier = try await sql.raw("""
+                    SELECT id, chat_id FROM messages WHERE author_id = \(bind: actor.userID) AND client_id = \(bind: clientID)
+                    """).first() {
+                    guard try earlier.decode(column: "chat_id", as: UUID.self) == chatID else {
+                        throw PartaError(.conflict, "client_id_reused", "Этот clientId уже использован в другом чате.")
+                    }
+                    return Sent(earlier: try earlier.decode(column: "id", as: UUID.self))   // a retried send: stored once
                 }
                 if let replyTo = extras.replyTo {
-                    guard try await MessageRecord.query(on: db).filter(\.$id == replyTo).filter(\.$chatID == chatID).first() != nil else {
+                    guard try await sql.raw("SELECT 1 AS x FROM messages WHERE id = \(bind: replyTo) AND chat_id = \(bind: chatID)").first() != nil else {
                         throw PartaError.invalid("replyTo", "Ответ — на сообщение этого чата.")
                     }
                 }
-                if extras.mentionAll && !access.canModerate {
-                    throw PartaError(.forbidden, "forbidden", "@all — для администраторов чата.")
+                if extras.mentionAll && !rights.canModerate { throw PartaError(.forbidden, "forbidden", "@all — для администраторов чата.") }
+                try await Self.checkReaders(mentions, chatID: chatID, schoolID: schoolID, system: audience != nil, on: db)
+                guard let numbers = try await sql.raw("""
+                    UPDATE chats SET last_seq = last_seq + 1, last_event = last_event + 1 WHERE id = \(bind: chatID) RETURNING last_seq, last_event
+                    """).first() else { throw PartaError.notFound("Чат") }
+                let seq = try numbers.decode(column: "last_seq", as: Int.self)
+                let id = UUID()
+                try await sql.insert(into: "messages")
+                    .columns("id", "chat_id", "seq", "author_id", "client_id", "text", "reply_to", "created_at", "mentions")
+                    .values(SQLBind(id), SQLBind(chatID), SQLBind(seq), SQLBind(actor.userID), SQLBind(clientID), SQLBind(text),
+                            SQLBind(extras.replyTo), SQLBind(now), SQLBind(mentionsValue))
+                    .run()
+                try await AttachmentService.attach(attachments, to: id, chatID: chatID, author: actor.userID, on: db)
+                // The author has read their own message.
+                if let memberID, (try row.decode(column: "last_read_seq", as: Int?.self) ?? 0) < seq {
+                    try await sql.raw("UPDATE chat_members SET last_read_seq = \(bind: seq) WHERE id = \(bind: memberID)").run()
                 }
-                try await Self.checkReaders(mentions, of: access.chat, on: db)
-                let m = MessageRecord()
-                m.chatID = chatID; m.authorID = actor.userID; m.clientID = clientID; m.text = text; m.replyTo = extras.replyTo
-                m.createdAt = now
-                m.mentions = extras.mentionAll ? "all" : (mentions.isEmpty ? nil : mentions.map(\.uuidString).joined(separator: ","))
-                m.id = UUID()
-                let event = try await store(m, access: access, now: now, attachments: attachments, on: db)
-                return (m, event)
-            }, published: { stored in
-                if let event = stored.1 { await events.publish(.chat(event)) }
+                let name = try await sql.raw("SELECT full_name FROM users WHERE id = \(bind: actor.userID)").first()?
+                    .decode(column: "full_name", as: String.self) ?? ""
+                let files = attachments.isEmpty ? [] : (try await AttachmentService.views(for: [id], on: db)[id] ?? [])
+                let view = MessageView(id: id, chatId: chatID, seq: seq, authorId: actor.userID, authorName: name, text: text,
+                                       replyTo: extras.replyTo, clientId: clientID, createdAt: now, editedAt: nil, deleted: false,
+                                       pinned: false, forwardedFrom: nil, mentions: extras.mentionAll ? [] : mentions,
+                                       mentionsAll: extras.mentionAll, reactions: [], myReactions: nil, readBy: nil, attachments: files, poll: nil)
+                let event = try await ChatEventLog.appendNumbered("message.created", chatID: chatID,
+                                                                  seq: try numbers.decode(column: "last_event", as: Int.self),
+                                                                  data: view, messageID: id, now: now, on: db)
+                return Sent(view: view, event: event)
+            }, published: { sent in
+                if let event = sent.event { await events.publish(.chat(event)) }
             })
         } catch {
             // The same clientId sent twice at the same instant: the other request stored it.
             guard let dbError = error as? any DatabaseError, dbError.isConstraintFailure, let clientID,
                   let earlier = try await MessageRecord.query(on: ctx.store.db).filter(\.$authorID == actor.userID)
                     .filter(\.$clientID == clientID).first() else { throw error }
-            (message, event) = (earlier, nil)
+            return try await Self.views([earlier], viewer: actor.userID, on: ctx.store.db)[0]
         }
-        if event != nil, let view = try? ChatEventLog.decodeMessage(event!) {
-            // A new message: its view is the one logged (no reactions, no readers yet but the author).
-            var mine = view; mine.myReactions = []
-            return mine
+        if var view = outcome.view {
+            view.myReactions = []   // a new message: no reactions, read by nobody else yet
+            return view
         }
-        return try await Self.views([message], viewer: actor.userID, on: ctx.store.db)[0]
+        guard let earlierID = outcome.earlier, let earlier = try await MessageRecord.find(earlierID, on: ctx.store.db) else {
+            throw PartaError.notFound("Сообщение")
+        }
+        return try await Self.views([earlier], viewer: actor.userID, on: ctx.store.db)[0]
+    }
+
+    /// What a send stored: the new message and its event, or the earlier message of a retried send.
+    struct Sent: Sendable {
+        var view: MessageView?
+        var event: ChatEvent?
+        var earlier: UUID?
+        init(view: MessageView, event: ChatEvent) { self.view = view; self.event = event }
+        init(earlier: UUID) { self.earlier = earlier }
     }
 
     /// Forwards a message the actor reads to another chat of the same school where they may post.
@@ -153,13 +198,13 @@ public struct MessageService: Sendable {
     }
 
     /// Everyone mentioned must read the chat.
-    static func checkReaders(_ ids: [UUID], of chat: ChatRecord, on db: any Database) async throws {
+    static func checkReaders(_ ids: [UUID], chatID: UUID, schoolID: UUID, system: Bool, on db: any Database) async throws {
         guard !ids.isEmpty else { return }
-        if chat.systemAudience != nil {
-            _ = try await ChatService.schoolRoles(of: ids, schoolID: chat.schoolID, on: db)
+        if system {
+            _ = try await ChatService.schoolRoles(of: ids, schoolID: schoolID, on: db)
             return
         }
-        let found = try await ChatMemberRecord.query(on: db).filter(\.$chatID == chat.id!).filter(\.$userID ~~ ids).count()
+        let found = try await ChatMemberRecord.query(on: db).filter(\.$chatID == chatID).filter(\.$userID ~~ ids).count()
         guard found == ids.count else { throw PartaError.invalid("mentions", "Упомянуть можно только участников чата.") }
     }
 
