@@ -22,10 +22,13 @@ final class SocketHub: Sendable {
     /// One authenticated socket. Mutable state is guarded by the hub's lock.
     final class Connection: @unchecked Sendable {
         let ws: WebSocket
+        let writer: FrameWriter
         let userID: UUID
         let sessionID: UUID
         var subscriptions: [UUID: Subscription] = [:]
-        init(ws: WebSocket, userID: UUID, sessionID: UUID) { self.ws = ws; self.userID = userID; self.sessionID = sessionID }
+        init(ws: WebSocket, userID: UUID, sessionID: UUID) {
+            self.ws = ws; self.writer = FrameWriter(ws); self.userID = userID; self.sessionID = sessionID
+        }
         var key: ObjectIdentifier { ObjectIdentifier(ws) }
     }
 
@@ -74,6 +77,17 @@ final class SocketHub: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
+    /// One outbox per event loop.
+    private let _outboxes = NIOLockedValueBox<[ObjectIdentifier: LoopOutbox]>([:])
+
+    private func outbox(for loop: any EventLoop) -> LoopOutbox {
+        _outboxes.withLockedValue { boxes in
+            if let box = boxes[ObjectIdentifier(loop)] { return box }
+            let box = LoopOutbox(loop)
+            boxes[ObjectIdentifier(loop)] = box
+            return box
+        }
+    }
     /// Reads a chat's events after a number, for catching up.
     private let replay: @Sendable (UUID, Int) async throws -> ChatEventLog.Replay
     private let logger: Logger
@@ -166,29 +180,35 @@ final class SocketHub: Sendable {
         }
     }
 
+    /// One frame to one socket through its loop's outbox (so it keeps its place among the others).
+    private func send(_ c: Connection, _ payload: ByteBuffer) {
+        outbox(for: c.writer.eventLoop).enqueue([c.writer], frame: FrameWriter.textFrame(payload), payload: payload)
+    }
+
     /// Sends a chat event to the chat's sockets that are exactly one event behind; sockets further
     /// behind catch up from the log.
     func deliver(_ event: ChatEvent) {
-        let frame = ByteBuffer(string: event.frame)
+        let payload = ByteBuffer(string: event.frame)
+        let frame = FrameWriter.textFrame(payload)   // encoded once for every socket
         let behind: [Subscription] = state.withLockedValue { st in
             for userID in event.joined {
                 for c in (st.byUser[userID] ?? [:]).values { st.subscribe(c, chatID: event.chatID, cursor: event.seq - 1) }
             }
             guard let room = st.rooms[event.chatID] else { return [] }
             var behind: [Subscription] = []
-            var byLoop: [ObjectIdentifier: (any EventLoop, [WebSocket])] = [:]
+            var byLoop: [ObjectIdentifier: (any EventLoop, [FrameWriter])] = [:]
             for sub in room.values {
                 if sub.cursor == event.seq - 1 {
                     sub.cursor = event.seq
-                    let ws = sub.connection.ws
-                    byLoop[ObjectIdentifier(ws.eventLoop), default: (ws.eventLoop, [])].1.append(ws)
+                    let writer = sub.connection.writer
+                    byLoop[ObjectIdentifier(writer.eventLoop), default: (writer.eventLoop, [])].1.append(writer)
                 } else if sub.cursor < event.seq - 1 {
                     behind.append(sub)
                 }
             }
-            // Writes are queued under the lock, so each socket's frames keep the order of the cursor.
-            for (loop, sockets) in byLoop.values {
-                loop.execute { for ws in sockets { ws.send(frame, opcode: .text) } }
+            // Queued under the lock, so each socket's frames keep the order of the cursor.
+            for (loop, writers) in byLoop.values {
+                outbox(for: loop).enqueue(writers, frame: frame, payload: payload)
             }
             for userID in event.left {
                 for c in (st.byUser[userID] ?? [:]).values { st.unsubscribe(c, chatID: event.chatID) }
@@ -216,18 +236,17 @@ final class SocketHub: Sendable {
             }
             let done = state.withLockedValue { _ -> Bool in
                 guard sub.active else { return true }
-                let ws = sub.connection.ws
                 switch result {
                 case let .events(events):
                     for e in events where e.seq == sub.cursor + 1 {
-                        ws.send(ByteBuffer(string: e.frame), opcode: .text)
+                        send(sub.connection, ByteBuffer(string: e.frame))
                         sub.cursor = e.seq
                     }
                 case let .resync(last):
                     // A client that claimed a number the chat never reached starts again from the
                     // chat's real last event; otherwise the cursor never moves back.
                     sub.cursor = from > last ? last : max(last, sub.cursor)
-                    ws.send(#"{"chatId":"\#(sub.chatID.uuidString)","seq":\#(sub.cursor),"type":"resync"}"#)
+                    send(sub.connection, ByteBuffer(string: #"{"chatId":"\#(sub.chatID.uuidString)","seq":\#(sub.cursor),"type":"resync"}"#))
                 }
                 if sub.again { return false }
                 sub.catchingUp = false
@@ -250,8 +269,9 @@ final class SocketHub: Sendable {
         state.withLockedValue { st in
             guard let sub = c.subscriptions[chatID], sub.canWrite, now - sub.lastTyping >= .seconds(3) else { return }
             sub.lastTyping = now
-            for other in (st.rooms[chatID] ?? [:]).values where other.connection.userID != c.userID {
-                other.connection.ws.send(frame, opcode: .text)
+            // Typing is dropped for a socket that is not keeping up.
+            for other in (st.rooms[chatID] ?? [:]).values where other.connection.userID != c.userID && other.connection.writer.isWritable {
+                send(other.connection, frame)
             }
         }
     }

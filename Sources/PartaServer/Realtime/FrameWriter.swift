@@ -1,0 +1,101 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOWebSocket
+import WebSocketKit
+
+/// Fan-out writes without websocket-kit's per-send work. An event is encoded once into one
+/// complete WebSocket text frame (header and payload in one `ByteBuffer`, shared by every socket);
+/// writes for a socket go straight below its frame encoder, and each event loop writes everything
+/// queued for it in one pass and then flushes each socket once — several frames in one `writev`
+/// when events come faster than the loop turns.
+///
+/// websocket-kit keeps the socket's `Channel` internal; it is read once by reflection at attach
+/// (`Mirror`). Without it (a future websocket-kit), frames go through `WebSocket.send`.
+final class FrameWriter: @unchecked Sendable {
+    // @unchecked: `context` is touched only on the channel's event loop.
+    let ws: WebSocket
+    let channel: (any Channel)?
+    private var context: ChannelHandlerContext?
+    private var looked = false
+
+    init(_ ws: WebSocket) {
+        self.ws = ws
+        self.channel = Mirror(reflecting: ws).descendant("channel") as? any Channel
+    }
+
+    var eventLoop: any EventLoop { channel?.eventLoop ?? ws.eventLoop }
+
+    /// Whether the socket takes more without buffering (a slow reader's typing frames are dropped).
+    var isWritable: Bool { channel?.isWritable ?? true }
+
+    /// On the event loop: queue a complete frame (not flushed).
+    func write(_ frame: ByteBuffer, payload: ByteBuffer) {
+        if !looked {
+            looked = true
+            context = try? channel?.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+        }
+        if let context, channel?.isActive == true {
+            context.write(NIOAny(frame), promise: nil)
+        } else {
+            ws.send(payload, opcode: .text)
+        }
+    }
+
+    /// On the event loop.
+    func flush() {
+        if let context { context.flush() }
+    }
+
+    /// A server-to-client text frame: FIN + opcode 1, the length, no mask, the payload.
+    static func textFrame(_ payload: ByteBuffer) -> ByteBuffer {
+        var frame = ByteBufferAllocator().buffer(capacity: payload.readableBytes + 10)
+        frame.writeInteger(UInt8(0x81))
+        let n = payload.readableBytes
+        if n < 126 {
+            frame.writeInteger(UInt8(n))
+        } else if n <= Int(UInt16.max) {
+            frame.writeInteger(UInt8(126)); frame.writeInteger(UInt16(n))
+        } else {
+            frame.writeInteger(UInt8(127)); frame.writeInteger(UInt64(n))
+        }
+        var copy = payload
+        frame.writeBuffer(&copy)
+        return frame
+    }
+}
+
+/// Per event loop: the frames queued for its sockets since it last turned, written in one pass.
+final class LoopOutbox: @unchecked Sendable {
+    // @unchecked: `pending` and `scheduled` are guarded by `lock`.
+    let loop: any EventLoop
+    private let lock = NIOLock()
+    private var pending: [(FrameWriter, ByteBuffer, ByteBuffer)] = []
+    private var scheduled = false
+
+    init(_ loop: any EventLoop) { self.loop = loop }
+
+    /// Queues frames (callers hold the hub's lock, so every socket's frames keep their order).
+    func enqueue(_ writers: [FrameWriter], frame: ByteBuffer, payload: ByteBuffer) {
+        let schedule = lock.withLock { () -> Bool in
+            for w in writers { pending.append((w, frame, payload)) }
+            if scheduled { return false }
+            scheduled = true
+            return true
+        }
+        if schedule { loop.execute { self.drain() } }
+    }
+
+    private func drain() {
+        let batch = lock.withLock { () -> [(FrameWriter, ByteBuffer, ByteBuffer)] in
+            scheduled = false
+            defer { pending.removeAll(keepingCapacity: true) }
+            return pending
+        }
+        var touched: [ObjectIdentifier: FrameWriter] = [:]
+        for (writer, frame, payload) in batch {
+            writer.write(frame, payload: payload)
+            touched[ObjectIdentifier(writer)] = writer
+        }
+        for writer in touched.values { writer.flush() }
+    }
+}
