@@ -22,7 +22,9 @@ public struct Store: Sendable {
 
     /// Like `write`, for small hot writes (sending a message): on SQLite, writes that arrive while
     /// one is being committed are gathered and committed together — one transaction and one fsync
-    /// for many — each under its own savepoint, so one that fails leaves the others whole.
+    /// for many. Contract: `body` throws a `PartaError` (a refusal) only before it writes anything;
+    /// such a refusal fails that write alone. Any other error rolls the whole batch back, and each
+    /// write of it is then done again in a transaction of its own, so only the faulty one fails.
     /// `published` runs after the commit, in the order the writes were made, before the callers
     /// resume (events go out in commit order). On PostgreSQL each write is its own transaction.
     public func batchedWrite<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T,
@@ -132,26 +134,21 @@ final class GroupCommit: @unchecked Sendable {
             }
             guard !batch.isEmpty else { return }
             let bodies = batch.map(\.body)
-            let results: [Result<any Sendable, any Error>]
+            var results: [Result<any Sendable, any Error>]
             do {
                 results = try await store.write { db in
-                    let sql = db as! any SQLDatabase   // both drivers are SQL databases
                     var out: [Result<any Sendable, any Error>] = []
                     for body in bodies {
-                        try await sql.raw("SAVEPOINT parta_send").run()
-                        do {
-                            out.append(.success(try await body(db)))
-                            try await sql.raw("RELEASE parta_send").run()
-                        } catch {
-                            try await sql.raw("ROLLBACK TO parta_send").run()
-                            try await sql.raw("RELEASE parta_send").run()
-                            out.append(.failure(error))
-                        }
+                        do { out.append(.success(try await body(db))) } catch let refusal as PartaError { out.append(.failure(refusal)) }
                     }
                     return out
                 }
             } catch {
-                results = batch.map { _ in .failure(error) }   // the commit failed: none of them is stored
+                // Something failed mid-write: the batch is undone; each write alone, in order.
+                results = []
+                for body in bodies {
+                    do { results.append(.success(try await store.write { db in try await body(db) })) } catch { results.append(.failure(error)) }
+                }
             }
             for (job, result) in zip(batch, results) {
                 if case let .success(value) = result { await job.published(value) }

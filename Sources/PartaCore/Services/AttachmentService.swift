@@ -71,11 +71,17 @@ public struct AttachmentService: Sendable {
     /// own, of this chat, not yet sent.
     static func attach(_ ids: [UUID], to messageID: UUID, chatID: UUID, author: UUID, on db: any Database) async throws {
         guard !ids.isEmpty else { return }
+        try await checkAttachable(ids, chatID: chatID, author: author, on: db)
+        try await AttachmentRecord.query(on: db).filter(\.$id ~~ ids).set(\.$messageID, to: messageID).update()
+    }
+
+    /// The refusal of `attach`, to be checked before anything is written.
+    static func checkAttachable(_ ids: [UUID], chatID: UUID, author: UUID, on db: any Database) async throws {
+        guard !ids.isEmpty else { return }
         let rows = try await AttachmentRecord.query(on: db).filter(\.$id ~~ ids).all()
         guard rows.count == ids.count, rows.allSatisfy({ $0.chatID == chatID && $0.uploaderID == author && $0.messageID == nil }) else {
             throw PartaError.invalid("attachments", "Вложения — ваши загрузки в этот чат, ещё не отправленные.")
         }
-        try await AttachmentRecord.query(on: db).filter(\.$id ~~ ids).set(\.$messageID, to: messageID).update()
     }
 
     static func views(for messageIDs: [UUID], on db: any Database) async throws -> [UUID: [AttachmentView]] {

@@ -55,8 +55,13 @@ public struct MessageService: Sendable {
             // read for the chat and the sender's place in it, one UPDATE for both counters.
             outcome = try await ctx.store.batchedWrite({ db in
                 let sql = db as! any SQLDatabase
+                // The chat, the sender's place in it, their name, and a message of theirs with this
+                // clientId (a retried send), in one read.
                 guard let row = try await sql.raw("""
-                    SELECT c.school_id, c.read_only, c.system_audience, m.id AS member_id, m.role, m.last_read_seq, m.muted_until
+                    SELECT c.school_id, c.read_only, c.system_audience, m.id AS member_id, m.role, m.last_read_seq, m.muted_until,
+                      (SELECT full_name FROM users WHERE id = \(bind: actor.userID)) AS author_name,
+                      (SELECT id FROM messages WHERE author_id = \(bind: actor.userID) AND client_id = \(bind: clientID ?? "")) AS earlier_id,
+                      (SELECT chat_id FROM messages WHERE author_id = \(bind: actor.userID) AND client_id = \(bind: clientID ?? "")) AS earlier_chat
                     FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = \(bind: actor.userID)
                     WHERE c.id = \(bind: chatID)
                     """).first() else { throw PartaError.notFound("Чат") }
@@ -71,13 +76,11 @@ public struct MessageService: Sendable {
                 if let until = try row.decode(column: "muted_until", as: Date?.self), until > now {
                     throw PartaError(.forbidden, "muted", "Модератор запретил вам писать в этот чат до \(JSONCoding.iso.string(from: until)).")
                 }
-                if let clientID, let earlier = try await sql.raw("""
-                    SELECT id, chat_id FROM messages WHERE author_id = \(bind: actor.userID) AND client_id = \(bind: clientID)
-                    """).first() {
-                    guard try earlier.decode(column: "chat_id", as: UUID.self) == chatID else {
+                if clientID != nil, let earlier = try row.decode(column: "earlier_id", as: UUID?.self) {
+                    guard try row.decode(column: "earlier_chat", as: UUID?.self) == chatID else {
                         throw PartaError(.conflict, "client_id_reused", "Этот clientId уже использован в другом чате.")
                     }
-                    return Sent(earlier: try earlier.decode(column: "id", as: UUID.self))   // a retried send: stored once
+                    return Sent(earlier: earlier)   // a retried send: stored once
                 }
                 if let replyTo = extras.replyTo {
                     guard try await sql.raw("SELECT 1 AS x FROM messages WHERE id = \(bind: replyTo) AND chat_id = \(bind: chatID)").first() != nil else {
@@ -86,6 +89,8 @@ public struct MessageService: Sendable {
                 }
                 if extras.mentionAll && !rights.canModerate { throw PartaError(.forbidden, "forbidden", "@all — для администраторов чата.") }
                 try await Self.checkReaders(mentions, chatID: chatID, schoolID: schoolID, system: audience != nil, on: db)
+                try await AttachmentService.checkAttachable(attachments, chatID: chatID, author: actor.userID, on: db)
+                // Nothing is refused from here on (the batch's contract: refusals come before writes).
                 guard let numbers = try await sql.raw("""
                     UPDATE chats SET last_seq = last_seq + 1, last_event = last_event + 1 WHERE id = \(bind: chatID) RETURNING last_seq, last_event
                     """).first() else { throw PartaError.notFound("Чат") }
@@ -101,8 +106,7 @@ public struct MessageService: Sendable {
                 if let memberID, (try row.decode(column: "last_read_seq", as: Int?.self) ?? 0) < seq {
                     try await sql.raw("UPDATE chat_members SET last_read_seq = \(bind: seq) WHERE id = \(bind: memberID)").run()
                 }
-                let name = try await sql.raw("SELECT full_name FROM users WHERE id = \(bind: actor.userID)").first()?
-                    .decode(column: "full_name", as: String.self) ?? ""
+                let name = try row.decode(column: "author_name", as: String?.self) ?? ""
                 let files = attachments.isEmpty ? [] : (try await AttachmentService.views(for: [id], on: db)[id] ?? [])
                 let view = MessageView(id: id, chatId: chatID, seq: seq, authorId: actor.userID, authorName: name, text: text,
                                        replyTo: extras.replyTo, clientId: clientID, createdAt: now, editedAt: nil, deleted: false,
