@@ -40,6 +40,8 @@ public struct PartaContext: Sendable {
     public var logger: Logger
     /// Who a session token is, for a few seconds (see `ActorCache`).
     public let actors = ActorCache()
+    /// SQLite's batch writer for sends.
+    public let sends = SendQueue()
 
     public init(store: Store, clock: any PartaClock, hasher: any PasswordHashing, outbox: Outbox,
                 events: any EventBus, limiter: RateLimiter, files: FileStore, rules: AuthRules,

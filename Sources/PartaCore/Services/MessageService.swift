@@ -46,6 +46,62 @@ public struct MessageService: Sendable {
         guard mentions.count <= 50 else { throw PartaError.invalid("mentions", "Не больше 50 упоминаний.") }
         try ctx.limiter.hit("send:\(actor.userID)", ctx.rules.messagesPerUser)
         let now = ctx.clock.now()
+        if ctx.store.dialect == .sqlite && attachments.isEmpty {
+            return try await sendBatched(actor, chatID: chatID, text: text, extras: extras, now: now)
+        }
+        return try await sendAlone(actor, chatID: chatID, text: text, extras: extras, now: now)
+    }
+
+    /// SQLite: checks the send on a read connection, then hands it to the batch writer (`SendQueue`).
+    private func sendBatched(_ actor: Actor, chatID: UUID, text: String, extras: Extras, now: Date) async throws -> MessageView {
+        let db = ctx.store.db, sql = ctx.store.sql
+        let clientID = extras.clientID
+        let mentions = Array(Set(extras.mentions))
+        guard let row = try await sql.raw("""
+            SELECT c.school_id, c.read_only, c.system_audience, m.id AS member_id, m.role, m.muted_until,
+              (SELECT full_name FROM users WHERE id = \(bind: actor.userID)) AS author_name,
+              (SELECT id FROM messages WHERE author_id = \(bind: actor.userID) AND client_id = \(bind: clientID ?? "")) AS earlier_id,
+              (SELECT chat_id FROM messages WHERE author_id = \(bind: actor.userID) AND client_id = \(bind: clientID ?? "")) AS earlier_chat
+            FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = \(bind: actor.userID)
+            WHERE c.id = \(bind: chatID)
+            """).first() else { throw PartaError.notFound("Чат") }
+        let schoolID = try row.decode(column: "school_id", as: UUID.self)
+        let audience = try row.decode(column: "system_audience", as: String?.self)
+        let role = try row.decode(column: "role", as: String?.self).map { ChatRole(rawValue: $0) ?? .member }
+        guard let rights = ChatService.rights(actor, schoolID: schoolID, systemAudience: audience,
+                                              readOnly: try row.decode(column: "read_only", as: Bool.self), memberRole: role)
+        else { throw PartaError.notFound("Чат") }
+        guard rights.canPost else { throw PartaError(.forbidden, "read_only", "В этом чате пишут только его администраторы.") }
+        if let until = try row.decode(column: "muted_until", as: Date?.self), until > now {
+            throw PartaError(.forbidden, "muted", "Модератор запретил вам писать в этот чат до \(JSONCoding.iso.string(from: until)).")
+        }
+        if clientID != nil, let earlier = try row.decode(column: "earlier_id", as: UUID?.self) {
+            guard try row.decode(column: "earlier_chat", as: UUID?.self) == chatID else {
+                throw PartaError(.conflict, "client_id_reused", "Этот clientId уже использован в другом чате.")
+            }
+            guard let m = try await MessageRecord.find(earlier, on: db) else { throw PartaError.notFound("Сообщение") }
+            return try await Self.views([m], viewer: actor.userID, on: db)[0]   // a retried send: stored once
+        }
+        if let replyTo = extras.replyTo {
+            guard try await sql.raw("SELECT 1 AS x FROM messages WHERE id = \(bind: replyTo) AND chat_id = \(bind: chatID)").first() != nil else {
+                throw PartaError.invalid("replyTo", "Ответ — на сообщение этого чата.")
+            }
+        }
+        if extras.mentionAll && !rights.canModerate { throw PartaError(.forbidden, "forbidden", "@all — для администраторов чата.") }
+        try await Self.checkReaders(mentions, chatID: chatID, schoolID: schoolID, system: audience != nil, on: db)
+        var view = try await ctx.sends.submit(SendQueue.Prepared(
+            actor: actor, chatID: chatID, systemChat: audience != nil, memberID: try row.decode(column: "member_id", as: UUID?.self),
+            text: text, clientID: clientID, replyTo: extras.replyTo, mentions: mentions, mentionAll: extras.mentionAll,
+            authorName: try row.decode(column: "author_name", as: String?.self) ?? "", extras: extras), ctx: ctx)
+        view.myReactions = []   // a new message: no reactions, read by nobody else yet
+        return view
+    }
+
+    /// One send in a transaction of its own (PostgreSQL; messages with files; a batch's retry).
+    func sendAlone(_ actor: Actor, chatID: UUID, text: String, extras: Extras, now: Date) async throws -> MessageView {
+        let attachments = Array(Set(extras.attachments))
+        let clientID = extras.clientID
+        let mentions = Array(Set(extras.mentions))
         let events = ctx.events
         let mentionsValue = extras.mentionAll ? "all" : (mentions.isEmpty ? nil : mentions.map(\.uuidString).joined(separator: ","))
         let outcome: Sent
