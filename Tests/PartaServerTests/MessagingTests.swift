@@ -674,6 +674,37 @@ extension RealtimeTests {
         }
     }
 
+    /// Closed sockets leave nothing behind in the hub (the gauge at /metrics goes back to 0), also
+    /// when they close at once, right after connecting.
+    func testClosedSocketsAreForgotten() async throws {
+        try await withHarness { h in
+            let op = try await h.makeOperator()
+            let (_, school) = try await h.makeSchool(operatorToken: op)
+            let student = try await h.person(school, .student, name: "Ученик")
+            let port = try await startServer(h)
+            var sockets: [WebSocket] = []
+            for _ in 0..<10 { sockets.append(try await connect(h, port: port, headers: ["Authorization": "Bearer \(student.token)"], probe: Probe())) }
+            func gauge() async throws -> String {
+                let text = String(buffer: try await h.request(.GET, "/metrics").body)
+                return text.split(separator: "\n").first { $0.hasPrefix("parta_websocket_connections ") }.map(String.init) ?? ""
+            }
+            try await Task.sleep(nanoseconds: 300_000_000)
+            let open = try await gauge()
+            XCTAssertEqual(open, "parta_websocket_connections 10.0")
+            for ws in sockets { try await ws.close().get() }
+            // Sockets that close the instant they open.
+            for _ in 0..<5 { try await connect(h, port: port, headers: ["Authorization": "Bearer \(student.token)"], probe: Probe()).close().get() }
+            let deadline = Date().addingTimeInterval(5)
+            var last = ""
+            while Date() < deadline {
+                last = try await gauge()
+                if last == "parta_websocket_connections 0.0" { break }
+                try await Task.sleep(nanoseconds: 50_000_000)
+            }
+            XCTAssertEqual(last, "parta_websocket_connections 0.0")
+        }
+    }
+
     /// Presence: the other person of a direct chat sees one come online and go; only they.
     func testPresenceReachesTheOtherPersonOfADirectChat() async throws {
         try await withHarness { h in

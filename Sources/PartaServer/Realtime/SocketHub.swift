@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOWebSocket
 import PartaCore
+import Metrics
 import Vapor
 
 /// The WebSocket gateway's registry of open sockets, indexed by session, by user and by chat. It
@@ -113,6 +114,7 @@ final class SocketHub: Sendable {
                 c.subscriptions[chatID]?.direct = chat.direct
             }
             if first { Self.announce(c, online: true, in: st) }
+            report(st)
         }
         return c
     }
@@ -123,6 +125,7 @@ final class SocketHub: Sendable {
             let direct = c.subscriptions.values.filter(\.direct).map(\.chatID)
             st.remove(c)
             if (st.byUser[c.userID] ?? [:]).isEmpty { Self.announce(c, online: false, in: st, chats: direct) }
+            report(st)
         }
     }
 
@@ -145,6 +148,10 @@ final class SocketHub: Sendable {
 
     var count: Int { state.withLockedValue { $0.connections.count } }
 
+    /// `parta_websocket_connections` at /metrics.
+    private let gauge = Gauge(label: "parta_websocket_connections")
+    private func report(_ st: State) { gauge.record(st.connections.count) }
+
     /// Closes the sockets of the given sessions of a user (all of the user's sessions when nil).
     func closeSessions(userID: UUID, sessionIDs: [UUID]?, reason: String = "session_ended",
                        code: WebSocketErrorCode = sessionEndedCode) async {
@@ -155,6 +162,7 @@ final class SocketHub: Sendable {
                 st.remove(c)
                 if (st.byUser[userID] ?? [:]).isEmpty { Self.announce(c, online: false, in: st, chats: direct) }
             }
+            report(st)
             return mine.map(\.ws)
         }
         for socket in doomed {
