@@ -334,45 +334,45 @@ enum RealtimeGateway {
         }
     }
 
-    /// One task per socket reads its frames in order (websocket-kit's async `onText` would start a
-    /// task per frame, which may run out of order).
+    /// Frames are handled in websocket-kit's callback on the socket's event loop (no task per socket
+    /// while it idles: memory per connection matters with thousands of them); only what needs the
+    /// database (authenticating, a resume) starts a task.
     private static func serve(_ ws: WebSocket, context: PartaContext, eventLoop: any EventLoop,
                               preauthenticated: (actor: Actor, token: String)?, hub: SocketHub) {
         // A client that vanishes without closing (a phone off the network) answers no ping: the
         // socket is closed after one missed pong, so it does not linger as "online".
         ws.pingInterval = .seconds(30)
-        let (frames, input) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(32))
-        ws.onText { _, text in input.yield(text) }
-        ws.onClose.whenComplete { _ in input.finish() }
-        let auth = AuthService(context)
-        if preauthenticated == nil {
-            eventLoop.scheduleTask(in: .seconds(10)) { if hub.connection(of: ws) == nil { _ = ws.close(code: .policyViolation) } }
-        }
-        Task {
-            var connection: SocketHub.Connection?
-            if let (actor, token) = preauthenticated {
-                connection = await attach(ws, actor: actor, context: context, hub: hub)
+        ws.onClose.whenComplete { _ in if let c = hub.connection(of: ws) { hub.remove(c) } }
+        if let (actor, token) = preauthenticated {
+            Task {
+                guard await attach(ws, actor: actor, context: context, hub: hub) != nil else { return }
                 // The session may have ended between the check before the upgrade and `attach`.
-                if (try? await auth.authenticate(token: token)) == nil {
+                if (try? await AuthService(context).authenticate(token: token)) == nil {
                     await hub.closeSessions(userID: actor.userID, sessionIDs: [actor.sessionID])
                 }
             }
-            for await text in frames {
-                if let connection {
-                    await handle(text, from: connection, hub: hub)
-                    continue
-                }
+        } else {
+            eventLoop.scheduleTask(in: .seconds(10)) { if hub.connection(of: ws) == nil { _ = ws.close(code: .policyViolation) } }
+        }
+        let authenticating = NIOLockedValueBox(false)
+        ws.onText { ws, text in
+            if let connection = hub.connection(of: ws) {
+                handle(text, from: connection, hub: hub)
+                return
+            }
+            // Not attached yet: with a token at the upgrade, frames before `hello` are not expected;
+            // otherwise the first frame authenticates.
+            guard preauthenticated == nil, !authenticating.withLockedValue({ busy in defer { busy = true }; return busy }) else { return }
+            Task {
                 struct Auth: Decodable { let type: String; let token: String }
                 guard let frame = try? JSONDecoder().decode(Auth.self, from: Data(text.utf8)), frame.type == "auth",
-                      let actor = try? await auth.authenticate(token: frame.token) else {
+                      let actor = try? await AuthService(context).authenticate(token: frame.token) else {
                     try? await ws.send(#"{"type":"error","code":"unauthenticated"}"#)
                     try? await ws.close(code: SocketHub.sessionEndedCode)
-                    break
+                    return
                 }
-                connection = await attach(ws, actor: actor, context: context, hub: hub)
-                if connection == nil { break }
+                _ = await attach(ws, actor: actor, context: context, hub: hub)
             }
-            if let connection { hub.remove(connection) }
         }
     }
 
@@ -397,23 +397,23 @@ enum RealtimeGateway {
     }
 
     /// A frame from an authenticated client. Unknown or malformed frames get an error frame.
-    private static func handle(_ text: String, from connection: SocketHub.Connection, hub: SocketHub) async {
+    private static func handle(_ text: String, from connection: SocketHub.Connection, hub: SocketHub) {
         struct Frame: Decodable { let type: String; let chats: [String: Int]?; let chatId: UUID? }
         guard let frame = try? JSONDecoder().decode(Frame.self, from: Data(text.utf8)) else {
-            try? await connection.ws.send(#"{"type":"error","code":"bad_frame"}"#)
+            connection.ws.send(#"{"type":"error","code":"bad_frame"}"#)
             return
         }
         switch frame.type {
         case "resume":
             var known: [UUID: Int] = [:]
             for (key, seq) in frame.chats ?? [:] { if let id = UUID(uuidString: key) { known[id] = seq } }
-            await hub.resume(connection, known: known)
+            Task { await hub.resume(connection, known: known) }
         case "typing":
             if let chatID = frame.chatId { hub.typing(connection, chatID: chatID) }
         case "ping":
-            try? await connection.ws.send(#"{"type":"pong"}"#)
+            connection.ws.send(#"{"type":"pong"}"#)
         default:
-            try? await connection.ws.send(#"{"type":"error","code":"unknown_frame"}"#)
+            connection.ws.send(#"{"type":"error","code":"unknown_frame"}"#)
         }
     }
 }
