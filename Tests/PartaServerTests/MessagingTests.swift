@@ -270,6 +270,37 @@ final class MessagingTests: XCTestCase {
         }
     }
 
+    /// The SQLite batch writer: a send whose sender was removed between its check and the batch
+    /// fails alone; the others of the batch are stored with consecutive numbers and events.
+    func testABatchRefusesOnlyTheSendsThatMayNoLongerBeWritten() async throws {
+        try await withHarness { h in
+            guard h.app.parta.context.store.dialect == .sqlite else { return }
+            let op = try await h.makeOperator()
+            let (_, school) = try await h.makeSchool(operatorToken: op)
+            let teacher = try await h.person(school, .teacher, name: "Учитель")
+            let student = try await h.person(school, .student, name: "Ученик")
+            let chat = try await h.chat(school, teacher, kind: "group", title: "5Б", members: [student])
+            let ctx = h.app.parta.context
+            let auth = AuthService(ctx)
+            let teacherActor = try await auth.authenticate(token: teacher.token)!, studentActor = try await auth.authenticate(token: student.token)!
+            func prepared(_ actor: Actor, _ text: String) -> SendQueue.Prepared {
+                SendQueue.Prepared(actor: actor, chatID: UUID(uuidString: chat)!, systemChat: false, memberID: nil, text: text, clientID: nil,
+                                   replyTo: nil, mentions: [], mentionAll: false, authorName: "", extras: .init())
+            }
+            try await h.expect(.noContent, .DELETE, "/api/v1/chats/\(chat)/members/\(student.id)", token: teacher.token)
+            let batch = [prepared(teacherActor, "Первое"), prepared(studentActor, "Уже не участник"), prepared(teacherActor, "Второе")]
+            let results = try await ctx.store.write { db in try await SendQueue.write(batch, now: Date(), on: db) }
+            XCTAssertEqual(results.count, 3)
+            guard case let .success((first, _)) = results[0], case .failure = results[1], case let .success((second, event)) = results[2] else {
+                return XCTFail("expected success, refusal, success: \(results)")
+            }
+            XCTAssertEqual(second.seq, first.seq + 1)
+            XCTAssertEqual(event.type, "message.created")
+            let page = try await h.request(.GET, "/api/v1/chats/\(chat)/messages", token: teacher.token).json["items"] as! [[String: Any]]
+            XCTAssertEqual(page.map { $0["text"] as! String }, ["Первое", "Второе"])
+        }
+    }
+
     /// Safe mode in the people finder: children and parents find staff only, by name only.
     func testTheDirectoryFindsByNameAndKeepsChildrenSafe() async throws {
         try await withHarness { h in
