@@ -133,6 +133,21 @@ def extract_code(text: str) -> str:
     return m.group(1)
 
 
+def join_by_link(server, token: str, name: str, login: str, password: Optional[str] = None) -> requests.Session:
+    """Joins by an invite link as a new person: asks for the code (SMS for a phone, email for an
+    address), joins with it; sets `password` when given (to sign in through the browser later).
+    Returns the person's session (the cookie in its jar)."""
+    person = requests.Session()
+    by_email = "@" in login
+    mark = None if by_email else server.sms.mark()
+    expect(person.post(f"{server.url}/api/v1/join/{token}/code", json={"fullName": name, "login": login}), 202)
+    text = server.smtp.wait_for(login).body if by_email else server.sms.wait_for(login, since=mark).text
+    expect(person.post(f"{server.url}/api/v1/join/{token}", json={"login": login, "code": extract_code(text)}), 200)
+    if password:
+        expect(person.put(f"{server.url}/api/v1/me/password", json={"newPassword": password}), 204)
+    return person
+
+
 # --------------------------------------------------------------------------------------------
 # SMTP capture
 # --------------------------------------------------------------------------------------------

@@ -7,23 +7,11 @@ direct chat with a teacher found by name (safe mode: staff only).
 from __future__ import annotations
 
 import pytest
-import requests
 
-from parta_e2e import expect, extract_code
+from parta_e2e import expect, join_by_link
 from test_browser import Page, browser  # noqa: F401  (the browser fixture)
 
 pytestmark = pytest.mark.browser
-
-
-def _join(server, token: str, name: str, login: str, password: str) -> requests.Session:
-    person = requests.Session()
-    by_email = "@" in login
-    mark = None if by_email else server.sms.mark()
-    expect(person.post(f"{server.url}/api/v1/join/{token}/code", json={"fullName": name, "login": login}), 202)
-    text = server.smtp.wait_for(login).body if by_email else server.sms.wait_for(login, since=mark).text
-    expect(person.post(f"{server.url}/api/v1/join/{token}", json={"login": login, "code": extract_code(text)}), 200)
-    expect(person.put(f"{server.url}/api/v1/me/password", json={"newPassword": password}), 204)
-    return person
 
 
 def test_template_chat_report_queue_mute_and_direct_chat(server, browser):
@@ -36,12 +24,12 @@ def test_template_chat_report_queue_mute_and_direct_chat(server, browser):
     made = expect(admin.post(f"/api/v1/schools/{school}/classes", json={"names": "5Б"}), 201)["items"][0]
     teacher_link = expect(admin.post(f"/api/v1/classes/{staff_room['id']}/invites", json={"role": "teacher"}), 201)
     student_link = expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": "student"}), 201)
-    teacher = _join(server, teacher_link["token"], "Орлова Нина Петровна", "orlova@school.test", "teacher-pass-1")
+    teacher = join_by_link(server, teacher_link["token"], "Орлова Нина Петровна", "orlova@school.test", "teacher-pass-1")
     teacher_id = expect(teacher.get(f"{server.url}/api/v1/me"), 200)["id"]
     expect(admin.post(f"/api/v1/schools/{school}/members/{teacher_id}/verify-teacher"), 204)
     expect(admin.put(f"/api/v1/classes/{made['id']}/homeroom", json={"teacherId": teacher_id}), 200)
-    reporter = _join(server, student_link["token"], "Соколов Миша", "+79031112233", "student-pass-1")
-    bully = _join(server, student_link["token"], "Грубов Петя", "+79031112244", "student-pass-2")
+    reporter = join_by_link(server, student_link["token"], "Соколов Миша", "+79031112233", "student-pass-1")
+    bully = join_by_link(server, student_link["token"], "Грубов Петя", "+79031112244", "student-pass-2")
     bully_id = expect(bully.get(f"{server.url}/api/v1/me"), 200)["id"]
 
     # The homeroom teacher: «5Б — ученики» in one action, filled from the class.
@@ -125,10 +113,10 @@ def test_teacher_shares_a_chat_link_and_a_student_joins_by_it(server, browser):
     made = expect(admin.post(f"/api/v1/schools/{school}/classes", json={"names": "7А"}), 201)["items"][0]
     teacher_link = expect(admin.post(f"/api/v1/classes/{staff_room['id']}/invites", json={"role": "teacher"}), 201)
     student_link = expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": "student"}), 201)
-    teacher = _join(server, teacher_link["token"], "Орлова Нина Петровна", "orlova@school.test", "teacher-pass-1")
+    teacher = join_by_link(server, teacher_link["token"], "Орлова Нина Петровна", "orlova@school.test", "teacher-pass-1")
     teacher_id = expect(teacher.get(f"{server.url}/api/v1/me"), 200)["id"]
     expect(admin.post(f"/api/v1/schools/{school}/members/{teacher_id}/verify-teacher"), 204)
-    _join(server, student_link["token"], "Соколов Миша", "+79031112233", "student-pass-1")
+    join_by_link(server, student_link["token"], "Соколов Миша", "+79031112233", "student-pass-1")
     club = expect(teacher.post(f"{server.url}/api/v1/schools/{school}/chats",
                                json={"kind": "group", "title": "Кружок робототехники", "memberIds": []}), 201)
 

@@ -7,22 +7,26 @@ the browser is stored once.
 from __future__ import annotations
 
 import pytest
-import requests
 
-from parta_e2e import expect, extract_code
+from parta_e2e import expect, join_by_link
 from test_browser import Page, browser  # noqa: F401  (the browser fixture)
 
 pytestmark = pytest.mark.browser
 
 
-def _join(server, token: str, name: str, login: str) -> requests.Session:
-    person = requests.Session()
-    by_email = "@" in login
-    mark = None if by_email else server.sms.mark()
-    expect(person.post(f"{server.url}/api/v1/join/{token}/code", json={"fullName": name, "login": login}), 202)
-    text = server.smtp.wait_for(login).body if by_email else server.sms.wait_for(login, since=mark).text
-    expect(person.post(f"{server.url}/api/v1/join/{token}", json={"login": login, "code": extract_code(text)}), 200)
-    return person
+def _class_group(server, title: str, student_name: str = "Соколов Миша"):
+    """A school with class 5Б, a student who joined by its link, and the administrator's group
+    chat with them: (admin, student session, group)."""
+    from parta_e2e import approve_and_activate, create_operator, submit_application
+    operator = create_operator(server)
+    admin = approve_and_activate(server, operator, submit_application(server))
+    made = expect(admin.post(f"/api/v1/schools/{admin.school_id}/classes", json={"names": "5Б"}), 201)["items"][0]
+    student_link = expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": "student"}), 201)
+    student = join_by_link(server, student_link["token"], student_name, "+79031112233")
+    student_id = expect(student.get(f"{server.url}/api/v1/me"), 200)["id"]
+    group = expect(admin.post(f"/api/v1/schools/{admin.school_id}/chats",
+                              json={"kind": "group", "title": title, "memberIds": [student_id]}), 201)
+    return admin, student, group
 
 
 def test_channel_post_and_live_group_chat(server, browser):
@@ -34,10 +38,10 @@ def test_channel_post_and_live_group_chat(server, browser):
     made = expect(admin.post(f"/api/v1/schools/{admin.school_id}/classes", json={"names": "5Б"}), 201)["items"][0]
     teacher_link = expect(admin.post(f"/api/v1/classes/{staff_room['id']}/invites", json={"role": "teacher"}), 201)
     student_link = expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": "student"}), 201)
-    teacher = _join(server, teacher_link["token"], "Орлова Нина", "orlova@school.test")
+    teacher = join_by_link(server, teacher_link["token"], "Орлова Нина", "orlova@school.test")
     teacher_id = expect(teacher.get(f"{server.url}/api/v1/me"), 200)["id"]
     expect(admin.post(f"/api/v1/schools/{admin.school_id}/members/{teacher_id}/verify-teacher"), 204)
-    student = _join(server, student_link["token"], "Соколов Миша", "+79031112233")
+    student = join_by_link(server, student_link["token"], "Соколов Миша", "+79031112233")
     admin_id = expect(admin.get("/api/v1/me"), 200)["id"]
 
     page = Page(browser, server.url)
@@ -85,16 +89,8 @@ def test_conversation_reactions_pins_replies_read_marks_and_resume(server, brows
     """In the conversation: a link is clickable but only http(s), a name with markup stays text, a
     reaction, a pin, a reply, "read by 1" arriving live, and after the socket is dropped by the
     server the page resumes and shows what was sent meanwhile, each message once."""
-    from parta_e2e import approve_and_activate, create_operator, submit_application
-    operator = create_operator(server)
-    admin = approve_and_activate(server, operator, submit_application(server))
-    made = expect(admin.post(f"/api/v1/schools/{admin.school_id}/classes", json={"names": "5Б"}), 201)["items"][0]
-    student_link = expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": "student"}), 201)
-    student = _join(server, student_link["token"], 'Соколов <img src=x onerror="window.__xss=1"> Миша', "+79031112233")
-    student_id = expect(student.get(f"{server.url}/api/v1/me"), 200)["id"]
+    admin, student, group = _class_group(server, "5Б — объявления", 'Соколов <img src=x onerror="window.__xss=1"> Миша')
     admin_id = expect(admin.get("/api/v1/me"), 200)["id"]
-    group = expect(admin.post(f"/api/v1/schools/{admin.school_id}/chats",
-                              json={"kind": "group", "title": "5Б — объявления", "memberIds": [student_id]}), 201)
     chat = f"{server.url}/api/v1/chats/{group['id']}"
     first = expect(student.post(f"{chat}/messages",
                                 json={"text": "Смотрите https://example.org/page и javascript:alert(1)"}), 201)
@@ -159,15 +155,7 @@ def test_attachments_upload_show_inline_and_download(server, browser, tmp_path):
     """Files from the browser: an image shows inline, a file with markup in its name is a download
     link whose name stays text; the other member gets both live and the server serves the text file
     as an attachment."""
-    from parta_e2e import approve_and_activate, create_operator, submit_application
-    operator = create_operator(server)
-    admin = approve_and_activate(server, operator, submit_application(server))
-    made = expect(admin.post(f"/api/v1/schools/{admin.school_id}/classes", json={"names": "5Б"}), 201)["items"][0]
-    student_link = expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": "student"}), 201)
-    student = _join(server, student_link["token"], "Соколов Миша", "+79031112233")
-    student_id = expect(student.get(f"{server.url}/api/v1/me"), 200)["id"]
-    group = expect(admin.post(f"/api/v1/schools/{admin.school_id}/chats",
-                              json={"kind": "group", "title": "5Б — файлы", "memberIds": [student_id]}), 201)
+    admin, student, group = _class_group(server, "5Б — файлы")
     picture = tmp_path / "photo.png"
     picture.write_bytes(_png())
     evil = tmp_path / '<img src=x onerror="window.__xss=1">.txt'
@@ -205,15 +193,7 @@ def test_attachments_upload_show_inline_and_download(server, browser, tmp_path):
 def test_poll_created_voted_live_and_closed(server, browser):
     """A poll from the browser: options with markup stay text, another member's vote arrives live,
     the author votes and closes it."""
-    from parta_e2e import approve_and_activate, create_operator, submit_application
-    operator = create_operator(server)
-    admin = approve_and_activate(server, operator, submit_application(server))
-    made = expect(admin.post(f"/api/v1/schools/{admin.school_id}/classes", json={"names": "5Б"}), 201)["items"][0]
-    student_link = expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": "student"}), 201)
-    student = _join(server, student_link["token"], "Соколов Миша", "+79031112233")
-    student_id = expect(student.get(f"{server.url}/api/v1/me"), 200)["id"]
-    group = expect(admin.post(f"/api/v1/schools/{admin.school_id}/chats",
-                              json={"kind": "group", "title": "5Б — опросы", "memberIds": [student_id]}), 201)
+    admin, student, group = _class_group(server, "5Б — опросы")
     page = Page(browser, server.url)
     page.sign_in(admin.email, admin.password, f"#/school/{admin.school_id}")
     page.open(f"/chat/{group['id']}")

@@ -52,13 +52,24 @@ public struct MessageService: Sendable {
         return try await sendAlone(actor, chatID: chatID, text: text, extras: extras, now: now)
     }
 
-    /// SQLite: checks the send on a read connection, then hands it to the batch writer (`SendQueue`).
-    private func sendBatched(_ actor: Actor, chatID: UUID, text: String, extras: Extras, now: Date) async throws -> MessageView {
-        let db = ctx.store.db, sql = ctx.store.sql
+    /// Everything that may refuse a send, read in as few statements as possible: the chat, the
+    /// sender's place in it, their name and a message of theirs with this clientId (a retried send)
+    /// in one read; then the reply, the mentions and the files. Nothing is written.
+    struct SendCheck {
+        let schoolID: UUID
+        let system: Bool
+        let memberID: UUID?
+        let lastReadSeq: Int
+        let authorName: String
+        /// A retried send: the message already stored.
+        let earlier: UUID?
+    }
+
+    static func check(_ actor: Actor, chatID: UUID, extras: Extras, now: Date, on db: any Database) async throws -> SendCheck {
+        let sql = db as! any SQLDatabase
         let clientID = extras.clientID
-        let mentions = Array(Set(extras.mentions))
         guard let row = try await sql.raw("""
-            SELECT c.school_id, c.read_only, c.system_audience, m.id AS member_id, m.role, m.muted_until,
+            SELECT c.school_id, c.read_only, c.system_audience, m.id AS member_id, m.role, m.last_read_seq, m.muted_until,
               (SELECT full_name FROM users WHERE id = \(bind: actor.userID)) AS author_name,
               (SELECT id FROM messages WHERE author_id = \(bind: actor.userID) AND client_id = \(bind: clientID ?? "")) AS earlier_id,
               (SELECT chat_id FROM messages WHERE author_id = \(bind: actor.userID) AND client_id = \(bind: clientID ?? "")) AS earlier_chat
@@ -75,78 +86,56 @@ public struct MessageService: Sendable {
         if let until = try row.decode(column: "muted_until", as: Date?.self), until > now {
             throw PartaError(.forbidden, "muted", "Модератор запретил вам писать в этот чат до \(JSONCoding.iso.string(from: until)).")
         }
-        if clientID != nil, let earlier = try row.decode(column: "earlier_id", as: UUID?.self) {
+        var earlier: UUID?
+        if clientID != nil, let found = try row.decode(column: "earlier_id", as: UUID?.self) {
             guard try row.decode(column: "earlier_chat", as: UUID?.self) == chatID else {
                 throw PartaError(.conflict, "client_id_reused", "Этот clientId уже использован в другом чате.")
             }
+            earlier = found
+        } else {
+            if let replyTo = extras.replyTo {
+                guard try await sql.raw("SELECT 1 AS x FROM messages WHERE id = \(bind: replyTo) AND chat_id = \(bind: chatID)").first() != nil else {
+                    throw PartaError.invalid("replyTo", "Ответ — на сообщение этого чата.")
+                }
+            }
+            if extras.mentionAll && !rights.canModerate { throw PartaError(.forbidden, "forbidden", "@all — для администраторов чата.") }
+            try await checkReaders(Array(Set(extras.mentions)), chatID: chatID, schoolID: schoolID, system: audience != nil, on: db)
+            try await AttachmentService.checkAttachable(Array(Set(extras.attachments)), chatID: chatID, author: actor.userID, on: db)
+        }
+        return SendCheck(schoolID: schoolID, system: audience != nil, memberID: try row.decode(column: "member_id", as: UUID?.self),
+                         lastReadSeq: try row.decode(column: "last_read_seq", as: Int?.self) ?? 0,
+                         authorName: try row.decode(column: "author_name", as: String?.self) ?? "", earlier: earlier)
+    }
+
+    /// SQLite: checks the send on a read connection, then hands it to the batch writer (`SendQueue`).
+    private func sendBatched(_ actor: Actor, chatID: UUID, text: String, extras: Extras, now: Date) async throws -> MessageView {
+        let db = ctx.store.db
+        let checked = try await Self.check(actor, chatID: chatID, extras: extras, now: now, on: db)
+        if let earlier = checked.earlier {
             guard let m = try await MessageRecord.find(earlier, on: db) else { throw PartaError.notFound("Сообщение") }
             return try await Self.views([m], viewer: actor.userID, on: db)[0]   // a retried send: stored once
         }
-        if let replyTo = extras.replyTo {
-            guard try await sql.raw("SELECT 1 AS x FROM messages WHERE id = \(bind: replyTo) AND chat_id = \(bind: chatID)").first() != nil else {
-                throw PartaError.invalid("replyTo", "Ответ — на сообщение этого чата.")
-            }
-        }
-        if extras.mentionAll && !rights.canModerate { throw PartaError(.forbidden, "forbidden", "@all — для администраторов чата.") }
-        try await Self.checkReaders(mentions, chatID: chatID, schoolID: schoolID, system: audience != nil, on: db)
         var view = try await ctx.sends.submit(SendQueue.Prepared(
-            actor: actor, chatID: chatID, systemChat: audience != nil, memberID: try row.decode(column: "member_id", as: UUID?.self),
-            text: text, clientID: clientID, replyTo: extras.replyTo, mentions: mentions, mentionAll: extras.mentionAll,
-            authorName: try row.decode(column: "author_name", as: String?.self) ?? "", extras: extras), ctx: ctx)
+            actor: actor, chatID: chatID, systemChat: checked.system, memberID: checked.memberID, text: text, clientID: extras.clientID,
+            replyTo: extras.replyTo, mentions: Array(Set(extras.mentions)), mentionAll: extras.mentionAll,
+            authorName: checked.authorName, extras: extras), ctx: ctx)
         view.myReactions = []   // a new message: no reactions, read by nobody else yet
         return view
     }
 
-    /// One send in a transaction of its own (PostgreSQL; messages with files; a batch's retry).
+    /// One send in a transaction of its own (PostgreSQL; messages with files; a batch's retry), in
+    /// plain SQL: the checks above, one UPDATE for both counters, the view built in memory.
     func sendAlone(_ actor: Actor, chatID: UUID, text: String, extras: Extras, now: Date) async throws -> MessageView {
         let attachments = Array(Set(extras.attachments))
         let clientID = extras.clientID
         let mentions = Array(Set(extras.mentions))
-        let events = ctx.events
         let mentionsValue = extras.mentionAll ? "all" : (mentions.isEmpty ? nil : mentions.map(\.uuidString).joined(separator: ","))
         let outcome: Sent
         do {
-            // Group commit on SQLite: concurrent sends share one transaction (each in a savepoint);
-            // the event goes out after the commit, in commit order. The hot path is plain SQL: one
-            // read for the chat and the sender's place in it, one UPDATE for both counters.
-            outcome = try await ctx.store.batchedWrite({ db in
+            outcome = try await ctx.store.write { db in
                 let sql = db as! any SQLDatabase
-                // The chat, the sender's place in it, their name, and a message of theirs with this
-                // clientId (a retried send), in one read.
-                guard let row = try await sql.raw("""
-                    SELECT c.school_id, c.read_only, c.system_audience, m.id AS member_id, m.role, m.last_read_seq, m.muted_until,
-                      (SELECT full_name FROM users WHERE id = \(bind: actor.userID)) AS author_name,
-                      (SELECT id FROM messages WHERE author_id = \(bind: actor.userID) AND client_id = \(bind: clientID ?? "")) AS earlier_id,
-                      (SELECT chat_id FROM messages WHERE author_id = \(bind: actor.userID) AND client_id = \(bind: clientID ?? "")) AS earlier_chat
-                    FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = \(bind: actor.userID)
-                    WHERE c.id = \(bind: chatID)
-                    """).first() else { throw PartaError.notFound("Чат") }
-                let schoolID = try row.decode(column: "school_id", as: UUID.self)
-                let audience = try row.decode(column: "system_audience", as: String?.self)
-                let memberID = try row.decode(column: "member_id", as: UUID?.self)
-                let role = try row.decode(column: "role", as: String?.self).map { ChatRole(rawValue: $0) ?? .member }
-                guard let rights = ChatService.rights(actor, schoolID: schoolID, systemAudience: audience,
-                                                      readOnly: try row.decode(column: "read_only", as: Bool.self), memberRole: role)
-                else { throw PartaError.notFound("Чат") }
-                guard rights.canPost else { throw PartaError(.forbidden, "read_only", "В этом чате пишут только его администраторы.") }
-                if let until = try row.decode(column: "muted_until", as: Date?.self), until > now {
-                    throw PartaError(.forbidden, "muted", "Модератор запретил вам писать в этот чат до \(JSONCoding.iso.string(from: until)).")
-                }
-                if clientID != nil, let earlier = try row.decode(column: "earlier_id", as: UUID?.self) {
-                    guard try row.decode(column: "earlier_chat", as: UUID?.self) == chatID else {
-                        throw PartaError(.conflict, "client_id_reused", "Этот clientId уже использован в другом чате.")
-                    }
-                    return Sent(earlier: earlier)   // a retried send: stored once
-                }
-                if let replyTo = extras.replyTo {
-                    guard try await sql.raw("SELECT 1 AS x FROM messages WHERE id = \(bind: replyTo) AND chat_id = \(bind: chatID)").first() != nil else {
-                        throw PartaError.invalid("replyTo", "Ответ — на сообщение этого чата.")
-                    }
-                }
-                if extras.mentionAll && !rights.canModerate { throw PartaError(.forbidden, "forbidden", "@all — для администраторов чата.") }
-                try await Self.checkReaders(mentions, chatID: chatID, schoolID: schoolID, system: audience != nil, on: db)
-                try await AttachmentService.checkAttachable(attachments, chatID: chatID, author: actor.userID, on: db)
-                // Nothing is refused from here on (the batch's contract: refusals come before writes).
+                let checked = try await Self.check(actor, chatID: chatID, extras: extras, now: now, on: db)
+                if let earlier = checked.earlier { return Sent(earlier: earlier) }   // a retried send: stored once
                 guard let numbers = try await sql.raw("""
                     UPDATE chats SET last_seq = last_seq + 1, last_event = last_event + 1 WHERE id = \(bind: chatID) RETURNING last_seq, last_event
                     """).first() else { throw PartaError.notFound("Чат") }
@@ -159,10 +148,10 @@ public struct MessageService: Sendable {
                     .run()
                 try await AttachmentService.attach(attachments, to: id, chatID: chatID, author: actor.userID, on: db)
                 // The author has read their own message.
-                if let memberID, (try row.decode(column: "last_read_seq", as: Int?.self) ?? 0) < seq {
+                if let memberID = checked.memberID, checked.lastReadSeq < seq {
                     try await sql.raw("UPDATE chat_members SET last_read_seq = \(bind: seq) WHERE id = \(bind: memberID)").run()
                 }
-                let name = try row.decode(column: "author_name", as: String?.self) ?? ""
+                let name = checked.authorName
                 let files = attachments.isEmpty ? [] : (try await AttachmentService.views(for: [id], on: db)[id] ?? [])
                 let view = MessageView(id: id, chatId: chatID, seq: seq, authorId: actor.userID, authorName: name, text: text,
                                        replyTo: extras.replyTo, clientId: clientID, createdAt: now, editedAt: nil, deleted: false,
@@ -172,9 +161,7 @@ public struct MessageService: Sendable {
                                                                   seq: try numbers.decode(column: "last_event", as: Int.self),
                                                                   data: view, messageID: id, now: now, on: db)
                 return Sent(view: view, event: event)
-            }, published: { sent in
-                if let event = sent.event { await events.publish(.chat(event)) }
-            })
+            }
         } catch {
             // The same clientId sent twice at the same instant: the other request stored it.
             guard let dbError = error as? any DatabaseError, dbError.isConstraintFailure, let clientID,
@@ -182,6 +169,7 @@ public struct MessageService: Sendable {
                     .filter(\.$clientID == clientID).first() else { throw error }
             return try await Self.views([earlier], viewer: actor.userID, on: ctx.store.db)[0]
         }
+        if let event = outcome.event { await ctx.events.publish(.chat(event)) }
         if var view = outcome.view {
             view.myReactions = []   // a new message: no reactions, read by nobody else yet
             return view
