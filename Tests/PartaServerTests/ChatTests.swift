@@ -162,12 +162,15 @@ extension RealtimeTests {
             let teacher = try await h.person(school, .teacher, name: "Учитель")
             let student = try await h.person(school, .student, name: "Ученик В Чате")
             let outsider = try await h.person(school, .student, name: "Ученик Вне Чата")
+            let (otherAdmin, _) = try await h.makeSchool(operatorToken: op, email: "admin@school2.test", phone: "+79220000002")
             let chatID = try await h.chat(school, teacher, kind: "group", title: "5Б — Физика", members: [student])
             let port = try await startServer(h)
-            let inside = Probe(), outside = Probe()
+            let inside = Probe(), outside = Probe(), otherSchool = Probe()
             _ = try await connect(h, port: port, headers: ["Authorization": "Bearer \(student.token)"], probe: inside)
             _ = try await connect(h, port: port, headers: ["Authorization": "Bearer \(outsider.token)"], probe: outside)
-            try await waitUntil { !inside.texts.withLockedValue { $0 }.isEmpty && !outside.texts.withLockedValue { $0 }.isEmpty }
+            let otherSocket = try await connect(h, port: port, headers: ["Authorization": "Bearer \(otherAdmin)"], probe: otherSchool)
+            try await waitUntil { !inside.texts.withLockedValue { $0 }.isEmpty && !outside.texts.withLockedValue { $0 }.isEmpty
+                && !otherSchool.texts.withLockedValue { $0 }.isEmpty }
 
             try await h.expect(.created, .POST, "/api/v1/chats/\(chatID)/messages", token: teacher.token, json: ["text": "Домашнее задание: §5"])
             try await waitUntil { inside.texts.withLockedValue { $0.contains { $0.contains("message.created") && $0.contains("§5") } } }
@@ -177,6 +180,14 @@ extension RealtimeTests {
             try await h.expect(.created, .POST, "/api/v1/chats/\(all)/messages", token: admin, json: ["text": "Линейка в 9:00"])
             try await waitUntil { outside.texts.withLockedValue { $0.contains { $0.contains("Линейка") } } }
             XCTAssertFalse(outside.texts.withLockedValue { $0.contains { $0.contains("§5") } }, "not a member: nothing from the chat")
+            // Another school's people get nothing of this school, not even its school-wide channel; a
+            // resume naming this school's chats gets them named "gone".
+            XCTAssertFalse(otherSchool.texts.withLockedValue { $0.contains { $0.contains("Линейка") || $0.contains("§5") } })
+            try await otherSocket.send(#"{"type":"resume","chats":{"\#(chatID)":0,"\#(all)":0}}"#)
+            try await waitUntil { otherSchool.texts.withLockedValue { $0.contains { $0.contains("resumed") } } }
+            let resumed = otherSchool.texts.withLockedValue { $0.first { $0.contains("resumed") } } ?? ""
+            XCTAssertTrue(resumed.lowercased().contains(chatID.lowercased()) && resumed.lowercased().contains(all.lowercased()), resumed)
+            XCTAssertFalse(otherSchool.texts.withLockedValue { $0.contains { $0.contains("Линейка") || $0.contains("§5") } })
 
             // Removed: the next message does not reach them.
             try await h.expect(.noContent, .DELETE, "/api/v1/chats/\(chatID)/members/\(student.id)", token: teacher.token)

@@ -6,6 +6,8 @@ the browser is stored once.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from parta_e2e import expect, join_by_link
@@ -226,4 +228,29 @@ def test_poll_created_voted_live_and_closed(server, browser):
     page.click("#chats-msg-go")
     page.wait(lambda d: "Куда поедем?" in page.text("#chats-found"), 5, "search found nothing")
     assert "5Б — опросы" in page.text("#chats-found")
+    assert page.severe_console_errors() == []
+
+
+def test_a_long_history_opens_at_its_end_and_loads_back_on_scroll(server_factory, browser):
+    """A chat with 130 messages opens on its newest 50 (the last one in view); scrolling up to the
+    top brings earlier pages by themselves, each message once."""
+    server = server_factory({"PARTA_MESSAGES_PER_MINUTE": "1000"})   # 130 messages from one person
+    admin, student, group = _class_group(server, "5Б — длинная история")
+    for i in range(1, 131):
+        expect(student.post(f"{server.url}/api/v1/chats/{group['id']}/messages", json={"text": f"Сообщение {i}", "clientId": f"m{i}"}), 201)
+    page = Page(browser, server.url)
+    page.sign_in(admin.email, admin.password, f"#/school/{admin.school_id}")
+    page.open(f"/chat/{group['id']}")
+    page.el("#chat-messages[data-live]")
+    assert len(browser.find_elements("css selector", "#chat-messages [data-seq]")) == 50
+    page.wait(lambda d: d.execute_script(
+        "const r = document.querySelector('#chat-messages li:last-child').getBoundingClientRect(); return r.bottom <= innerHeight + 1"),
+        5, "the newest message is not in view")
+    for _ in range(6):
+        browser.execute_script("window.scrollTo(0, 0)")
+        if len(browser.find_elements("css selector", "#chat-messages [data-seq]")) == 130:
+            break
+        time.sleep(0.5)
+    seqs = [int(e.get_attribute("data-seq")) for e in browser.find_elements("css selector", "#chat-messages [data-seq]")]
+    assert seqs == list(range(1, 131)), seqs[:5]
     assert page.severe_console_errors() == []

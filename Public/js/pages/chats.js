@@ -250,15 +250,29 @@ async function conversation(chatId, signal) {
   const markRead = () => newest && api('POST', base + '/read', { seq: newest }).catch(() => {});
   markRead();
 
+  // Earlier pages: on the button, or by themselves when the top of the history scrolls into view
+  // (the reader's place on the page is kept).
+  let loadingEarlier = false;
   const earlier = btn('chat-earlier', t('ch_earlier'), 'link', async () => {
+    if (loadingEarlier || oldest <= 1) return;
+    loadingEarlier = true;
     try {
       const older = await api('GET', base + '/messages?limit=50&before=' + oldest);
+      const before = document.documentElement.scrollHeight;
       for (const m of older.items.reverse()) { const { li } = render(m); log.prepend(li); }
+      window.scrollBy(0, document.documentElement.scrollHeight - before);
       if (older.items.length) oldest = older.items[older.items.length - 1].seq;
       earlier.hidden = oldest <= 1;
-    } catch (e) { fail(error, e); }
+    } catch (e) { fail(error, e); } finally { loadingEarlier = false; }
   });
   earlier.hidden = oldest <= 1;
+  if ('IntersectionObserver' in window) {
+    let scrolled = false;   // not on opening: only once the reader scrolls
+    addEventListener('scroll', () => { scrolled = true; }, { passive: true, once: true });
+    const watch = new IntersectionObserver(entries => { if (scrolled && entries.some(e => e.isIntersecting)) earlier.click(); });
+    watch.observe(earlier);
+    if (signal) signal.addEventListener('abort', () => watch.disconnect());
+  }
 
   // Live: the socket authenticates with the session cookie and resumes from the last event number
   // this page has seen of the chat, so after a drop it gets exactly what it missed (or "resync":
@@ -435,6 +449,8 @@ async function conversation(chatId, signal) {
   if (chat.kind === 'direct') api('GET', base + '/online').then(r => showPresence(r.items.some(u => !same(u, me)))).catch(() => {});
   const muted = chat.mutedUntil && new Date(chat.mutedUntil) > new Date()
     ? h('p', { id: 'chat-muted', class: 'hint' }, t('ch_muted', { t: fmtDate(chat.mutedUntil) })) : null;
+  // Opening a chat shows its newest messages: scroll to them once the page is in place.
+  setTimeout(() => log.lastElementChild?.scrollIntoView({ block: 'end' }), 0);
   return page(chat.title,
     h('p', { class: 'row-actions' }, h('a', { id: 'chat-to-list', href: '#/school/' + encodeURIComponent(chat.schoolId) + '/chats' }, t('ch_to_list')),
       chat.kind === 'direct' ? presence : null,
