@@ -20,9 +20,9 @@ async function home() {
 }
 
 // Pages outside the shell load on first use, with their stylesheet.
-const lazy = load => async ctx => {
+const lazy = name => async ctx => {
   if (!document.getElementById('pages-css')) document.head.append(h('link', { id: 'pages-css', rel: 'stylesheet', href: '/css/pages.css' }));
-  return (await load()).default(ctx);
+  return (await import('./pages/' + name + '.js')).default(ctx);
 };
 
 const routes = [
@@ -33,21 +33,21 @@ const routes = [
   [/^\/applications$/, queue],
   [/^\/activate\/([^/]+)$/, activate],
   [/^\/school\/([^/]+)$/, school],
-  [/^\/school\/([^/]+)\/classes$/, lazy(() => import('./pages/classes.js'))],
-  [/^\/school\/([^/]+)\/invites$/, lazy(() => import('./pages/invites.js'))],
-  [/^\/school\/([^/]+)\/members$/, lazy(() => import('./pages/members.js'))],
-  [/^\/school\/([^/]+)\/requests$/, lazy(() => import('./pages/requests.js'))],
-  [/^\/school\/([^/]+)\/audit$/, lazy(() => import('./pages/audit.js'))],
-  [/^\/school\/([^/]+)\/import$/, lazy(() => import('./pages/import.js'))],
-  [/^\/school\/([^/]+)\/chats$/, lazy(() => import('./pages/chats.js'))],
-  [/^\/chat\/([^/]+)$/, lazy(() => import('./pages/chats.js'))],
-  [/^\/school\/([^/]+)\/(?:chats\/new|reports)$/, lazy(() => import('./pages/chatadmin.js'))],
-  [/^\/chat\/([^/]+)\/settings$/, lazy(() => import('./pages/chatadmin.js'))],
-  [/^\/chat-join\/([^/]+)$/, lazy(() => import('./pages/chatadmin.js'))],
-  [/^\/class\/([^/]+)$/, lazy(() => import('./pages/class.js'))],
-  [/^\/class\/([^/]+)\/cards$/, lazy(() => import('./pages/cards.js'))],
-  [/^\/join\/([^/]+)$/, lazy(() => import('./pages/join.js'))],
-  [/^\/child$/, lazy(() => import('./pages/child.js'))],
+  [/^\/school\/([^/]+)\/classes$/, lazy('classes')],
+  [/^\/school\/([^/]+)\/invites$/, lazy('invites')],
+  [/^\/school\/([^/]+)\/members$/, lazy('members')],
+  [/^\/school\/([^/]+)\/requests$/, lazy('requests')],
+  [/^\/school\/([^/]+)\/audit$/, lazy('audit')],
+  [/^\/school\/([^/]+)\/import$/, lazy('import')],
+  [/^\/school\/([^/]+)\/chats$/, lazy('chats')],
+  [/^\/chat\/([^/]+)$/, lazy('chats')],
+  [/^\/school\/([^/]+)\/(?:chats\/new|reports)$/, lazy('chatadmin')],
+  [/^\/chat\/([^/]+)\/settings$/, lazy('chatadmin')],
+  [/^\/chat-join\/([^/]+)$/, lazy('chatadmin')],
+  [/^\/class\/([^/]+)$/, lazy('class')],
+  [/^\/class\/([^/]+)\/cards$/, lazy('cards')],
+  [/^\/join\/([^/]+)$/, lazy('join')],
+  [/^\/child$/, lazy('child')],
   [/^\/account$/, account],
 ];
 
