@@ -140,6 +140,9 @@ def test_conversation_reactions_pins_replies_read_marks_and_resume(server, brows
     page.el("#chat-messages[data-live]")
     page.wait(lambda d: "Пока вас не было" in page.text("#chat-messages"), 5, "the missed message did not arrive")
     assert len(browser.find_elements("css selector", "#chat-messages [data-seq]")) == 3, "each message shown once"
+    # Renamed elsewhere: the open page follows.
+    expect(admin.patch(f"/api/v1/chats/{group['id']}", json={"title": "5Б — новости"}), 200)
+    page.wait(lambda d: page.title() == "5Б — новости", 5, "the new title did not show")
     assert page.severe_console_errors() == []
 
 

@@ -4,7 +4,7 @@
 // WebSocket, resumed exactly after a drop. Loaded on demand. (Creating chats from templates,
 // files and polls come with the rest of issue 4.)
 import { h, btn, page, alertBox, fail, fmtDate } from '../dom.js';
-import { api, session, upload } from '../api.js';
+import { api, session, upload, go } from '../api.js';
 import { t, addStrings } from '../i18n.js';
 
 addStrings({
@@ -312,6 +312,9 @@ async function conversation(chatId, signal) {
       case 'chat.members':
         if ((x.left || []).some(u => same(u, me))) { closed = true; ws && ws.close(); error.textContent = t('ch_removed'); }
         break;
+      // The chat's title or mode changed, or the reader was muted or made an admin: show it afresh.
+      case 'chat.updated': go(location.hash.slice(1), true); break;
+      case 'chat.muted': case 'chat.role': if (same(x.userId, me)) go(location.hash.slice(1), true); break;
       case 'typing':
         typing.textContent = t('ch_typing', { name: names.get(String(d.userId).toLowerCase()) || '…' });
         clearTimeout(typingTimer);
