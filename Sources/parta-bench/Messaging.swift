@@ -105,7 +105,7 @@ func statusLine(_ counts: [Int: Int]) -> String {
 
 func fanout(_ o: Options) async throws -> Bool {
     let members = o.members ?? 1_000, rate = o.rate ?? 50, duration = o.seconds ?? 20
-    let maxSeconds = o.maxSeconds ?? 10, maxSenders = max(1, o.senders ?? 4)
+    let maxSeconds = o.maxSeconds ?? 10, maxSenders = max(1, o.senders ?? 32)
     say("parta-bench fanout: \(members) connected members, \(Int(rate)) messages/s for \(Int(duration)) s, "
         + "then \(maxSenders) senders as fast as accepted for \(Int(maxSeconds)) s; "
         + (o.systemChannel ? "the school's system channel «Общешкольный канал»" : "a channel with member rows"))

@@ -16,7 +16,7 @@
 // run the release `parta` binary on it as a child process and measure it over loopback, printing the
 // server's CPU and memory from /proc/<pid>:
 //
-//   parta-bench fanout   [--members 1000] [--rate 50] [--seconds 20] [--max-seconds 10] [--senders 4] [--system-channel]
+//   parta-bench fanout   [--members 1000] [--rate 50] [--seconds 20] [--max-seconds 10] [--senders 32] [--system-channel]
 //   parta-bench idle     [--clients 10000] [--hold 5]
 //   parta-bench sends    [--chats 1000] [--senders 200] [--seconds 20] [--no-listen]
 //   parta-bench bellring [--clients 1000]

@@ -94,11 +94,11 @@ public final class SendQueue: @unchecked Sendable {
         let pairs = sends.filter { !$0.systemChat }
         var places: [String: (muted: Date?, role: String)] = [:]
         if !pairs.isEmpty {
-            var condition = SQLQueryString("")
-            for (i, s) in pairs.enumerated() {
-                condition = condition + (i == 0 ? "" : " OR ") + "(chat_id = \(bind: s.chatID) AND user_id = \(bind: s.actor.userID))"
-            }
-            for row in try await sql.raw("SELECT chat_id, user_id, muted_until, role FROM chat_members WHERE \(condition)").all() {
+            // IN lists use the (chat_id, user_id) index; a long OR of pairs made SQLite scan.
+            let chats = Array(Set(pairs.map(\.chatID))), users = Array(Set(pairs.map(\.actor.userID)))
+            for row in try await sql.raw("""
+                SELECT chat_id, user_id, muted_until, role FROM chat_members WHERE chat_id IN (\(binds: chats)) AND user_id IN (\(binds: users))
+                """).all() {
                 places["\(try row.decode(column: "chat_id", as: UUID.self))/\(try row.decode(column: "user_id", as: UUID.self))"] =
                     (try row.decode(column: "muted_until", as: Date?.self), try row.decode(column: "role", as: String.self))
             }
