@@ -84,6 +84,7 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     }
     app.lifecycle.use(StopOnShutdown { housekeeping.cancel() })
     if let postgresBus {
+        postgresBus.onRelisten = { context.actors.forgetAll(); await hub.closeAll() }
         postgresBus.start(store: store)
         app.lifecycle.use(StopOnShutdown { postgresBus.stop() })
     }

@@ -284,7 +284,7 @@ final class MessagingTests: XCTestCase {
             let auth = AuthService(ctx)
             let teacherActor = try await auth.authenticate(token: teacher.token)!, studentActor = try await auth.authenticate(token: student.token)!
             func prepared(_ actor: Actor, _ text: String) -> SendQueue.Prepared {
-                SendQueue.Prepared(actor: actor, chatID: UUID(uuidString: chat)!, systemChat: false, memberID: nil, text: text, clientID: nil,
+                SendQueue.Prepared(actor: actor, chatID: UUID(uuidString: chat)!, schoolID: UUID(uuidString: school)!, systemChat: false, memberID: nil, text: text, clientID: nil,
                                    replyTo: nil, mentions: [], mentionAll: false, authorName: "", extras: .init())
             }
             try await h.expect(.noContent, .DELETE, "/api/v1/chats/\(chat)/members/\(student.id)", token: teacher.token)
@@ -432,6 +432,7 @@ final class ModerationTests: XCTestCase {
             let refused = try await h.request(.POST, "/api/v1/chats/\(chat)/messages", token: bully.token, json: ["text": "А если так?"])
             XCTAssertEqual(refused.status, .forbidden)
             XCTAssertEqual((refused.json["error"] as? [String: Any])?["code"] as? String, "muted")
+            try await h.expect(.forbidden, .PATCH, "/api/v1/messages/\(message)", token: bully.token, json: ["text": "а если исправить?"])
             try await h.expect(.forbidden, .DELETE, "/api/v1/chats/\(chat)/members/\(bully.id)/mute", token: victim.token)
             try await h.expect(.noContent, .DELETE, "/api/v1/chats/\(chat)/members/\(bully.id)/mute", token: teacher.token)
             try await h.expect(.created, .POST, "/api/v1/chats/\(chat)/messages", token: bully.token, json: ["text": "Извините"])
@@ -618,6 +619,15 @@ final class ChatInviteTests: XCTestCase {
             try await h.expect(.forbidden, .GET, base, token: student.token)
             try await h.expect(.notFound, .GET, base, token: otherAdmin)
 
+            // A link made by a chat admin stops working when they are no longer one.
+            let helper = try await h.person(school, .teacher, name: "Второй Учитель")
+            try await h.expect(.ok, .POST, "/api/v1/chats/\(chat)/members", token: teacher.token, json: ["userIds": [helper.id]])
+            try await h.expect(.noContent, .PUT, "/api/v1/chats/\(chat)/members/\(helper.id)/role", token: teacher.token, json: ["role": "admin"])
+            let helpers = try await h.request(.POST, base, token: helper.token, json: [:]).json["token"] as! String
+            try await h.expect(.ok, .GET, "/api/v1/chat-join/\(helpers)", token: late.token)
+            try await h.expect(.noContent, .PUT, "/api/v1/chats/\(chat)/members/\(helper.id)/role", token: teacher.token, json: ["role": "member"])
+            try await h.expect(.gone, .POST, "/api/v1/chat-join/\(helpers)", token: late.token)
+
             // An unconfirmed teacher's own chat: no links for students.
             let own = try await h.chat(school, unconfirmed, kind: "group", title: "Учителя", members: [])
             try await h.expect(.forbidden, .POST, "/api/v1/chats/\(own)/invites", token: unconfirmed.token, json: [:])
@@ -688,6 +698,11 @@ extension RealtimeTests {
             XCTAssertTrue(resumed.lowercased().contains(gone.lowercased()), "the chat it no longer reads is named gone: \(resumed)")
             XCTAssertTrue(chatFrames(second, gone).isEmpty)
 
+            // A replayed removal names who left (so a catch-up ends that person's subscription too).
+            let replayed = try await ChatEventLog.replay(chatID: UUID(uuidString: gone)!, after: 0, on: h.app.parta.context.store.db)
+            guard case let .events(goneEvents) = replayed else { return XCTFail("no replay") }
+            XCTAssertEqual(goneEvents.last?.left.map { $0.uuidString.lowercased() }, [student.id.lowercased()])
+
             // Live again after the replay, with the next number.
             try await h.expect(.created, .POST, "/api/v1/chats/\(chatID)/messages", token: teacher.token, json: ["text": "Снова онлайн"])
             try await waitUntil { self.chatFrames(second, chatID).count == 6 }
@@ -757,6 +772,9 @@ extension RealtimeTests {
             let online = try await h.request(.GET, "/api/v1/chats/\(chat)/online", token: teacher.token).json["items"] as! [String]
             XCTAssertEqual(Set(online.map { $0.lowercased() }), Set([teacher.id, student.id].map { $0.lowercased() }))
             try await h.expect(.notFound, .GET, "/api/v1/chats/\(chat)/online", token: outsider.token)
+            let group = try await h.chat(school, teacher, kind: "group", title: "Группа", members: [student])
+            let groupOnline = try await h.request(.GET, "/api/v1/chats/\(group)/online", token: teacher.token).json["items"] as! [String]
+            XCTAssertTrue(groupOnline.isEmpty, "presence is for direct chats")
             try await h.expect(.notFound, .GET, "/api/v1/chats/\(chat)/online", token: otherAdmin)
             try await ws.close().get()
             try await waitUntil { self.frames(watcher).contains { $0.type == "presence" && $0.raw.contains("false") } }

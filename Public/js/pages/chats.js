@@ -247,8 +247,21 @@ async function conversation(chatId, signal) {
   const loadPins = async () => showPins((await api('GET', base + '/pins')).items);
   showPins(pins.items);
 
-  const markRead = () => newest && api('POST', base + '/read', { seq: newest }).catch(() => {});
+  // Read marks: at most one request every 1.5 s, and only while the page is in view (every read is
+  // an event for the chat's other members).
+  let readTimer = 0, readUpTo = 0;
+  const markRead = () => {
+    if (!newest || newest <= readUpTo || readTimer) return;
+    readTimer = setTimeout(() => {
+      readTimer = 0;
+      if (document.visibilityState !== 'visible') return;
+      readUpTo = newest;
+      api('POST', base + '/read', { seq: newest }).catch(() => {});
+    }, readUpTo ? 1500 : 0);
+  };
   markRead();
+  document.addEventListener('visibilitychange', markRead);
+  if (signal) signal.addEventListener('abort', () => document.removeEventListener('visibilitychange', markRead));
 
   // Earlier pages: on the button, or by themselves when the top of the history scrolls into view
   // (the reader's place on the page is kept).
@@ -283,7 +296,9 @@ async function conversation(chatId, signal) {
     loadPins();
   };
   const onEvent = d => {
-    if (typeof d.seq === 'number') lastEvent = Math.max(lastEvent, d.seq);
+    if (d.type === 'resync') { lastEvent = d.seq; catchUp().catch(() => {}); return; }
+    // Each numbered event once: after a resume the server may send again what came live meanwhile.
+    if (typeof d.seq === 'number') { if (d.seq <= lastEvent) return; lastEvent = d.seq; }
     const x = d.data || {};
     switch (d.type) {
       case 'message.created': append(x); markRead(); break;
@@ -320,7 +335,6 @@ async function conversation(chatId, signal) {
         clearTimeout(typingTimer);
         typingTimer = setTimeout(() => { typing.textContent = ''; }, 4000);
         break;
-      case 'resync': catchUp().catch(() => {}); break;
       case 'presence': if (!same(d.userId, me)) showPresence(d.online); break;
     }
   };

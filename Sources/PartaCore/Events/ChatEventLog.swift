@@ -83,8 +83,8 @@ public enum ChatEventLog {
             SELECT seq, type, data FROM chat_events WHERE chat_id = \(bind: chatID) AND seq > \(bind: after) AND seq <= \(bind: last) ORDER BY seq
             """).all()
         let events = try rows.map { row in
-            ChatEvent(chatID: chatID, seq: try row.decode(column: "seq", as: Int.self), type: try row.decode(column: "type", as: String.self),
-                      data: try row.decode(column: "data", as: String.self))
+            withMembers(ChatEvent(chatID: chatID, seq: try row.decode(column: "seq", as: Int.self), type: try row.decode(column: "type", as: String.self),
+                                  data: try row.decode(column: "data", as: String.self)))
         }
         // Pruned events leave a hole at the start: the client reloads instead.
         guard events.count == last - after else { return .resync(lastSeq: last) }
@@ -96,13 +96,19 @@ public enum ChatEventLog {
         guard let sql = db as? any SQLDatabase,
               let row = try await sql.raw("SELECT type, data FROM chat_events WHERE chat_id = \(bind: chatID) AND seq = \(bind: seq)").first()
         else { return nil }
-        let type = try row.decode(column: "type", as: String.self), data = try row.decode(column: "data", as: String.self)
-        var event = ChatEvent(chatID: chatID, seq: seq, type: type, data: data)
-        if type == "chat.members" {
-            struct Members: Decodable { let joined: [UUID]; let left: [UUID] }
-            if let m = try? JSONDecoder().decode(Members.self, from: Data(data.utf8)) { event.joined = m.joined; event.left = m.left }
-        }
-        return event
+        return withMembers(ChatEvent(chatID: chatID, seq: seq, type: try row.decode(column: "type", as: String.self),
+                                     data: try row.decode(column: "data", as: String.self)))
+    }
+
+    /// A logged `chat.members` event with its `joined`/`left` lists read back from its data (so a
+    /// replayed or remote removal ends the subscription like a live one).
+    static func withMembers(_ event: ChatEvent) -> ChatEvent {
+        guard event.type == "chat.members" else { return event }
+        struct Members: Decodable { let joined: [UUID]; let left: [UUID] }
+        guard let m = try? JSONDecoder().decode(Members.self, from: Data(event.data.utf8)) else { return event }
+        var out = event
+        out.joined = m.joined; out.left = m.left
+        return out
     }
 
     /// Drops events older than the retention period.

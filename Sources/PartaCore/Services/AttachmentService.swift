@@ -72,7 +72,14 @@ public struct AttachmentService: Sendable {
     static func attach(_ ids: [UUID], to messageID: UUID, chatID: UUID, author: UUID, on db: any Database) async throws {
         guard !ids.isEmpty else { return }
         try await checkAttachable(ids, chatID: chatID, author: author, on: db)
-        try await AttachmentRecord.query(on: db).filter(\.$id ~~ ids).set(\.$messageID, to: messageID).update()
+        // Only uploads still unsent: two sends claiming one upload at once cannot both have it.
+        let sql = db as! any SQLDatabase
+        let claimed = try await sql.raw("""
+            UPDATE attachments SET message_id = \(bind: messageID) WHERE id IN (\(binds: ids)) AND message_id IS NULL RETURNING id
+            """).all()
+        guard claimed.count == ids.count else {
+            throw PartaError(.conflict, "attachment_taken", "Вложение уже отправлено с другим сообщением.")
+        }
     }
 
     /// The refusal of `attach`, to be checked before anything is written.

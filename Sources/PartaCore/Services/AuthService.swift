@@ -182,6 +182,7 @@ public struct AuthService: Sendable {
         let tokenHash = Secrets.sha256Hex(token)
         let now = ctx.clock.now()
         if let cached = ctx.actors.get(tokenHash, now: now) { return cached }
+        let generation = ctx.actors.currentGeneration()
         guard let session = try await SessionRecord.query(on: db)
             .filter(\.$tokenHash == tokenHash).first() else { return nil }
         guard session.expiresAt > now,
@@ -206,7 +207,7 @@ public struct AuthService: Sendable {
                           },
                           homeroomClassIDs: Set(homerooms.map(\.classID)))
         // Not beyond the session's own end (nor past the next sliding-expiry write).
-        ctx.actors.put(tokenHash, actor, until: min(now.addingTimeInterval(ActorCache.lifetime), session.expiresAt))
+        ctx.actors.put(tokenHash, actor, until: min(now.addingTimeInterval(ActorCache.lifetime), session.expiresAt), readAt: generation)
         return actor
     }
 

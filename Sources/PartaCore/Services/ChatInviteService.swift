@@ -117,6 +117,12 @@ public struct ChatInviteService: Sendable {
         if let max = invite.maxUses, invite.uses >= max {
             throw PartaError(.gone, "invite_used_up", "По этой ссылке уже вступило разрешённое число людей.")
         }
+        // A link is as good as its maker: still an owner or admin of the chat, or an administrator of the school.
+        let maker = try await ChatMemberRecord.query(on: db).filter(\.$chatID == invite.chatID).filter(\.$userID == invite.createdBy).first()
+        let makerModerates = maker.map { $0.role != ChatRole.member.rawValue } ?? false
+        let makerIsAdmin = try await MembershipRecord.query(on: db).filter(\.$schoolID == chat.schoolID).filter(\.$userID == invite.createdBy)
+            .filter(\.$role == SchoolRole.admin.rawValue).first() != nil
+        guard makerModerates || makerIsAdmin else { throw PartaError(.gone, "invite_revoked", "Ссылка больше не действует.") }
         return (invite, chat)
     }
 

@@ -65,6 +65,12 @@ public final class ActorCache: @unchecked Sendable {
 
     public init() {}
 
+    /// Bumped by every `forget`: an actor read before it is not stored after it.
+    private var generation = 0
+
+    /// Take before reading the session from the database; pass to `put`.
+    func currentGeneration() -> Int { lock.withLock { generation } }
+
     func get(_ tokenHash: String, now: Date) -> Actor? {
         lock.withLock {
             guard let e = entries[tokenHash] else { return nil }
@@ -73,15 +79,20 @@ public final class ActorCache: @unchecked Sendable {
         }
     }
 
-    func put(_ tokenHash: String, _ actor: Actor, until: Date) {
+    func put(_ tokenHash: String, _ actor: Actor, until: Date, readAt generation: Int) {
         lock.withLock {
+            guard generation == self.generation else { return }   // something changed while it was read
             if entries.count > 50_000 { entries.removeAll(keepingCapacity: true) }   // bounded; refills on demand
             entries[tokenHash] = Entry(actor: actor, until: until)
         }
     }
 
     public func forget(userID: UUID) {
-        lock.withLock { entries = entries.filter { $0.value.actor.userID != userID } }
+        lock.withLock { generation += 1; entries = entries.filter { $0.value.actor.userID != userID } }
+    }
+
+    public func forgetAll() {
+        lock.withLock { generation += 1; entries.removeAll() }
     }
 
     /// Drops a person's entries when their sessions or roles change, here or in another process.

@@ -116,7 +116,7 @@ public struct MessageService: Sendable {
             return try await Self.views([m], viewer: actor.userID, on: db)[0]   // a retried send: stored once
         }
         var view = try await ctx.sends.submit(SendQueue.Prepared(
-            actor: actor, chatID: chatID, systemChat: checked.system, memberID: checked.memberID, text: text, clientID: extras.clientID,
+            actor: actor, chatID: chatID, schoolID: checked.schoolID, systemChat: checked.system, memberID: checked.memberID, text: text, clientID: extras.clientID,
             replyTo: extras.replyTo, mentions: Array(Set(extras.mentions)), mentionAll: extras.mentionAll,
             authorName: checked.authorName, extras: extras), ctx: ctx)
         view.myReactions = []   // a new message: no reactions, read by nobody else yet
@@ -283,8 +283,9 @@ public struct MessageService: Sendable {
         let text = try Self.checkedText(raw)
         let now = ctx.clock.now()
         let (message, event): (MessageRecord, ChatEvent?) = try await ctx.store.write { db in
-            let (m, _) = try await Self.visible(actor, messageID: messageID, on: db)
+            let (m, access) = try await Self.visible(actor, messageID: messageID, on: db)
             guard m.authorID == actor.userID else { throw PartaError(.forbidden, "forbidden", "Изменить можно только своё сообщение.") }
+            try Self.checkNotMuted(access, now: now)   // a mute is not got round by editing
             guard m.deletedAt == nil else { throw PartaError(.conflict, "deleted", "Сообщение удалено.") }
             guard m.text != text else { return (m, nil) }
             m.text = text; m.editedAt = now

@@ -108,6 +108,10 @@ public struct ModerationService: Sendable {
                 try await row.save(on: db)
                 events.append(try await Self.mutedEvent(report.chatID, report.authorID, row.mutedUntil, now: now, on: db))
             case .remove:
+                guard let chat = try await ChatRecord.find(report.chatID, on: db), chat.systemAudience == nil,
+                      chat.kind != ChatKind.direct.rawValue else {
+                    throw PartaError(.conflict, "fixed_members", "Из этого чата нельзя удалить участника.")
+                }
                 guard let row = authorRow, row.role != ChatRole.owner.rawValue else {
                     throw PartaError(.conflict, "not_removable", "Автор не участник чата или его владелец.")
                 }

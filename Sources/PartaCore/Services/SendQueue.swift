@@ -18,6 +18,7 @@ public final class SendQueue: @unchecked Sendable {
     struct Prepared: Sendable {
         let actor: Actor
         let chatID: UUID
+        let schoolID: UUID
         let systemChat: Bool
         let memberID: UUID?
         let text: String
@@ -92,21 +93,28 @@ public final class SendQueue: @unchecked Sendable {
 
         // 1. The senders' places, as they are inside the transaction (removed or muted a moment ago: refused).
         let pairs = sends.filter { !$0.systemChat }
-        var places: [String: (muted: Date?, role: String)] = [:]
+        var places: [String: (muted: Date?, role: String, readOnly: Bool)] = [:]
         if !pairs.isEmpty {
             // IN lists use the (chat_id, user_id) index; a long OR of pairs made SQLite scan.
             let chats = Array(Set(pairs.map(\.chatID))), users = Array(Set(pairs.map(\.actor.userID)))
             for row in try await sql.raw("""
-                SELECT chat_id, user_id, muted_until, role FROM chat_members WHERE chat_id IN (\(binds: chats)) AND user_id IN (\(binds: users))
+                SELECT m.chat_id, m.user_id, m.muted_until, m.role, c.read_only FROM chat_members m JOIN chats c ON c.id = m.chat_id
+                WHERE m.chat_id IN (\(binds: chats)) AND m.user_id IN (\(binds: users))
                 """).all() {
                 places["\(try row.decode(column: "chat_id", as: UUID.self))/\(try row.decode(column: "user_id", as: UUID.self))"] =
-                    (try row.decode(column: "muted_until", as: Date?.self), try row.decode(column: "role", as: String.self))
+                    (try row.decode(column: "muted_until", as: Date?.self), try row.decode(column: "role", as: String.self),
+                     try row.decode(column: "read_only", as: Bool.self))
             }
         }
         var writing: [Int] = []
         for (i, s) in sends.enumerated() {
             if !s.systemChat {
                 guard let place = places["\(s.chatID)/\(s.actor.userID)"] else { results[i] = .failure(PartaError.notFound("Чат")); continue }
+                // Made read-only, or the sender no longer an admin of it, since the check.
+                if place.readOnly && place.role == ChatRole.member.rawValue && !s.actor.roles(in: s.schoolID).contains(.admin) {
+                    results[i] = .failure(PartaError(.forbidden, "read_only", "В этом чате пишут только его администраторы."))
+                    continue
+                }
                 if let until = place.muted, until > now {
                     results[i] = .failure(PartaError(.forbidden, "muted", "Модератор запретил вам писать в этот чат до \(JSONCoding.iso.string(from: until))."))
                     continue

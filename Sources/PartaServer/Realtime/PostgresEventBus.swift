@@ -31,6 +31,11 @@ final class PostgresEventBus: EventBus, @unchecked Sendable {
     private let logger: Logger
     /// Set once the context exists (the store is built with the bus).
     private var store: Store?
+    /// Runs when listening starts again after the connection was lost: events of the other
+    /// processes may have been missed meanwhile (configure: drop cached sign-ins, make every socket
+    /// reconnect and resume).
+    var onRelisten: (@Sendable () async -> Void)?
+    private var listenedBefore = false
 
     init(url: String, eventLoopGroup: any EventLoopGroup, logger: Logger) throws {
         self.configuration = try SQLPostgresConfiguration(url: url).coreConfiguration
@@ -96,6 +101,8 @@ final class PostgresEventBus: EventBus, @unchecked Sendable {
         defer { _ = connection.close() as EventLoopFuture<Void> }
         let notifications = try await connection.listen(Self.channel)
         logger.debug("events: listening on \(Self.channel)")
+        let again = lock.withLock { () -> Bool in defer { listenedBefore = true }; return listenedBefore }
+        if again, let onRelisten { await onRelisten() }
         for try await notification in notifications {
             if Task.isCancelled { return }
             await received(notification.payload)

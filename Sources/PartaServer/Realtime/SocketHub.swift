@@ -27,6 +27,8 @@ final class SocketHub: Sendable {
         let userID: UUID
         let sessionID: UUID
         var subscriptions: [UUID: Subscription] = [:]
+        var resumeWindow = NIODeadline.uptimeNanoseconds(0)
+        var resumes = 0
         init(ws: WebSocket, userID: UUID, sessionID: UUID) {
             self.ws = ws; self.writer = FrameWriter(ws); self.userID = userID; self.sessionID = sessionID
         }
@@ -242,13 +244,18 @@ final class SocketHub: Sendable {
                 logger.error("realtime replay failed: \(error)")
                 result = .resync(lastSeq: from)
             }
-            let done = state.withLockedValue { _ -> Bool in
+            let done = state.withLockedValue { st -> Bool in
                 guard sub.active else { return true }
                 switch result {
                 case let .events(events):
                     for e in events where e.seq == sub.cursor + 1 {
                         send(sub.connection, ByteBuffer(string: e.frame))
                         sub.cursor = e.seq
+                        // A replayed removal of this person ends the subscription, as live delivery does.
+                        if e.left.contains(sub.connection.userID) {
+                            st.unsubscribe(sub.connection, chatID: sub.chatID)
+                            return true
+                        }
                     }
                 case let .resync(last):
                     // A client that claimed a number the chat never reached starts again from the
@@ -261,6 +268,15 @@ final class SocketHub: Sendable {
                 return true
             }
             if done { return }
+        }
+    }
+
+    /// Closes every socket with 4409 (they reconnect and resume): after this process may have missed
+    /// events of the others (the LISTEN connection was lost).
+    func closeAll() async {
+        let everyone: [UUID] = state.withLockedValue { Array($0.byUser.keys) }
+        for userID in everyone {
+            await closeSessions(userID: userID, sessionIDs: nil, reason: "membership_changed", code: Self.membershipChangedCode)
         }
     }
 
@@ -288,6 +304,16 @@ final class SocketHub: Sendable {
     /// still reads is replayed from there; it is told which chats it no longer reads (`gone`) and
     /// which it does not know yet (`new`: load them), then `resumed` once every replay is sent.
     func resume(_ c: Connection, known: [UUID: Int]) async {
+        // At most 5 resumes per socket in 10 seconds (each may replay many events).
+        let now = NIODeadline.now()
+        guard state.withLockedValue({ _ -> Bool in
+            if now - c.resumeWindow >= .seconds(10) { c.resumeWindow = now; c.resumes = 0 }
+            c.resumes += 1
+            return c.resumes <= 5
+        }) else {
+            try? await c.ws.send(#"{"code":"too_many_resumes","type":"error"}"#)
+            return
+        }
         let (subs, gone, new): ([Subscription], [UUID], [UUID]) = state.withLockedValue { _ in
             var subs: [Subscription] = []
             for (chatID, seq) in known {
