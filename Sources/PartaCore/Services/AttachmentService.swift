@@ -25,8 +25,7 @@ public struct AttachmentService: Sendable {
         let now = ctx.clock.now()
         // Access first (nothing on disk for a stranger), then the file, then the rows.
         let access = try await ChatService.access(actor, chatID: chatID, on: ctx.store.db)
-        guard access.canPost else { throw PartaError(.forbidden, "read_only", "В этом чате пишут только его администраторы.") }
-        try MessageService.checkNotMuted(access, now: now)
+        try MessageService.checkMayWrite(access, now: now)
         try ctx.limiter.hit("upload:\(actor.userID)", ctx.rules.messagesPerUser)
         let fileID = UUID()
         try ctx.files.save(data, id: fileID)

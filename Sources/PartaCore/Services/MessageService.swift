@@ -28,10 +28,6 @@ public struct MessageService: Sendable {
         }
     }
 
-    public func send(_ actor: Actor, chatID: UUID, text raw: String, clientID: String?, replyTo: UUID?) async throws -> MessageView {
-        try await send(actor, chatID: chatID, text: raw, extras: Extras(clientID: clientID, replyTo: replyTo))
-    }
-
     public func send(_ actor: Actor, chatID: UUID, text raw: String, extras: Extras) async throws -> MessageView {
         let attachments = Array(Set(extras.attachments))
         guard attachments.count <= AttachmentService.maxPerMessage else {
@@ -82,10 +78,8 @@ public struct MessageService: Sendable {
         guard let rights = ChatService.rights(actor, schoolID: schoolID, systemAudience: audience,
                                               readOnly: try row.decode(column: "read_only", as: Bool.self), memberRole: role)
         else { throw PartaError.notFound("Чат") }
-        guard rights.canPost else { throw PartaError(.forbidden, "read_only", "В этом чате пишут только его администраторы.") }
-        if let until = try row.decode(column: "muted_until", as: Date?.self), until > now {
-            throw PartaError(.forbidden, "muted", "Модератор запретил вам писать в этот чат до \(JSONCoding.iso.string(from: until)).")
-        }
+        guard rights.canPost else { throw Self.readOnly }
+        try Self.checkNotMuted(until: try row.decode(column: "muted_until", as: Date?.self), now: now)
         var earlier: UUID?
         if clientID != nil, let found = try row.decode(column: "earlier_id", as: UUID?.self) {
             guard try row.decode(column: "earlier_chat", as: UUID?.self) == chatID else {
@@ -198,8 +192,7 @@ public struct MessageService: Sendable {
             guard original.deletedAt == nil else { throw PartaError(.conflict, "deleted", "Сообщение удалено.") }
             let target = try await ChatService.access(actor, chatID: targetID, on: db)
             guard target.chat.schoolID == source.chat.schoolID else { throw PartaError.notFound("Чат") }
-            guard target.canPost else { throw PartaError(.forbidden, "read_only", "В этом чате пишут только его администраторы.") }
-            try Self.checkNotMuted(target, now: now)
+            try Self.checkMayWrite(target, now: now)
             let m = MessageRecord()
             m.chatID = targetID; m.authorID = actor.userID; m.text = original.text; m.createdAt = now
             if let earlier = original.forwardedFrom { m.forwardedFrom = earlier } else {
@@ -231,11 +224,23 @@ public struct MessageService: Sendable {
         return try await ChatEventLog.append("message.created", chatID: m.chatID, data: view, messageID: m.id, now: now, on: db)
     }
 
+    /// The one rule for writing in a chat one reads: not read-only for them, not muted now.
+    static func checkMayWrite(_ access: ChatService.Access, now: Date) throws {
+        guard access.canPost else { throw readOnly }
+        try checkNotMuted(access, now: now)
+    }
+
     static func checkNotMuted(_ access: ChatService.Access, now: Date) throws {
-        if let until = access.member?.mutedUntil, until > now {
+        try checkNotMuted(until: access.member?.mutedUntil, now: now)
+    }
+
+    static func checkNotMuted(until: Date?, now: Date) throws {
+        if let until, until > now {
             throw PartaError(.forbidden, "muted", "Модератор запретил вам писать в этот чат до \(JSONCoding.iso.string(from: until)).")
         }
     }
+
+    static let readOnly = PartaError(.forbidden, "read_only", "В этом чате пишут только его администраторы.")
 
     static func checkedText(_ raw: String) throws -> String {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -23,8 +23,7 @@ public struct PollService: Sendable {
         let messages = MessageService(ctx)
         let (message, event): (MessageRecord, ChatEvent) = try await ctx.store.write { db in
             let access = try await ChatService.access(actor, chatID: chatID, on: db)
-            guard access.canPost else { throw PartaError(.forbidden, "read_only", "В этом чате пишут только его администраторы.") }
-            try MessageService.checkNotMuted(access, now: now)
+            try MessageService.checkMayWrite(access, now: now)
             let m = MessageRecord()
             m.id = UUID(); m.chatID = chatID; m.authorID = actor.userID; m.text = question; m.createdAt = now
             // The poll goes in before the message's event is logged, so the event carries it.

@@ -112,11 +112,11 @@ public final class SendQueue: @unchecked Sendable {
                 guard let place = places["\(s.chatID)/\(s.actor.userID)"] else { results[i] = .failure(PartaError.notFound("Чат")); continue }
                 // Made read-only, or the sender no longer an admin of it, since the check.
                 if place.readOnly && place.role == ChatRole.member.rawValue && !s.actor.roles(in: s.schoolID).contains(.admin) {
-                    results[i] = .failure(PartaError(.forbidden, "read_only", "В этом чате пишут только его администраторы."))
+                    results[i] = .failure(MessageService.readOnly)
                     continue
                 }
-                if let until = place.muted, until > now {
-                    results[i] = .failure(PartaError(.forbidden, "muted", "Модератор запретил вам писать в этот чат до \(JSONCoding.iso.string(from: until))."))
+                do { try MessageService.checkNotMuted(until: place.muted, now: now) } catch {
+                    results[i] = .failure(error)
                     continue
                 }
             }
