@@ -94,6 +94,15 @@ public struct ChatService: Sendable {
             .sorted { $0.fullName < $1.fullName }
     }
 
+    /// Whose presence the actor may see in this chat: its members in a direct chat, nobody in
+    /// groups and channels (their members do not watch each other); "not found" for a stranger.
+    public func presencePeers(_ actor: Actor, chatID: UUID) async throws -> [UUID] {
+        let db = ctx.store.db
+        let access = try await Self.access(actor, chatID: chatID, on: db)
+        guard access.chat.kind == ChatKind.direct.rawValue else { return [] }
+        return try await ChatMemberRecord.query(on: db).filter(\.$chatID == chatID).all().map(\.userID)
+    }
+
     /// The chat's owner or admins (or the school's administrators) add people of the school.
     public func addMembers(_ actor: Actor, chatID: UUID, userIDs: [UUID]) async throws -> [ChatMemberView] {
         let ids = Array(Set(userIDs))

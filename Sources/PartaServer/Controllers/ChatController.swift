@@ -9,12 +9,8 @@ struct ChatController {
 
     func online(_ req: Request) async throws -> Response {
         let actor = try await req.actor()
-        let chatID = try req.id("chatId")
-        // Presence is shown in direct chats only (a group's members do not watch each other).
-        let chat = try await req.parta.chats.view(actor, chatID: chatID)
-        guard chat.kind == .direct else { return try .json(ItemsResponse(items: [UUID]())) }
-        let members = try await req.parta.chats.members(actor, chatID: chatID).map(\.userId)
-        return try .json(ItemsResponse(items: hub.online(members)))
+        let peers = try await req.parta.chats.presencePeers(actor, chatID: try req.id("chatId"))
+        return try .json(ItemsResponse(items: hub.online(peers)))
     }
     func list(_ req: Request) async throws -> Response {
         let actor = try await req.actor()
