@@ -14,19 +14,27 @@ from test_browser import Page, browser  # noqa: F401  (the browser fixture)
 pytestmark = pytest.mark.browser
 
 
-def test_template_chat_report_queue_mute_and_direct_chat(server, browser):
+def _school_with_teacher(server, class_name: str):
+    """A school with one class and a confirmed teacher («Орлова Нина Петровна», who can sign in
+    with orlova@school.test / teacher-pass-1): (admin, school id, the class, its student link,
+    the teacher's session, the teacher's id)."""
     from parta_e2e import approve_and_activate, create_operator, submit_application
     operator = create_operator(server)
     admin = approve_and_activate(server, operator, submit_application(server))
     school = admin.school_id
     classes = expect(admin.get(f"/api/v1/schools/{school}/classes"), 200)["items"]
     staff_room = next(c for c in classes if c["kind"] == "staff_room")
-    made = expect(admin.post(f"/api/v1/schools/{school}/classes", json={"names": "5Б"}), 201)["items"][0]
+    made = expect(admin.post(f"/api/v1/schools/{school}/classes", json={"names": class_name}), 201)["items"][0]
     teacher_link = expect(admin.post(f"/api/v1/classes/{staff_room['id']}/invites", json={"role": "teacher"}), 201)
     student_link = expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": "student"}), 201)
     teacher = join_by_link(server, teacher_link["token"], "Орлова Нина Петровна", "orlova@school.test", "teacher-pass-1")
     teacher_id = expect(teacher.get(f"{server.url}/api/v1/me"), 200)["id"]
     expect(admin.post(f"/api/v1/schools/{school}/members/{teacher_id}/verify-teacher"), 204)
+    return admin, school, made, student_link, teacher, teacher_id
+
+
+def test_template_chat_report_queue_mute_and_direct_chat(server, browser):
+    admin, school, made, student_link, teacher, teacher_id = _school_with_teacher(server, "5Б")
     expect(admin.put(f"/api/v1/classes/{made['id']}/homeroom", json={"teacherId": teacher_id}), 200)
     reporter = join_by_link(server, student_link["token"], "Соколов Миша", "+79031112233", "student-pass-1")
     bully = join_by_link(server, student_link["token"], "Грубов Петя", "+79031112244", "student-pass-2")
@@ -104,18 +112,7 @@ def test_template_chat_report_queue_mute_and_direct_chat(server, browser):
 
 
 def test_teacher_shares_a_chat_link_and_a_student_joins_by_it(server, browser):
-    from parta_e2e import approve_and_activate, create_operator, submit_application
-    operator = create_operator(server)
-    admin = approve_and_activate(server, operator, submit_application(server))
-    school = admin.school_id
-    classes = expect(admin.get(f"/api/v1/schools/{school}/classes"), 200)["items"]
-    staff_room = next(c for c in classes if c["kind"] == "staff_room")
-    made = expect(admin.post(f"/api/v1/schools/{school}/classes", json={"names": "7А"}), 201)["items"][0]
-    teacher_link = expect(admin.post(f"/api/v1/classes/{staff_room['id']}/invites", json={"role": "teacher"}), 201)
-    student_link = expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": "student"}), 201)
-    teacher = join_by_link(server, teacher_link["token"], "Орлова Нина Петровна", "orlova@school.test", "teacher-pass-1")
-    teacher_id = expect(teacher.get(f"{server.url}/api/v1/me"), 200)["id"]
-    expect(admin.post(f"/api/v1/schools/{school}/members/{teacher_id}/verify-teacher"), 204)
+    admin, school, made, student_link, teacher, teacher_id = _school_with_teacher(server, "7А")
     join_by_link(server, student_link["token"], "Соколов Миша", "+79031112233", "student-pass-1")
     club = expect(teacher.post(f"{server.url}/api/v1/schools/{school}/chats",
                                json={"kind": "group", "title": "Кружок робототехники", "memberIds": []}), 201)
