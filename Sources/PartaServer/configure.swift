@@ -23,12 +23,14 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
 
     // Storage: PostgreSQL when DATABASE_URL is set, otherwise an SQLite file in the data directory.
     let dialect: Store.Dialect
+    var sqlitePath: String?
     if let url = config.databaseURL {
         app.databases.use(try .postgres(url: url), as: .psql)
         dialect = .postgres
     } else {
         let path = config.dataDirectory.appendingPathComponent("parta.sqlite").path
         app.databases.use(.sqlite(.file(path)), as: .sqlite)
+        sqlitePath = path
         dialect = .sqlite
     }
     app.migrations.add(PartaMigrations.all)
@@ -58,7 +60,10 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     let postgresBus = try config.databaseURL.map { try PostgresEventBus(url: $0, eventLoopGroup: app.eventLoopGroup, logger: logger) }
     let events: any EventBus = postgresBus ?? InMemoryEventBus()
     let databases = app.databases
-    let store = Store(dialect: dialect) { databases.database(logger: logger, on: databases.eventLoopGroup.any())! }
+    // SQLite: sends are written in batches on a connection of their own (`SQLiteWriter`).
+    let sqliteWriter = try sqlitePath.map { try SQLiteWriter(path: $0) }
+    if let sqliteWriter { app.lifecycle.use(ClosesSQLiteWriter(writer: sqliteWriter)) }
+    let store = Store(dialect: dialect, sqliteWriter: sqliteWriter) { databases.database(logger: logger, on: databases.eventLoopGroup.any())! }
     let publicURL = config.publicURL ?? "http://\(app.http.server.configuration.hostname):\(app.http.server.configuration.port)"
     let context = PartaContext(
         store: store, clock: clock, hasher: BcryptHasher(cost: config.bcryptCost, pool: app.threadPool),
@@ -174,4 +179,10 @@ public func registerCommands(_ app: Application) {
 struct StopOnShutdown: LifecycleHandler {
     let action: @Sendable () -> Void
     func shutdown(_ application: Application) { action() }
+}
+
+/// Closes the send batches' SQLite connection when the application shuts down.
+struct ClosesSQLiteWriter: LifecycleHandler {
+    let writer: SQLiteWriter
+    func shutdown(_ application: Application) { writer.close() }
 }

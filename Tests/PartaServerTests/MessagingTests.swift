@@ -284,20 +284,41 @@ final class MessagingTests: XCTestCase {
             let auth = AuthService(ctx)
             let teacherActor = try await auth.authenticate(token: teacher.token)!, studentActor = try await auth.authenticate(token: student.token)!
             func prepared(_ actor: Actor, _ text: String) -> SendQueue.Prepared {
-                SendQueue.Prepared(actor: actor, chatID: UUID(uuidString: chat)!, schoolID: UUID(uuidString: school)!, systemChat: false, memberID: nil, text: text, clientID: nil,
-                                   replyTo: nil, mentions: [], mentionAll: false, authorName: "", extras: .init())
+                SendQueue.Prepared(actor: actor, chatID: UUID(uuidString: chat)!, text: text, extras: .init())
             }
             try await h.expect(.noContent, .DELETE, "/api/v1/chats/\(chat)/members/\(student.id)", token: teacher.token)
             let batch = [prepared(teacherActor, "Первое"), prepared(studentActor, "Уже не участник"), prepared(teacherActor, "Второе")]
-            let results = try await ctx.store.write { db in try await SendQueue.write(batch, now: Date(), on: db) }
+            let results = try await ctx.store.writeBatch { db in try SendQueue.write(batch, now: Date(), in: db) }
             XCTAssertEqual(results.count, 3)
-            guard case let .success((first, _)) = results[0], case .failure = results[1], case let .success((second, event)) = results[2] else {
+            guard case let .success(.stored(first, _)) = results[0], case .failure = results[1], case let .success(.stored(second, event)) = results[2] else {
                 return XCTFail("expected success, refusal, success: \(results)")
             }
             XCTAssertEqual(second.seq, first.seq + 1)
             XCTAssertEqual(event.type, "message.created")
             let page = try await h.request(.GET, "/api/v1/chats/\(chat)/messages", token: teacher.token).json["items"] as! [[String: Any]]
             XCTAssertEqual(page.map { $0["text"] as! String }, ["Первое", "Второе"])
+
+            // A clientId twice in one batch is stored once; used again later, the earlier message
+            // answers; used in another chat, refused.
+            func retry(_ text: String, clientID: String, chat chatID: String = chat) -> SendQueue.Prepared {
+                SendQueue.Prepared(actor: teacherActor, chatID: UUID(uuidString: chatID)!, text: text, extras: .init(clientID: clientID))
+            }
+            let pair = [retry("Раз", clientID: "k1"), retry("Раз", clientID: "k1")]
+            let twice = try await ctx.store.writeBatch { db in try SendQueue.write(pair, now: Date(), in: db) }
+            guard case let .success(.stored(once, _)) = twice[0], case let .success(.earlier(sameID)) = twice[1] else {
+                return XCTFail("expected stored, earlier: \(twice)")
+            }
+            XCTAssertEqual(sameID, once.id)
+            let other = try await h.chat(school, teacher, kind: "group", title: "Другой", members: [])
+            let again = [retry("Раз", clientID: "k1"), retry("Раз", clientID: "k1", chat: other)]
+            let later = try await ctx.store.writeBatch { db in try SendQueue.write(again, now: Date(), in: db) }
+            guard case let .success(.earlier(laterID)) = later[0], case let .failure(reused as PartaError) = later[1] else {
+                return XCTFail("expected earlier, refusal: \(later)")
+            }
+            XCTAssertEqual(laterID, once.id)
+            XCTAssertEqual(reused.code, "client_id_reused")
+            let count = try await h.request(.GET, "/api/v1/chats/\(chat)/messages", token: teacher.token).json["items"] as! [[String: Any]]
+            XCTAssertEqual(count.count, 3)
         }
     }
 

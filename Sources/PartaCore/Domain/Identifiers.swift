@@ -112,3 +112,21 @@ public enum INN {
         zip(d, weights).map(*).reduce(0, +) % 11 % 10
     }
 }
+
+extension UUID {
+    /// A version 7 UUID (RFC 9562): 48 bits of Unix time in milliseconds, then random bits. New
+    /// ones sort after older ones, also as the upper-case text SQLite stores, so an index on such
+    /// ids grows at its end: a batch of new messages touches one index page, not one per message.
+    /// Used for messages (their time is shown to every reader anyway).
+    public static func timeOrdered(at date: Date = Date()) -> UUID {
+        let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        var bytes = [UInt8](repeating: 0, count: 16)
+        var random = SystemRandomNumberGenerator()
+        for i in 0..<16 { bytes[i] = random.next() }
+        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - UInt64(i)))) }
+        bytes[6] = 0x70 | (bytes[6] & 0x0F)   // version 7
+        bytes[8] = 0x80 | (bytes[8] & 0x3F)   // variant 10
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+}

@@ -11,10 +11,13 @@ public struct Store: Sendable {
     private let makeDatabase: @Sendable () -> any Database
     public let dialect: Dialect
     private let writeGate: AsyncGate
+    /// SQLite: a connection of Parta's own for batched sends (`SendQueue`).
+    let sqliteWriter: SQLiteWriter?
 
-    public init(dialect: Dialect, makeDatabase: @escaping @Sendable () -> any Database) {
+    public init(dialect: Dialect, sqliteWriter: SQLiteWriter? = nil, makeDatabase: @escaping @Sendable () -> any Database) {
         self.makeDatabase = makeDatabase
         self.dialect = dialect
+        self.sqliteWriter = sqliteWriter
         self.writeGate = AsyncGate()
     }
 
@@ -32,6 +35,13 @@ public struct Store: Sendable {
             }
         }
         return try await database.transaction { tx in try await body(tx) }
+    }
+
+    /// SQLite: runs `body` in one transaction on the `SQLiteWriter`, in its turn among this
+    /// process's writers.
+    func writeBatch<T: Sendable>(_ body: @escaping @Sendable (SQLiteWriter.Session) throws -> T) async throws -> T {
+        guard let writer = sqliteWriter else { throw SQLiteWriteError(code: 21, message: "no SQLite writer") }
+        return try await writeGate.withTurn { try await writer.transaction(body) }
     }
 }
 

@@ -42,7 +42,7 @@ public struct MessageService: Sendable {
         guard mentions.count <= 50 else { throw PartaError.invalid("mentions", "Не больше 50 упоминаний.") }
         try ctx.limiter.hit("send:\(actor.userID)", ctx.rules.messagesPerUser)
         let now = ctx.clock.now()
-        if ctx.store.dialect == .sqlite && attachments.isEmpty {
+        if ctx.store.sqliteWriter != nil && attachments.isEmpty {
             return try await sendBatched(actor, chatID: chatID, text: text, extras: extras, now: now)
         }
         return try await sendAlone(actor, chatID: chatID, text: text, extras: extras, now: now)
@@ -83,7 +83,7 @@ public struct MessageService: Sendable {
         var earlier: UUID?
         if clientID != nil, let found = try row.decode(column: "earlier_id", as: UUID?.self) {
             guard try row.decode(column: "earlier_chat", as: UUID?.self) == chatID else {
-                throw PartaError(.conflict, "client_id_reused", "Этот clientId уже использован в другом чате.")
+                throw clientIDReused
             }
             earlier = found
         } else {
@@ -92,7 +92,7 @@ public struct MessageService: Sendable {
                     throw PartaError.invalid("replyTo", "Ответ — на сообщение этого чата.")
                 }
             }
-            if extras.mentionAll && !rights.canModerate { throw PartaError(.forbidden, "forbidden", "@all — для администраторов чата.") }
+            if extras.mentionAll && !rights.canModerate { throw mentionAllForbidden }
             try await checkReaders(Array(Set(extras.mentions)), chatID: chatID, schoolID: schoolID, system: audience != nil, on: db)
             try await AttachmentService.checkAttachable(Array(Set(extras.attachments)), chatID: chatID, author: actor.userID, on: db)
         }
@@ -101,20 +101,31 @@ public struct MessageService: Sendable {
                          authorName: try row.decode(column: "author_name", as: String?.self) ?? "", earlier: earlier)
     }
 
-    /// SQLite: checks the send on a read connection, then hands it to the batch writer (`SendQueue`).
+    /// SQLite: hands the send to the batch writer (`SendQueue`), which checks who may write inside
+    /// its transaction. A reply or mentions are checked first, on a read connection (with the rest
+    /// of the send's checks, so a send refused there never waits for a batch).
     private func sendBatched(_ actor: Actor, chatID: UUID, text: String, extras: Extras, now: Date) async throws -> MessageView {
         let db = ctx.store.db
-        let checked = try await Self.check(actor, chatID: chatID, extras: extras, now: now, on: db)
-        if let earlier = checked.earlier {
-            guard let m = try await MessageRecord.find(earlier, on: db) else { throw PartaError.notFound("Сообщение") }
-            return try await Self.views([m], viewer: actor.userID, on: db)[0]   // a retried send: stored once
+        if extras.replyTo != nil || !extras.mentions.isEmpty {
+            if let earlier = try await Self.check(actor, chatID: chatID, extras: extras, now: now, on: db).earlier {
+                return try await stored(earlier, viewer: actor.userID)   // a retried send: stored once
+            }
         }
-        var view = try await ctx.sends.submit(SendQueue.Prepared(
-            actor: actor, chatID: chatID, schoolID: checked.schoolID, systemChat: checked.system, memberID: checked.memberID, text: text, clientID: extras.clientID,
-            replyTo: extras.replyTo, mentions: Array(Set(extras.mentions)), mentionAll: extras.mentionAll,
-            authorName: checked.authorName, extras: extras), ctx: ctx)
-        view.myReactions = []   // a new message: no reactions, read by nobody else yet
-        return view
+        var cleaned = extras
+        cleaned.mentions = Array(Set(extras.mentions))
+        switch try await ctx.sends.submit(SendQueue.Prepared(actor: actor, chatID: chatID, text: text, extras: cleaned), ctx: ctx) {
+        case var .stored(view):
+            view.myReactions = []   // a new message: no reactions, read by nobody else yet
+            return view
+        case let .earlier(id):
+            return try await stored(id, viewer: actor.userID)
+        }
+    }
+
+    /// A message stored before, as its author sees it (the answer to a retried send).
+    private func stored(_ id: UUID, viewer: UUID) async throws -> MessageView {
+        guard let m = try await MessageRecord.find(id, on: ctx.store.db) else { throw PartaError.notFound("Сообщение") }
+        return try await Self.views([m], viewer: viewer, on: ctx.store.db)[0]
     }
 
     /// One send in a transaction of its own (PostgreSQL; messages with files; a batch's retry), in
@@ -134,7 +145,7 @@ public struct MessageService: Sendable {
                     UPDATE chats SET last_seq = last_seq + 1, last_event = last_event + 1 WHERE id = \(bind: chatID) RETURNING last_seq, last_event
                     """).first() else { throw PartaError.notFound("Чат") }
                 let seq = try numbers.decode(column: "last_seq", as: Int.self)
-                let id = UUID()
+                let id = UUID.timeOrdered(at: now)
                 try await sql.insert(into: "messages")
                     .columns("id", "chat_id", "seq", "author_id", "client_id", "text", "reply_to", "created_at", "mentions")
                     .values(SQLBind(id), SQLBind(chatID), SQLBind(seq), SQLBind(actor.userID), SQLBind(clientID), SQLBind(text),
@@ -168,10 +179,8 @@ public struct MessageService: Sendable {
             view.myReactions = []   // a new message: no reactions, read by nobody else yet
             return view
         }
-        guard let earlierID = outcome.earlier, let earlier = try await MessageRecord.find(earlierID, on: ctx.store.db) else {
-            throw PartaError.notFound("Сообщение")
-        }
-        return try await Self.views([earlier], viewer: actor.userID, on: ctx.store.db)[0]
+        guard let earlierID = outcome.earlier else { throw PartaError.notFound("Сообщение") }
+        return try await stored(earlierID, viewer: actor.userID)
     }
 
     /// What a send stored: the new message and its event, or the earlier message of a retried send.
@@ -194,6 +203,7 @@ public struct MessageService: Sendable {
             guard target.chat.schoolID == source.chat.schoolID else { throw PartaError.notFound("Чат") }
             try Self.checkMayWrite(target, now: now)
             let m = MessageRecord()
+            m.id = .timeOrdered(at: now)
             m.chatID = targetID; m.authorID = actor.userID; m.text = original.text; m.createdAt = now
             if let earlier = original.forwardedFrom { m.forwardedFrom = earlier } else {
                 m.forwardedFrom = try await UserRecord.find(original.authorID, on: db)?.fullName ?? ""
@@ -241,6 +251,8 @@ public struct MessageService: Sendable {
     }
 
     static let readOnly = PartaError(.forbidden, "read_only", "В этом чате пишут только его администраторы.")
+    static let clientIDReused = PartaError(.conflict, "client_id_reused", "Этот clientId уже использован в другом чате.")
+    static let mentionAllForbidden = PartaError(.forbidden, "forbidden", "@all — для администраторов чата.")
 
     static func checkedText(_ raw: String) throws -> String {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -25,7 +25,7 @@ public struct PollService: Sendable {
             let access = try await ChatService.access(actor, chatID: chatID, on: db)
             try MessageService.checkMayWrite(access, now: now)
             let m = MessageRecord()
-            m.id = UUID(); m.chatID = chatID; m.authorID = actor.userID; m.text = question; m.createdAt = now
+            m.id = .timeOrdered(at: now); m.chatID = chatID; m.authorID = actor.userID; m.text = question; m.createdAt = now
             // The poll goes in before the message's event is logged, so the event carries it.
             let poll = PollRecord()
             poll.chatID = chatID; poll.question = question; poll.options = try ChatEventLog.encode(options)

@@ -1,39 +1,43 @@
-import FluentKit
 import Foundation
-import SQLKit
 
-/// Group commit for sends on SQLite, written as a batch: sends that arrive while a batch is being
-/// committed are stored together with a handful of statements for the whole batch — the senders'
-/// places re-read, every chat's two counters taken in one UPDATE, the messages in one multi-row
-/// INSERT, the authors' read marks in one UPDATE, the events in one INSERT — and one commit (one
-/// fsync). SQLite has one writer and every statement is a round trip to its thread, so statements
-/// per send, not CPU, bound the rate. A send refused in the batch (removed from the chat or muted a
-/// moment ago) fails alone; a batch that fails otherwise is retried send by send
+/// Group commit for sends on SQLite: sends that arrive while a batch is being committed are checked
+/// and stored together in one transaction — one commit, one fsync — on Parta's own SQLite connection
+/// (`SQLiteWriter`), with statements prepared once and run synchronously on its queue: per send, its
+/// place in the chat, its name and any earlier message with its clientId are read, the chat's two
+/// counters taken, the message, the author's read mark and the event written. Who may write is
+/// decided by the same rules as everywhere (`ChatService.rights`, `MessageService.checkNotMuted`),
+/// inside the transaction, so a plain send needs no statement before it reaches the batch. A send
+/// refused in the batch fails alone; a batch that fails otherwise is retried send by send
 /// (`MessageService.sendAlone`), so only the faulty one fails. Events go out after the commit, in
 /// commit order.
 public final class SendQueue: @unchecked Sendable {
     // @unchecked: `pending` and `draining` are guarded by `lock`.
 
-    /// A send checked on a read connection, ready to be written.
+    /// A send whose text and extras are checked (`MessageService.send`), ready to be written.
     struct Prepared: Sendable {
         let actor: Actor
         let chatID: UUID
-        let schoolID: UUID
-        let systemChat: Bool
-        let memberID: UUID?
         let text: String
-        let clientID: String?
-        let replyTo: UUID?
-        let mentions: [UUID]
-        let mentionAll: Bool
-        let authorName: String
-        /// For a retry on its own.
         let extras: MessageService.Extras
+    }
+
+    /// What the batch did with a send.
+    enum Written: Sendable {
+        /// Stored now: the message and its event (published after the commit).
+        case stored(MessageView, ChatEvent)
+        /// A retried send (its clientId was used before): the message stored then.
+        case earlier(UUID)
+    }
+
+    /// The answer to a send.
+    enum Reply: Sendable {
+        case stored(MessageView)
+        case earlier(UUID)
     }
 
     struct Job {
         let send: Prepared
-        let done: CheckedContinuation<MessageView, any Error>
+        let done: CheckedContinuation<Reply, any Error>
     }
 
     static let maxBatch = 256
@@ -43,7 +47,7 @@ public final class SendQueue: @unchecked Sendable {
 
     public init() {}
 
-    func submit(_ send: Prepared, ctx: PartaContext) async throws -> MessageView {
+    func submit(_ send: Prepared, ctx: PartaContext) async throws -> Reply {
         try await withCheckedThrowingContinuation { done in
             let start = lock.withLock { () -> Bool in
                 pending.append(Job(send: send, done: done))
@@ -67,121 +71,116 @@ public final class SendQueue: @unchecked Sendable {
             let sends = batch.map(\.send)
             let now = ctx.clock.now()
             do {
-                let results = try await ctx.store.write { db in try await Self.write(sends, now: now, on: db) }
+                let results = try await ctx.store.writeBatch { session in try Self.write(sends, now: now, in: session) }
                 for result in results {
-                    if case let .success((_, event)) = result { await ctx.events.publish(.chat(event)) }
+                    if case let .success(.stored(_, event)) = result { await ctx.events.publish(.chat(event)) }
                 }
-                for (job, result) in zip(batch, results) { job.done.resume(with: result.map(\.0)) }
+                for (job, result) in zip(batch, results) {
+                    job.done.resume(with: result.map { written in
+                        switch written {
+                        case let .stored(view, _): .stored(view)
+                        case let .earlier(id): .earlier(id)
+                        }
+                    })
+                }
             } catch {
                 // Something unexpected failed: nothing of the batch was stored; each send alone.
                 ctx.logger.warning("send batch of \(batch.count) failed (\(error)); sending one by one")
                 for job in batch {
                     let s = job.send
                     do {
-                        job.done.resume(returning: try await MessageService(ctx).sendAlone(
-                            s.actor, chatID: s.chatID, text: s.text, extras: s.extras, now: ctx.clock.now()))
+                        job.done.resume(returning: .stored(try await MessageService(ctx).sendAlone(
+                            s.actor, chatID: s.chatID, text: s.text, extras: s.extras, now: ctx.clock.now())))
                     } catch { job.done.resume(throwing: error) }
                 }
             }
         }
     }
 
-    /// Writes a batch in one transaction; a result per send, in order.
-    static func write(_ sends: [Prepared], now: Date, on db: any Database) async throws -> [Result<(MessageView, ChatEvent), any Error>] {
-        let sql = db as! any SQLDatabase
-        var results = [Result<(MessageView, ChatEvent), any Error>?](repeating: nil, count: sends.count)
-
-        // 1. The senders' places, as they are inside the transaction (removed or muted a moment ago: refused).
-        let pairs = sends.filter { !$0.systemChat }
-        var places: [String: (muted: Date?, role: String, readOnly: Bool)] = [:]
-        if !pairs.isEmpty {
-            // IN lists use the (chat_id, user_id) index; a long OR of pairs made SQLite scan.
-            let chats = Array(Set(pairs.map(\.chatID))), users = Array(Set(pairs.map(\.actor.userID)))
-            for row in try await sql.raw("""
-                SELECT m.chat_id, m.user_id, m.muted_until, m.role, c.read_only FROM chat_members m JOIN chats c ON c.id = m.chat_id
-                WHERE m.chat_id IN (\(binds: chats)) AND m.user_id IN (\(binds: users))
-                """).all() {
-                places["\(try row.decode(column: "chat_id", as: UUID.self))/\(try row.decode(column: "user_id", as: UUID.self))"] =
-                    (try row.decode(column: "muted_until", as: Date?.self), try row.decode(column: "role", as: String.self),
-                     try row.decode(column: "read_only", as: Bool.self))
-            }
-        }
-        var writing: [Int] = []
-        for (i, s) in sends.enumerated() {
-            if !s.systemChat {
-                guard let place = places["\(s.chatID)/\(s.actor.userID)"] else { results[i] = .failure(PartaError.notFound("Чат")); continue }
-                // Made read-only, or the sender no longer an admin of it, since the check.
-                if place.readOnly && place.role == ChatRole.member.rawValue && !s.actor.roles(in: s.schoolID).contains(.admin) {
-                    results[i] = .failure(MessageService.readOnly)
-                    continue
+    /// Checks and writes a batch inside one transaction; a result per send, in order.
+    static func write(_ sends: [Prepared], now: Date, in db: SQLiteWriter.Session) throws -> [Result<Written, any Error>] {
+        struct Chat { let schoolID: UUID; let readOnly: Bool; let audience: String? }
+        struct Place { let memberID: UUID; let role: ChatRole; let muted: Date? }
+        var chats: [UUID: Chat?] = [:]
+        var places: [String: Place?] = [:]   // "chat/user"
+        var names: [UUID: String] = [:]
+        var storedHere: [String: (id: UUID, chatID: UUID)] = [:]   // "author/clientId" → stored by this batch
+        var results: [Result<Written, any Error>] = []
+        results.reserveCapacity(sends.count)
+        let formattedNow = JSONCoding.iso.string(from: now)
+        for s in sends {
+            let user = s.actor.userID
+            // 1. The chat and the sender's place in it, as they are inside the transaction.
+            let key = "\(s.chatID)/\(user)"
+            if places[key] == nil {
+                let row = try db.first("""
+                    SELECT c.school_id, c.read_only, c.system_audience, m.id, m.role, m.muted_until
+                    FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = ?1 WHERE c.id = ?2
+                    """, [SQLiteValue(user), SQLiteValue(s.chatID)])
+                chats[s.chatID] = row.flatMap { r in
+                    r[0].uuid.map { Chat(schoolID: $0, readOnly: r[1].bool, audience: r[2].string) }
                 }
-                do { try MessageService.checkNotMuted(until: place.muted, now: now) } catch {
-                    results[i] = .failure(error)
-                    continue
+                places[key] = row.flatMap { r in
+                    r[3].uuid.map { Place(memberID: $0, role: r[4].string.flatMap(ChatRole.init(rawValue:)) ?? .member, muted: r[5].date) }
                 }
             }
-            writing.append(i)
+            let place = places[key] ?? nil
+            guard let chat = chats[s.chatID] ?? nil,
+                  let rights = ChatService.rights(s.actor, schoolID: chat.schoolID, systemAudience: chat.audience,
+                                                  readOnly: chat.readOnly, memberRole: place?.role) else {
+                results.append(.failure(PartaError.notFound("Чат")))
+                continue
+            }
+            // 2. A retried send (this clientId used before, or earlier in this batch): stored once.
+            if let clientID = s.extras.clientID {
+                var before = storedHere["\(user)/\(clientID)"]
+                if before == nil, let r = try db.first("SELECT id, chat_id FROM messages WHERE author_id = ?1 AND client_id = ?2",
+                                                       [SQLiteValue(user), .text(clientID)]),
+                   let id = r[0].uuid, let chatID = r[1].uuid {
+                    before = (id, chatID)
+                }
+                if let before {
+                    results.append(before.chatID == s.chatID ? .success(.earlier(before.id)) : .failure(MessageService.clientIDReused))
+                    continue
+                }
+            }
+            // 3. May write now.
+            guard rights.canPost else { results.append(.failure(MessageService.readOnly)); continue }
+            do { try MessageService.checkNotMuted(until: place?.muted, now: now) } catch { results.append(.failure(error)); continue }
+            if s.extras.mentionAll && !rights.canModerate { results.append(.failure(MessageService.mentionAllForbidden)); continue }
+            if names[user] == nil {
+                names[user] = try db.first("SELECT full_name FROM users WHERE id = ?1", [SQLiteValue(user)])?[0].string ?? ""
+            }
+            // 4. The chat's next numbers, the message, the author's read mark, the event.
+            guard let numbers = try db.first("""
+                UPDATE chats SET last_seq = last_seq + 1, last_event = last_event + 1 WHERE id = ?1 RETURNING last_seq, last_event
+                """, [SQLiteValue(s.chatID)]), let seq = numbers[0].int, let eventSeq = numbers[1].int else {
+                results.append(.failure(PartaError.notFound("Чат")))
+                continue
+            }
+            let id = UUID.timeOrdered(at: now)
+            let mentions = s.extras.mentionAll ? [] : s.extras.mentions
+            let mentionsValue = s.extras.mentionAll ? "all" : (mentions.isEmpty ? nil : mentions.map(\.uuidString).joined(separator: ","))
+            try db.rows("""
+                INSERT INTO messages (id, chat_id, seq, author_id, client_id, text, reply_to, created_at, mentions)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                """, [SQLiteValue(id), SQLiteValue(s.chatID), SQLiteValue(seq), SQLiteValue(user), SQLiteValue(s.extras.clientID),
+                      .text(s.text), SQLiteValue(s.extras.replyTo), SQLiteValue(now), SQLiteValue(mentionsValue)])
+            if let memberID = place?.memberID {
+                try db.rows("UPDATE chat_members SET last_read_seq = MAX(last_read_seq, ?1) WHERE id = ?2",
+                            [SQLiteValue(seq), SQLiteValue(memberID)])
+            }
+            let view = MessageView(id: id, chatId: s.chatID, seq: seq, authorId: user, authorName: names[user] ?? "",
+                                   text: s.text, replyTo: s.extras.replyTo, clientId: s.extras.clientID, createdAt: now, editedAt: nil,
+                                   deleted: false, pinned: false, forwardedFrom: nil, mentions: mentions, mentionsAll: s.extras.mentionAll,
+                                   reactions: [], myReactions: nil, readBy: nil, attachments: [], poll: nil)
+            let data = try view.json(createdAt: formattedNow)
+            try db.rows("""
+                INSERT INTO chat_events (chat_id, seq, type, message_id, data, created_at) VALUES (?1, ?2, 'message.created', ?3, ?4, ?5)
+                """, [SQLiteValue(s.chatID), SQLiteValue(eventSeq), SQLiteValue(id), .text(data), SQLiteValue(now)])
+            if let clientID = s.extras.clientID { storedHere["\(user)/\(clientID)"] = (id, s.chatID) }
+            results.append(.success(.stored(view, ChatEvent(chatID: s.chatID, seq: eventSeq, type: "message.created", data: data))))
         }
-        guard !writing.isEmpty else { return results.map { $0! } }
-
-        // 2. Every chat's numbers, taken at once.
-        var perChat: [UUID: Int] = [:]
-        var order: [UUID] = []
-        for i in writing {
-            if perChat[sends[i].chatID] == nil { order.append(sends[i].chatID) }
-            perChat[sends[i].chatID, default: 0] += 1
-        }
-        var seqCase = SQLQueryString("CASE id")
-        for chat in order { seqCase = seqCase + " WHEN \(bind: chat) THEN \(bind: perChat[chat]!)" }
-        seqCase = seqCase + " END"
-        var last: [UUID: (seq: Int, event: Int)] = [:]
-        for row in try await sql.raw("""
-            UPDATE chats SET last_seq = last_seq + \(seqCase), last_event = last_event + \(seqCase)
-            WHERE id IN (\(binds: order)) RETURNING id, last_seq, last_event
-            """).all() {
-            last[try row.decode(column: "id", as: UUID.self)] = (try row.decode(column: "last_seq", as: Int.self), try row.decode(column: "last_event", as: Int.self))
-        }
-        var next: [UUID: (seq: Int, event: Int)] = [:]
-        for chat in order {
-            guard let l = last[chat] else { continue }
-            next[chat] = (l.seq - perChat[chat]! + 1, l.event - perChat[chat]! + 1)
-        }
-
-        // 3. The messages, the read marks, the events.
-        var messages = sql.insert(into: "messages")
-            .columns("id", "chat_id", "seq", "author_id", "client_id", "text", "reply_to", "created_at", "mentions")
-        var eventsInsert = sql.insert(into: "chat_events").columns("chat_id", "seq", "type", "message_id", "data", "created_at")
-        var reads: [UUID: Int] = [:]   // member row → the highest number they sent
-        var made: [(Int, MessageView, ChatEvent)] = []
-        for i in writing {
-            let s = sends[i]
-            guard let n = next[s.chatID] else { results[i] = .failure(PartaError.notFound("Чат")); continue }
-            next[s.chatID] = (n.seq + 1, n.event + 1)
-            let id = UUID()
-            let mentionsValue = s.mentionAll ? "all" : (s.mentions.isEmpty ? nil : s.mentions.map(\.uuidString).joined(separator: ","))
-            messages = messages.values(SQLBind(id), SQLBind(s.chatID), SQLBind(n.seq), SQLBind(s.actor.userID), SQLBind(s.clientID),
-                                       SQLBind(s.text), SQLBind(s.replyTo), SQLBind(now), SQLBind(mentionsValue))
-            let view = MessageView(id: id, chatId: s.chatID, seq: n.seq, authorId: s.actor.userID, authorName: s.authorName, text: s.text,
-                                   replyTo: s.replyTo, clientId: s.clientID, createdAt: now, editedAt: nil, deleted: false,
-                                   pinned: false, forwardedFrom: nil, mentions: s.mentionAll ? [] : s.mentions,
-                                   mentionsAll: s.mentionAll, reactions: [], myReactions: nil, readBy: nil, attachments: [], poll: nil)
-            let data = try ChatEventLog.encode(view)
-            eventsInsert = eventsInsert.values(SQLBind(s.chatID), SQLBind(n.event), SQLBind("message.created"), SQLBind(id), SQLBind(data), SQLBind(now))
-            if let member = s.memberID { reads[member] = max(reads[member] ?? 0, n.seq) }
-            made.append((i, view, ChatEvent(chatID: s.chatID, seq: n.event, type: "message.created", data: data)))
-        }
-        guard !made.isEmpty else { return results.map { $0! } }
-        try await messages.run()
-        if !reads.isEmpty {
-            var readCase = SQLQueryString("CASE id")
-            for (member, seq) in reads { readCase = readCase + " WHEN \(bind: member) THEN \(bind: seq)" }
-            readCase = readCase + " END"
-            try await sql.raw("""
-                UPDATE chat_members SET last_read_seq = MAX(last_read_seq, \(readCase)) WHERE id IN (\(binds: Array(reads.keys)))
-                """).run()
-        }
-        try await eventsInsert.run()
-        for (i, view, event) in made { results[i] = .success((view, event)) }
-        return results.map { $0! }
+        return results
     }
 }

@@ -1,0 +1,191 @@
+import CPartaSQLite
+import Foundation
+
+/// A value bound to, or read from, an SQLite statement, stored as Fluent stores it on SQLite:
+/// UUIDs as their upper-case text, dates as seconds since 1970, booleans as 0/1.
+enum SQLiteValue: Sendable, Equatable {
+    case null
+    case int(Int64)
+    case double(Double)
+    case text(String)
+
+    init(_ uuid: UUID) { self = .text(uuid.uuidString) }
+    init(_ uuid: UUID?) { self = uuid.map { .text($0.uuidString) } ?? .null }
+    init(_ string: String?) { self = string.map { .text($0) } ?? .null }
+    init(_ int: Int) { self = .int(Int64(int)) }
+    init(_ date: Date) { self = .double(date.timeIntervalSince1970) }
+
+    var uuid: UUID? { if case let .text(s) = self { UUID(uuidString: s) } else { nil } }
+    var string: String? { if case let .text(s) = self { s } else { nil } }
+    var int: Int? {
+        switch self {
+        case let .int(i): Int(i)
+        case let .double(d): Int(d)
+        default: nil
+        }
+    }
+    var bool: Bool { int.map { $0 != 0 } ?? false }
+    var date: Date? {
+        switch self {
+        case let .double(d): Date(timeIntervalSince1970: d)
+        case let .int(i): Date(timeIntervalSince1970: Double(i))
+        default: nil
+        }
+    }
+}
+
+struct SQLiteWriteError: Error, CustomStringConvertible {
+    let code: Int32
+    let message: String
+    var description: String { "SQLite error \(code): \(message)" }
+}
+
+/// An SQLite connection of Parta's own for the hottest write path (sends, `SendQueue`), driven
+/// synchronously on one serial queue: a whole batch is one job on that queue, its statements are
+/// prepared once and kept, and rows are read where they are produced. Fluent's connections run each
+/// statement as a round trip between an event loop and a thread pool — cheap alone, but a batch of
+/// sends made of such trips spent most of its time waiting for busy event loops.
+///
+/// It uses the same copy of SQLite as Fluent (see `CPartaSQLite`). Writers in this process take
+/// turns through `Store` (its write gate), so this connection never contends with Fluent's.
+public final class SQLiteWriter: @unchecked Sendable {
+    // @unchecked: `handle` and `statements` are touched only on `queue`.
+    private var handle: OpaquePointer?
+    private var statements: [String: OpaquePointer] = [:]
+    private let queue = DispatchQueue(label: "parta.sqlite-writer")
+
+    /// Opens the database file (it exists: migrations have run) with the settings Fluent's
+    /// connections have: foreign keys on, synchronous=FULL (SQLite's default), WAL (kept in the file).
+    public init(path: String) throws {
+        var db: OpaquePointer?
+        let flags = PARTA_SQLITE_OPEN_READWRITE | PARTA_SQLITE_OPEN_CREATE | PARTA_SQLITE_OPEN_FULLMUTEX | PARTA_SQLITE_OPEN_EXRESCODE
+        let opened = sqlite_nio_sqlite3_open_v2(path, &db, flags, nil)
+        guard opened == PARTA_SQLITE_OK, let db else {
+            if let db { sqlite_nio_sqlite3_close_v2(db) }
+            throw SQLiteWriteError(code: opened, message: "cannot open \(path)")
+        }
+        handle = db
+        sqlite_nio_sqlite3_busy_timeout(db, 10_000)
+        try execute("PRAGMA foreign_keys = ON")
+        try execute("PRAGMA synchronous = FULL")
+    }
+
+    /// Finalizes the statements and closes the connection (after any job already queued).
+    public func close() {
+        queue.sync { closeNow() }
+    }
+
+    deinit { closeNow() }   // nothing else can reach it now; may run on the queue itself
+
+    private func closeNow() {
+        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        statements = [:]
+        if let handle { sqlite_nio_sqlite3_close_v2(handle) }
+        handle = nil
+    }
+
+    /// Runs `body` in one IMMEDIATE transaction on the writer's queue: all of it is committed, or
+    /// nothing (an error rolls back and is rethrown).
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteWriter.Session) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { done in
+            queue.async {
+                done.resume(with: Result {
+                    guard self.handle != nil else { throw SQLiteWriteError(code: 21, message: "the writer is closed") }
+                    try self.execute("BEGIN IMMEDIATE")
+                    do {
+                        let value = try body(Session(writer: self))
+                        try self.execute("COMMIT")
+                        return value
+                    } catch {
+                        try? self.execute("ROLLBACK")
+                        throw error
+                    }
+                })
+            }
+        }
+    }
+
+    /// Statements inside `transaction`. Not to be kept beyond it.
+    struct Session {
+        fileprivate let writer: SQLiteWriter
+
+        /// Runs a statement and returns its rows (each a list of the columns' values, in order).
+        @discardableResult
+        func rows(_ sql: String, _ binds: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
+            try writer.run(sql, binds)
+        }
+
+        /// The first row, if any.
+        func first(_ sql: String, _ binds: [SQLiteValue] = []) throws -> [SQLiteValue]? {
+            try writer.run(sql, binds, limit: 1).first
+        }
+    }
+
+    // MARK: On the queue
+
+    private func execute(_ sql: String) throws {
+        guard sqlite_nio_sqlite3_exec(handle, sql, nil, nil, nil) == PARTA_SQLITE_OK else { throw lastError() }
+    }
+
+    private func lastError() -> SQLiteWriteError {
+        SQLiteWriteError(code: sqlite_nio_sqlite3_extended_errcode(handle),
+                         message: sqlite_nio_sqlite3_errmsg(handle).map { String(cString: $0) } ?? "unknown")
+    }
+
+    private func statement(_ sql: String) throws -> OpaquePointer {
+        if let kept = statements[sql] { return kept }
+        var statement: OpaquePointer?
+        guard sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(PARTA_SQLITE_PREPARE_PERSISTENT), &statement, nil) == PARTA_SQLITE_OK,
+              let statement else { throw lastError() }
+        statements[sql] = statement
+        return statement
+    }
+
+    private func run(_ sql: String, _ binds: [SQLiteValue], limit: Int = .max) throws -> [[SQLiteValue]] {
+        let statement = try statement(sql)
+        defer {
+            sqlite_nio_sqlite3_reset(statement)
+            sqlite_nio_sqlite3_clear_bindings(statement)
+        }
+        for (i, value) in binds.enumerated() {
+            let index = Int32(i + 1)
+            let bound: Int32
+            switch value {
+            case .null: bound = sqlite_nio_sqlite3_bind_null(statement, index)
+            case let .int(v): bound = sqlite_nio_sqlite3_bind_int64(statement, index, v)
+            case let .double(v): bound = sqlite_nio_sqlite3_bind_double(statement, index, v)
+            case let .text(v):
+                var v = v
+                bound = v.withUTF8 { utf8 in
+                    utf8.withMemoryRebound(to: CChar.self) { text in
+                        sqlite_nio_sqlite3_bind_text64(statement, index, text.baseAddress, UInt64(text.count), parta_sqlite_transient(), 1)
+                    }
+                }
+            }
+            guard bound == PARTA_SQLITE_OK else { throw lastError() }
+        }
+        var rows: [[SQLiteValue]] = []
+        let columns = sqlite_nio_sqlite3_column_count(statement)
+        while true {
+            let step = sqlite_nio_sqlite3_step(statement)
+            if step == PARTA_SQLITE_DONE { break }
+            guard step == PARTA_SQLITE_ROW else { throw lastError() }
+            guard rows.count < limit else { continue }   // stepped to the end all the same: a write completes
+            var row: [SQLiteValue] = []
+            row.reserveCapacity(Int(columns))
+            for c in 0..<columns {
+                switch sqlite_nio_sqlite3_column_type(statement, c) {
+                case PARTA_SQLITE_INTEGER: row.append(.int(sqlite_nio_sqlite3_column_int64(statement, c)))
+                case PARTA_SQLITE_FLOAT: row.append(.double(sqlite_nio_sqlite3_column_double(statement, c)))
+                case PARTA_SQLITE_NULL: row.append(.null)
+                default:
+                    let count = Int(sqlite_nio_sqlite3_column_bytes(statement, c))
+                    let text = sqlite_nio_sqlite3_column_text(statement, c)
+                    row.append(.text(text.map { String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self) } ?? ""))
+                }
+            }
+            rows.append(row)
+        }
+        return rows
+    }
+}
