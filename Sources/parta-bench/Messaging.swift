@@ -285,9 +285,11 @@ func idle(_ o: Options) async throws -> Bool {
 
 func sends(_ o: Options) async throws -> Bool {
     let chatCount = o.chats ?? 1_000, senderCount = o.senders ?? 200, duration = o.seconds ?? 20
+    let viaSocket = o.via == "ws"
     say("parta-bench sends: \(chatCount) group chats of 3 (a teacher and two students), \(senderCount) teachers posting "
-        + "concurrently (each to its own chats in turn, the next post when the last is answered) for \(Int(duration)) s"
-        + (o.listen ? "; every member connected" : "; no sockets"))
+        + "concurrently (each to its own chats in turn, the next post when the last is answered) for \(Int(duration)) s, "
+        + (viaSocket ? "over their WebSockets ({\"type\":\"send\"})" : "by POST /chats/{id}/messages")
+        + (o.listen || viaSocket ? "; every member connected" : "; no sockets"))
     struct Seeded: Sendable { let teachers: [Person]; let students: [Person]; let chats: [UUID] }
     return try await withServer(o) { s in
         let teachers = try await s.people(senderCount, role: .teacher, name: "Учитель")
@@ -301,19 +303,30 @@ func sends(_ o: Options) async throws -> Bool {
         let pool = WSPool(threads: o.threads, port: server.port)
         defer { Task { await pool.shutdown() } }
         let people = seeded.teachers + seeded.students
-        let clients = o.listen ? people.enumerated().map { WSClient(index: $0.offset, token: $0.element.token) } : []
-        if o.listen {
+        let listen = o.listen || viaSocket
+        let clients = listen ? people.enumerated().map { WSClient(index: $0.offset, token: $0.element.token) } : []
+        if listen {
             guard await connectAll(pool, clients, concurrency: o.connectConcurrency, timeout: o.timeout, label: "members") else { return false }
         }
         var conns: [HTTPConnection] = []
-        for _ in 0..<senderCount { conns.append(try await HTTPConnection.connect(group: pool.group, port: server.port)) }
+        if !viaSocket {
+            for _ in 0..<senderCount { conns.append(try await HTTPConnection.connect(group: pool.group, port: server.port)) }
+        }
         let chatsOf = (0..<senderCount).map { s in stride(from: s, to: seeded.chats.count, by: senderCount).map { seeded.chats[$0] } }
-        let perMessage = o.listen ? 3 : 0
+        let perMessage = listen ? 3 : 0
+        // Sender k is teacher k: over HTTP on its own connection, or over its socket (clients[k]).
+        let post: @Sendable (Int, UUID, String, LockedLatencies?) async -> Void = { [conns] k, chatID, clientID, acks in
+            if viaSocket {
+                _ = await sendOverSocket(clients[k], chatID: chatID, clientID: clientID, acks: acks)
+            } else {
+                _ = await postMessage(conns[k], chatID: chatID, token: seeded.teachers[k].token, clientID: clientID, acks: acks)
+            }
+        }
 
         // Warm-up: one message from each sender.
         await withTaskGroup(of: Void.self) { group in
-            for (k, c) in conns.enumerated() where !chatsOf[k].isEmpty {
-                group.addTask { await postMessage(c, chatID: chatsOf[k][0], token: seeded.teachers[k].token, clientID: "w", acks: nil) }
+            for k in 0..<senderCount where !chatsOf[k].isEmpty {
+                group.addTask { await post(k, chatsOf[k][0], "w", nil) }
             }
         }
         await drain(pool, expected: perMessage * senderCount, limit: 20)
@@ -323,12 +336,12 @@ func sends(_ o: Options) async throws -> Bool {
         let cpu0 = server.sample, bench0 = ProcSample.current()
         let start = monotonicNanos(), deadline = start + UInt64(duration * 1e9)
         await withTaskGroup(of: Void.self) { group in
-            for (k, c) in conns.enumerated() where !chatsOf[k].isEmpty {
-                let token = seeded.teachers[k].token, mine = chatsOf[k]
+            for k in 0..<senderCount where !chatsOf[k].isEmpty {
+                let mine = chatsOf[k]
                 group.addTask {
                     var i = 0
                     while monotonicNanos() < deadline {
-                        await postMessage(c, chatID: mine[i % mine.count], token: token, clientID: "s\(i)", acks: acks)
+                        await post(k, mine[i % mine.count], "s\(i)", acks)
                         i += 1
                     }
                 }
@@ -337,13 +350,13 @@ func sends(_ o: Options) async throws -> Bool {
         let end = monotonicNanos()
         let (latency, statuses) = acks.snapshot
         let accepted = statuses[201] ?? 0
-        if o.listen { await drain(pool, expected: accepted * perMessage) }
+        if listen { await drain(pool, expected: accepted * perMessage) }
         let cpu1 = server.sample, bench1 = ProcSample.current()
         let delivered = await pool.deliveries(reset: true)
         let sendsPerSecond = perSecond(accepted, end - start)
         say(String(format: "acknowledged sends: %d in %@ = %.0f/s (%@)", accepted, seconds(end - start), sendsPerSecond, statusLine(statuses)))
-        say("send latency (POST → 201) \(latency.summary)")
-        if o.listen {
+        say("send latency (\(viaSocket ? "send frame → sent" : "POST → 201")) \(latency.summary)")
+        if listen {
             say(String(format: "deliveries: %d of %d expected (%.0f/s); delivery latency (send → receive) %@", delivered.deliveries,
                        accepted * perMessage, perSecond(delivered.deliveries, end - start), delivered.latency.summary))
         }

@@ -188,6 +188,8 @@ final class WSClient: @unchecked Sendable {
     var closed = false
     var ready: EventLoopPromise<Void>?
     fileprivate var readyDone = false
+    /// The answer awaited to a `send` frame (its status: 201 for `sent`), touched on the channel's loop.
+    var ackWaiter: EventLoopPromise<Int>?
 
     init(index: Int, token: String) { self.index = index; self.token = token }
 
@@ -320,6 +322,9 @@ final class WSPool: @unchecked Sendable {
 private let helloPrefix = Array(#"{"type":"hello""#.utf8)
 private let resumedMarker = Array(#""type":"resumed""#.utf8)
 private let stampMarker = Array(#""text":"bench:"#.utf8)
+private let ackPrefix = Array(#"{"clientId":"#.utf8)   // "sent" and "send.failed" answers begin so
+private let sentMarker = Array(#""type":"sent"}"#.utf8)
+private let statusMarker = Array(#""status":"#.utf8)
 private let headerEnd = Array("\r\n\r\n".utf8)
 
 /// Finds `needle` in the bytes at `base` (memchr for its first byte, then memcmp); the offset of its first byte.
@@ -336,6 +341,27 @@ private func find(_ needle: [UInt8], in base: UnsafeRawPointer, count: Int) -> I
         }
         return nil
     }
+}
+
+/// Sends a message over the client's socket (`{"type":"send"}`) and waits for its answer: the status
+/// (201 when stored; 0 when none came within 30 s or the socket is gone).
+func sendOverSocket(_ client: WSClient, chatID: UUID, clientID: String, acks: LockedLatencies?) async -> Int {
+    guard let channel = client.channel, !client.closed else { return 0 }
+    let sent = monotonicNanos()
+    let payload = Array(#"{"type":"send","chatId":"\#(chatID.uuidString)","clientId":"\#(clientID)","text":"bench:\#(sent)"}"#.utf8)
+    let answer = channel.eventLoop.makePromise(of: Int.self)
+    channel.eventLoop.execute {
+        client.ackWaiter = answer
+        channel.writeAndFlush(maskedFrame(opcode: 0x1, payload: payload, allocator: channel.allocator), promise: nil)
+    }
+    let timer = channel.eventLoop.scheduleTask(in: .seconds(30)) {
+        if client.ackWaiter?.futureResult === answer.futureResult { client.ackWaiter = nil }
+        answer.succeed(0)
+    }
+    let status = (try? await answer.futureResult.get()) ?? 0
+    timer.cancel()
+    acks?.record(micros: (monotonicNanos() - sent) / 1000, status: status)
+    return status
 }
 
 /// A client frame: masked, as RFC 6455 requires of clients.
@@ -397,6 +423,19 @@ private struct WSFrameDecoder: ByteToMessageDecoder {
     }
 
     mutating func text(context: ChannelHandlerContext, _ base: UnsafeRawPointer, count: Int) {
+        if count > ackPrefix.count, memcmp(base, ackPrefix, ackPrefix.count) == 0 {
+            var status = 0
+            if find(sentMarker, in: base, count: count) != nil {
+                status = 201
+            } else if let at = find(statusMarker, in: base, count: count) {
+                let bytes = base.assumingMemoryBound(to: UInt8.self)
+                var i = at + statusMarker.count
+                while i < count, bytes[i] >= 48, bytes[i] <= 57 { status = status * 10 + Int(bytes[i] - 48); i += 1 }
+            }
+            client.ackWaiter?.succeed(status)
+            client.ackWaiter = nil
+            return
+        }
         if let at = find(stampMarker, in: base, count: count) {
             var stamp: UInt64 = 0
             var i = at + stampMarker.count

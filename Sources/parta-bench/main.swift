@@ -18,7 +18,7 @@
 //
 //   parta-bench fanout   [--members 1000] [--rate 50] [--seconds 20] [--max-seconds 10] [--senders 32] [--system-channel]
 //   parta-bench idle     [--clients 10000] [--hold 5]
-//   parta-bench sends    [--chats 1000] [--senders 200] [--seconds 20] [--no-listen]
+//   parta-bench sends    [--chats 1000] [--senders 200] [--seconds 20] [--via ws|http] [--no-listen]
 //   parta-bench bellring [--clients 1000]
 //
 // Common options: --server-bin PATH (default: `parta` next to this executable), --threads N (the load
@@ -49,6 +49,8 @@ struct Options {
     var hold: Double?
     var systemChannel = false
     var listen = true
+    /// sends: over each sender's WebSocket (`{"type":"send"}`, the web client's way) or `POST …/messages`.
+    var via = "ws"
     var threads = 2
     var timeout = 30.0
     var connectConcurrency = 256
@@ -81,6 +83,9 @@ struct Options {
             case "--server-bin": o.serverBin = value
             case "--system-channel": o.systemChannel = true; i -= 1
             case "--no-listen": o.listen = false; i -= 1
+            case "--via":
+                guard value == "ws" || value == "http" else { fail("--via ws or --via http") }
+                o.via = value
             default: fail("unknown option \(args[i]); see the comment at the top of Sources/parta-bench/main.swift")
             }
             i += 2

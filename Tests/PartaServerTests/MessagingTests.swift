@@ -671,6 +671,82 @@ extension RealtimeTests {
         frames(probe).filter { $0.chatID == chatID.lowercased() && $0.type != "typing" }
     }
 
+    /// `{"type":"send"}` over the socket: the same service and rules as `POST …/messages`, answered
+    /// by `sent` (a resent frame stores one message) or `send.failed` with the HTTP status.
+    func testSendingOverTheSocket() async throws {
+        try await withHarness(rules: AuthRules(messagesPerMinute: 4)) { h in
+            let op = try await h.makeOperator()
+            let (_, school) = try await h.makeSchool(operatorToken: op)
+            let (otherAdmin, _) = try await h.makeSchool(operatorToken: op, email: "admin@school2.test", phone: "+79220000002")
+            let teacher = try await h.person(school, .teacher, name: "Учитель")
+            let student = try await h.person(school, .student, name: "Ученик")
+            let outsider = try await h.person(school, .student, name: "Посторонний")
+            let chatID = try await h.chat(school, teacher, kind: "group", title: "5Б", members: [student])
+            let port = try await startServer(h)
+            func socket(_ token: String) async throws -> (WebSocket, Probe) {
+                let probe = Probe()
+                let ws = try await connect(h, port: port, headers: ["Authorization": "Bearer \(token)"], probe: probe)
+                try await waitUntil { self.frames(probe).contains { $0.type == "hello" } }
+                return (ws, probe)
+            }
+            func answer(_ probe: Probe, _ clientID: String) async throws -> [String: Any] {
+                var found: [String: Any]?
+                try await waitUntil {
+                    found = self.frames(probe).lazy.compactMap { f -> [String: Any]? in
+                        guard f.type == "sent" || f.type == "send.failed",
+                              let json = try? JSONSerialization.jsonObject(with: Data(f.raw.utf8)) as? [String: Any],
+                              json["clientId"] as? String == clientID else { return nil }
+                        return json
+                    }.first
+                    return found != nil
+                }
+                return found ?? [:]
+            }
+            let (teacherWS, teacherProbe) = try await socket(teacher.token)
+            let (_, studentProbe) = try await socket(student.token)
+
+            try await teacherWS.send(#"{"type":"send","chatId":"\#(chatID)","clientId":"a1","text":"По сокету <b>жирно</b>"}"#)
+            let sent = try await answer(teacherProbe, "a1")
+            XCTAssertEqual(sent["type"] as? String, "sent")
+            let message = try XCTUnwrap(sent["message"] as? [String: Any])
+            XCTAssertEqual(message["text"] as? String, "По сокету <b>жирно</b>")
+            XCTAssertEqual(message["authorName"] as? String, "Учитель")
+            try await waitUntil { self.chatFrames(studentProbe, chatID).contains { $0.type == "message.created" && $0.raw.contains("По сокету") } }
+
+            // The same frame again: the same message, stored once.
+            try await teacherWS.send(#"{"type":"send","chatId":"\#(chatID)","clientId":"a1","text":"По сокету <b>жирно</b>"}"#)
+            try await waitUntil { self.frames(teacherProbe).filter { $0.type == "sent" }.count == 2 }
+            let answers = frames(teacherProbe).filter { $0.type == "sent" }.map { $0.raw }
+            XCTAssertEqual(answers[0], answers[1])
+            let items = try await h.request(.GET, "/api/v1/chats/\(chatID)/messages", token: student.token).json["items"] as! [[String: Any]]
+            XCTAssertEqual(items.filter { $0["text"] as? String == "По сокету <b>жирно</b>" }.count, 1)
+
+            // Not a member, another school: 404 as over HTTP, nothing stored. A bad clientId: 400.
+            for token in [outsider.token, otherAdmin] {
+                let (ws, probe) = try await socket(token)
+                try await ws.send(#"{"type":"send","chatId":"\#(chatID)","clientId":"x","text":"Чужое"}"#)
+                let refused = try await answer(probe, "x")
+                XCTAssertEqual(refused["type"] as? String, "send.failed")
+                XCTAssertEqual(refused["status"] as? Int, 404)
+                XCTAssertEqual((refused["error"] as? [String: Any])?["code"] as? String, "not_found")
+            }
+            try await teacherWS.send(#"{"type":"send","chatId":"\#(chatID)","text":"Без clientId"}"#)
+            try await waitUntil { self.frames(teacherProbe).contains { $0.type == "send.failed" && $0.raw.contains("invalid_client_id") } }
+            let after = try await h.request(.GET, "/api/v1/chats/\(chatID)/messages", token: student.token).json["items"] as! [[String: Any]]
+            XCTAssertEqual(after.count, items.count)
+
+            // Too fast: 429 with the seconds to wait (4 a minute here; one sent above).
+            for i in 2...4 {
+                try await teacherWS.send(#"{"type":"send","chatId":"\#(chatID)","clientId":"r\#(i)","text":"Ещё \#(i)"}"#)
+                _ = try await answer(teacherProbe, "r\(i)")
+            }
+            try await teacherWS.send(#"{"type":"send","chatId":"\#(chatID)","clientId":"r5","text":"Слишком"}"#)
+            let limited = try await answer(teacherProbe, "r5")
+            XCTAssertEqual(limited["status"] as? Int, 429)
+            XCTAssertNotNil(limited["retryAfter"] as? Int)
+        }
+    }
+
     func testAReconnectGetsExactlyWhatItMissedInOrder() async throws {
         try await withHarness { h in
             let op = try await h.makeOperator()

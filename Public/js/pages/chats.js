@@ -4,7 +4,7 @@
 // WebSocket, resumed exactly after a drop. Loaded on demand. (Creating chats from templates,
 // files and polls come with the rest of issue 4.)
 import { h, btn, page, alertBox, fail, fmtDate } from '../dom.js';
-import { api, session, upload, go } from '../api.js';
+import { api, ApiError, session, upload, go } from '../api.js';
 import { t, addStrings } from '../i18n.js';
 
 addStrings({
@@ -338,12 +338,32 @@ async function conversation(chatId, signal) {
       case 'presence': if (!same(d.userId, me)) showPresence(d.online); break;
     }
   };
+  // Sending over the live socket (no HTTP request per message); answered by "sent" or "send.failed"
+  // with the clientId. No socket, or no answer in 10 s: the same send over HTTP — the clientId makes
+  // the server store it once either way.
+  const waiting = new Map();   // clientId → { resolve, reject }
+  const post = body => {
+    if (!ws || ws.readyState !== 1 || !log.dataset.live) return api('POST', base + '/messages', body);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { waiting.delete(body.clientId); api('POST', base + '/messages', body).then(resolve, reject); }, 10000);
+      waiting.set(body.clientId, { resolve: m => { clearTimeout(timer); resolve(m); }, reject: e => { clearTimeout(timer); reject(e); } });
+      ws.send(JSON.stringify({ type: 'send', chatId, ...body }));
+    });
+  };
+  const answered = d => {
+    const w = waiting.get(d.clientId);
+    if (!w) return;
+    waiting.delete(d.clientId);
+    if (d.type === 'sent') w.resolve(d.message);
+    else w.reject(new ApiError(d.status, d.error.code, d.error.message, undefined, d.retryAfter || null));
+  };
   const connect = () => {
     if (closed) return;
     ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/v1/ws');
     ws.onmessage = ev => {
       let d; try { d = JSON.parse(ev.data); } catch { return; }
-      if (d.type === 'hello') ws.send(JSON.stringify({ type: 'resume', chats: { [chatId]: lastEvent } }));
+      if (d.type === 'sent' || d.type === 'send.failed') answered(d);
+      else if (d.type === 'hello') ws.send(JSON.stringify({ type: 'resume', chats: { [chatId]: lastEvent } }));
       else if (d.type === 'resumed') {
         if ((d.gone || []).some(x => same(x, chatId))) { closed = true; ws.close(); error.textContent = t('ch_removed'); }
         else log.dataset.live = 'true';   // live from here (tests wait for it)
@@ -450,7 +470,7 @@ async function conversation(chatId, signal) {
       send.setAttribute('aria-busy', 'true');
       const clientId = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
       try {
-        append(await api('POST', base + '/messages', { text, clientId, ...(replyTo ? { replyTo } : {}),
+        append(await post({ text, clientId, ...(replyTo ? { replyTo } : {}),
           ...(pending.length ? { attachments: pending.map(a => a.id) } : {}), ...(moderator && /(^|\s)@all\b/.test(text) ? { mentionAll: true } : {}) }));
         input.value = '';
         pending.length = 0; pendingList.replaceChildren();

@@ -50,6 +50,7 @@ int64_t sqlite_nio_sqlite3_column_int64(parta_sqlite3_stmt *statement, int colum
 double sqlite_nio_sqlite3_column_double(parta_sqlite3_stmt *statement, int column);
 const unsigned char *sqlite_nio_sqlite3_column_text(parta_sqlite3_stmt *statement, int column);
 int sqlite_nio_sqlite3_column_bytes(parta_sqlite3_stmt *statement, int column);
+int sqlite_nio_sqlite3_wal_checkpoint_v2(parta_sqlite3 *db, const char *schema, int mode, int *log, int *checkpointed);
 
 /// SQLITE_TRANSIENT: SQLite copies the bound text before the call returns.
 static inline void (*parta_sqlite_transient(void))(void *) { return (void (*)(void *))-1; }

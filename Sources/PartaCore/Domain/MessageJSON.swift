@@ -58,7 +58,7 @@ extension MessageView {
 
     /// A JSON string as `JSONEncoder` writes it: `"` and `\` escaped, control characters as
     /// `\n`, `\t`… or `\u00XX`, everything else as it is.
-    static func quote(_ s: String, into out: inout String) {
+    public static func quote(_ s: String, into out: inout String) {
         out += "\""
         var plainFrom = s.utf8.startIndex
         let utf8 = s.utf8

@@ -48,15 +48,52 @@ struct SQLiteWriteError: Error, CustomStringConvertible {
 ///
 /// It uses the same copy of SQLite as Fluent (see `CPartaSQLite`). Writers in this process take
 /// turns through `Store` (its write gate), so this connection never contends with Fluent's.
+///
+/// Its commits do not checkpoint the WAL into the database file (that was a seventh of a batch's
+/// time): a second connection does, four times a second, on its own queue, beside the writer (a
+/// PASSIVE checkpoint waits for no one). SQLite starts the WAL file over only when a write begins
+/// with every frame checkpointed, which a busy writer beside a checkpointer never sees; so when the
+/// WAL passes `walLimitPages` the checkpointer asks for a RESTART, which holds writers back only
+/// while it copies what the PASSIVE one left (and gives up after a second if a reader is slow).
+/// Fluent's connections keep checkpointing as SQLite does by default.
 public final class SQLiteWriter: @unchecked Sendable {
     // @unchecked: `handle` and `statements` are touched only on `queue`.
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
     private let queue = DispatchQueue(label: "parta.sqlite-writer")
+    // Touched only on `checkpointQueue`.
+    private var checkpointHandle: OpaquePointer?
+    private let checkpointQueue = DispatchQueue(label: "parta.sqlite-checkpoint")
+    private var checkpointTimer: (any DispatchSourceTimer)?
 
     /// Opens the database file (it exists: migrations have run) with the settings Fluent's
     /// connections have: foreign keys on, synchronous=FULL (SQLite's default), WAL (kept in the file).
     public init(path: String) throws {
+        handle = try Self.open(path)
+        try execute("PRAGMA foreign_keys = ON")
+        try execute("PRAGMA synchronous = FULL")
+        try execute("PRAGMA wal_autocheckpoint = 0")
+        // 32 MB of page cache (SQLite's default is 2 MB): the pages of the indexes a send touches stay
+        // in memory instead of being read back from the file for every batch.
+        try execute("PRAGMA cache_size = -32768")
+        checkpointHandle = try Self.open(path)
+        if let checkpointHandle { sqlite_nio_sqlite3_busy_timeout(checkpointHandle, 1_000) }
+        let timer = DispatchSource.makeTimerSource(queue: checkpointQueue)
+        timer.schedule(deadline: .now() + 0.25, repeating: 0.25, leeway: .milliseconds(50))
+        timer.setEventHandler { [weak self] in
+            guard let self, let db = self.checkpointHandle else { return }
+            var log: Int32 = 0, done: Int32 = 0
+            sqlite_nio_sqlite3_wal_checkpoint_v2(db, nil, 0 /* PASSIVE */, &log, &done)
+            if log > Self.walLimitPages { sqlite_nio_sqlite3_wal_checkpoint_v2(db, nil, 2 /* RESTART */, &log, &done) }
+        }
+        timer.resume()
+        checkpointTimer = timer
+    }
+
+    /// 4,096 pages of 4 KB: 16 MB of WAL.
+    static let walLimitPages: Int32 = 4_096
+
+    private static func open(_ path: String) throws -> OpaquePointer {
         var db: OpaquePointer?
         let flags = PARTA_SQLITE_OPEN_READWRITE | PARTA_SQLITE_OPEN_CREATE | PARTA_SQLITE_OPEN_FULLMUTEX | PARTA_SQLITE_OPEN_EXRESCODE
         let opened = sqlite_nio_sqlite3_open_v2(path, &db, flags, nil)
@@ -64,24 +101,36 @@ public final class SQLiteWriter: @unchecked Sendable {
             if let db { sqlite_nio_sqlite3_close_v2(db) }
             throw SQLiteWriteError(code: opened, message: "cannot open \(path)")
         }
-        handle = db
         sqlite_nio_sqlite3_busy_timeout(db, 10_000)
-        try execute("PRAGMA foreign_keys = ON")
-        try execute("PRAGMA synchronous = FULL")
+        return db
     }
 
     /// Finalizes the statements and closes the connection (after any job already queued).
     public func close() {
+        checkpointQueue.sync { closeCheckpointer() }
         queue.sync { closeNow() }
     }
 
-    deinit { closeNow() }   // nothing else can reach it now; may run on the queue itself
+    deinit {   // nothing else can reach it now; may run on one of its queues
+        closeCheckpointer()
+        closeNow()
+    }
 
     private func closeNow() {
         for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
         statements = [:]
         if let handle { sqlite_nio_sqlite3_close_v2(handle) }
         handle = nil
+    }
+
+    private func closeCheckpointer() {
+        checkpointTimer?.cancel()
+        checkpointTimer = nil
+        if let checkpointHandle {
+            sqlite_nio_sqlite3_exec(checkpointHandle, "PRAGMA wal_checkpoint(PASSIVE)", nil, nil, nil)
+            sqlite_nio_sqlite3_close_v2(checkpointHandle)
+        }
+        checkpointHandle = nil
     }
 
     /// Runs `body` in one IMMEDIATE transaction on the writer's queue: all of it is committed, or

@@ -35,7 +35,7 @@ public final class SendQueue: @unchecked Sendable {
         case earlier(UUID)
     }
 
-    struct Job {
+    struct Job: Sendable {
         let send: Prepared
         let done: CheckedContinuation<Reply, any Error>
     }
@@ -59,7 +59,11 @@ public final class SendQueue: @unchecked Sendable {
         }
     }
 
+    /// Writes batch after batch while sends wait. A batch's events are published, and its senders
+    /// answered, by a task of their own while the next batch is written (each such task after the
+    /// previous one, so events still go out in commit order).
     private func drain(_ ctx: PartaContext) async {
+        var published: Task<Void, Never>?
         while true {
             let batch = lock.withLock { () -> [Job] in
                 let batch = Array(pending.prefix(Self.maxBatch))
@@ -72,20 +76,24 @@ public final class SendQueue: @unchecked Sendable {
             let now = ctx.clock.now()
             do {
                 let results = try await ctx.store.writeBatch { session in try Self.write(sends, now: now, in: session) }
-                for result in results {
-                    if case let .success(.stored(_, event)) = result { await ctx.events.publish(.chat(event)) }
-                }
-                for (job, result) in zip(batch, results) {
-                    job.done.resume(with: result.map { written in
-                        switch written {
-                        case let .stored(view, _): .stored(view)
-                        case let .earlier(id): .earlier(id)
-                        }
-                    })
+                published = Task { [published] in
+                    await published?.value
+                    for result in results {
+                        if case let .success(.stored(_, event)) = result { await ctx.events.publish(.chat(event)) }
+                    }
+                    for (job, result) in zip(batch, results) {
+                        job.done.resume(with: result.map { written in
+                            switch written {
+                            case let .stored(view, _): .stored(view)
+                            case let .earlier(id): .earlier(id)
+                            }
+                        })
+                    }
                 }
             } catch {
                 // Something unexpected failed: nothing of the batch was stored; each send alone.
                 ctx.logger.warning("send batch of \(batch.count) failed (\(error)); sending one by one")
+                await published?.value
                 for job in batch {
                     let s = job.send
                     do {
@@ -110,19 +118,20 @@ public final class SendQueue: @unchecked Sendable {
         let formattedNow = JSONCoding.iso.string(from: now)
         for s in sends {
             let user = s.actor.userID
-            // 1. The chat and the sender's place in it, as they are inside the transaction.
+            // 1. The chat and the sender's place in it, as they are inside the transaction. (Two plain
+            //    lookups: the same as one LEFT JOIN, which SQLite re-prepared on every run.)
+            if chats[s.chatID] == nil {
+                chats[s.chatID] = .some(try db.first("SELECT school_id, read_only, system_audience FROM chats WHERE id = ?1",
+                                                     [SQLiteValue(s.chatID)]).flatMap { r in
+                    r[0].uuid.map { Chat(schoolID: $0, readOnly: r[1].bool, audience: r[2].string) }
+                })
+            }
             let key = "\(s.chatID)/\(user)"
             if places[key] == nil {
-                let row = try db.first("""
-                    SELECT c.school_id, c.read_only, c.system_audience, m.id, m.role, m.muted_until
-                    FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = ?1 WHERE c.id = ?2
-                    """, [SQLiteValue(user), SQLiteValue(s.chatID)])
-                chats[s.chatID] = row.flatMap { r in
-                    r[0].uuid.map { Chat(schoolID: $0, readOnly: r[1].bool, audience: r[2].string) }
-                }
-                places[key] = row.flatMap { r in
-                    r[3].uuid.map { Place(memberID: $0, role: r[4].string.flatMap(ChatRole.init(rawValue:)) ?? .member, muted: r[5].date) }
-                }
+                places[key] = .some(try db.first("SELECT id, role, muted_until FROM chat_members WHERE chat_id = ?1 AND user_id = ?2",
+                                                 [SQLiteValue(s.chatID), SQLiteValue(user)]).flatMap { r in
+                    r[0].uuid.map { Place(memberID: $0, role: r[1].string.flatMap(ChatRole.init(rawValue:)) ?? .member, muted: r[2].date) }
+                })
             }
             let place = places[key] ?? nil
             guard let chat = chats[s.chatID] ?? nil,

@@ -242,7 +242,7 @@ struct ChatController {
                                            mentions: try BodyIDs.parse(body.mentions ?? [], "Участник"), mentionAll: body.mentionAll ?? false,
                                            attachments: try BodyIDs.parse(body.attachments ?? [], "Вложение"))
         let message = try await req.parta.messages.send(actor, chatID: try req.id("chatId"), text: body.text, extras: extras)
-        return try .json(message, status: .created)
+        return .json(encoded: try message.json(), status: .created)
     }
 
     func forward(_ req: Request) async throws -> Response {

@@ -9,7 +9,7 @@ struct PartaErrorMiddleware: AsyncMiddleware {
         do {
             return try await next.respond(to: request)
         } catch {
-            let (status, body, headers) = Self.describe(error, request: request)
+            let (status, body, headers) = Self.describe(error, logger: request.logger)
             let response = Response(status: status, headers: headers)
             try? response.content.encode(body, as: .json)
             return response
@@ -21,7 +21,7 @@ struct PartaErrorMiddleware: AsyncMiddleware {
         let error: Inner
     }
 
-    static func describe(_ error: any Error, request: Request) -> (HTTPResponseStatus, Body, HTTPHeaders) {
+    static func describe(_ error: any Error, logger: Logger) -> (HTTPResponseStatus, Body, HTTPHeaders) {
         var headers = HTTPHeaders()
         func body(_ code: String, _ message: String, _ fields: [String: String]? = nil) -> Body {
             Body(error: .init(code: code, message: message, fields: fields?.isEmpty == false ? fields : nil))
@@ -60,11 +60,11 @@ struct PartaErrorMiddleware: AsyncMiddleware {
             default: code = abort.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"); message = abort.reason
             }
             if abort.status.code >= 500 {
-                request.logger.error("request failed: \(String(reflecting: error))")
+                logger.error("request failed: \(String(reflecting: error))")
             }
             return (abort.status, body(code, message), headers)
         default:
-            request.logger.error("request failed: \(String(reflecting: error))")
+            logger.error("request failed: \(String(reflecting: error))")
             return (.internalServerError, body("internal", "Внутренняя ошибка сервера. Мы уже знаем о ней."), headers)
         }
     }

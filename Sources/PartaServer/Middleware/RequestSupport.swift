@@ -144,6 +144,13 @@ extension Response {
         return response
     }
 
+    /// JSON already encoded (a new message's, `MessageView.json`).
+    static func json(encoded: String, status: HTTPResponseStatus = .ok) -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        return Response(status: status, headers: headers, body: .init(string: encoded))
+    }
+
     static func noContent() -> Response { Response(status: .noContent) }
 }
 

@@ -24,13 +24,16 @@ final class SocketHub: Sendable {
     final class Connection: @unchecked Sendable {
         let ws: WebSocket
         let writer: FrameWriter
-        let userID: UUID
-        let sessionID: UUID
+        /// Who is signed in on this socket (the socket closes when their session ends or their
+        /// roles or classes change, so this stays true while it is open).
+        let actor: Actor
+        var userID: UUID { actor.userID }
+        var sessionID: UUID { actor.sessionID }
         var subscriptions: [UUID: Subscription] = [:]
         var resumeWindow = NIODeadline.uptimeNanoseconds(0)
         var resumes = 0
-        init(ws: WebSocket, userID: UUID, sessionID: UUID) {
-            self.ws = ws; self.writer = FrameWriter(ws); self.userID = userID; self.sessionID = sessionID
+        init(ws: WebSocket, actor: Actor) {
+            self.ws = ws; self.writer = FrameWriter(ws); self.actor = actor
         }
         var key: ObjectIdentifier { ObjectIdentifier(ws) }
     }
@@ -105,7 +108,7 @@ final class SocketHub: Sendable {
 
     /// Registers an authenticated socket reading the given chats (chat → its newest event number).
     func add(_ ws: WebSocket, actor: Actor, chats: [UUID: Recipients.Readable]) -> Connection {
-        let c = Connection(ws: ws, userID: actor.userID, sessionID: actor.sessionID)
+        let c = Connection(ws: ws, actor: actor)
         state.withLockedValue { st in
             let first = (st.byUser[c.userID] ?? [:]).isEmpty
             st.connections[c.key] = c
@@ -337,7 +340,8 @@ final class SocketHub: Sendable {
 enum RealtimeGateway {
     /// `GET /api/v1/ws`: authenticated by the cookie or a bearer header at upgrade, or by a first
     /// frame `{"type":"auth","token":"…"}` within 10 seconds. Then the client may send
-    /// `{"type":"resume","chats":{"<chatId>":<last event seq>,…}}`, `{"type":"typing","chatId":…}`
+    /// `{"type":"resume","chats":{"<chatId>":<last event seq>,…}}`, `{"type":"typing","chatId":…}`,
+    /// `{"type":"send","chatId":…,"clientId":…,"text":…}` (a message, as `POST /chats/{id}/messages`)
     /// and `{"type":"ping"}`. The protocol is in docs/ARCHITECTURE.md ("Realtime").
     static func register(on routes: any RoutesBuilder, hub: SocketHub) {
         // Authentication runs in the route handler, before the upgrade response is built: an error
@@ -383,7 +387,7 @@ enum RealtimeGateway {
         let authenticating = NIOLockedValueBox(false)
         ws.onText { ws, text in
             if let connection = hub.connection(of: ws) {
-                handle(text, from: connection, hub: hub)
+                handle(text, from: connection, hub: hub, context: context)
                 return
             }
             // Not attached yet: with a token at the upgrade, frames before `hello` are not expected;
@@ -423,9 +427,8 @@ enum RealtimeGateway {
     }
 
     /// A frame from an authenticated client. Unknown or malformed frames get an error frame.
-    private static func handle(_ text: String, from connection: SocketHub.Connection, hub: SocketHub) {
-        struct Frame: Decodable { let type: String; let chats: [String: Int]?; let chatId: UUID? }
-        guard let frame = try? JSONDecoder().decode(Frame.self, from: Data(text.utf8)) else {
+    private static func handle(_ text: String, from connection: SocketHub.Connection, hub: SocketHub, context: PartaContext) {
+        guard let frame = try? JSONDecoder().decode(ClientFrame.self, from: Data(text.utf8)) else {
             connection.ws.send(#"{"type":"error","code":"bad_frame"}"#)
             return
         }
@@ -435,11 +438,65 @@ enum RealtimeGateway {
             for (key, seq) in frame.chats ?? [:] { if let id = UUID(uuidString: key) { known[id] = seq } }
             Task { await hub.resume(connection, known: known) }
         case "typing":
-            if let chatID = frame.chatId { hub.typing(connection, chatID: chatID) }
+            if let chatID = frame.chatId.flatMap(UUID.init(uuidString:)) { hub.typing(connection, chatID: chatID) }
+        case "send":
+            send(frame, from: connection, context: context)
         case "ping":
             connection.ws.send(#"{"type":"pong"}"#)
         default:
             connection.ws.send(#"{"type":"error","code":"unknown_frame"}"#)
+        }
+    }
+
+    /// What a client may send over the socket (each `type` uses some of the fields).
+    struct ClientFrame: Decodable {
+        let type: String
+        let chats: [String: Int]?
+        let chatId: String?
+        // "send": the fields of `POST /chats/{chatId}/messages`.
+        let clientId: String?
+        let text: String?
+        let replyTo: String?
+        let mentions: [String]?
+        let mentionAll: Bool?
+        let attachments: [String]?
+    }
+
+    /// A message sent over the socket, by the same service and rules as over HTTP; answered with
+    /// `{"type":"sent","clientId","message"}` once it is stored, or `{"type":"send.failed","clientId",
+    /// "status","error":{"code","message"},"retryAfter"?}` (the status the HTTP route would answer:
+    /// 404, 403, 429 with the seconds to wait…).
+    /// The clientId (required here) tells the answers apart and makes a resent frame store one message.
+    private static func send(_ frame: ClientFrame, from connection: SocketHub.Connection, context: PartaContext) {
+        let ws = connection.ws
+        guard let clientID = frame.clientId, (1...64).contains(clientID.count) else {
+            ws.send(#"{"error":{"code":"invalid_client_id","message":"clientId: от 1 до 64 символов."},"status":400,"type":"send.failed"}"#)
+            return
+        }
+        let quotedID = { () -> String in var out = ""; MessageView.quote(clientID, into: &out); return out }()
+        Task {
+            let answer: String
+            do {
+                guard let chatID = frame.chatId.flatMap(UUID.init(uuidString:)) else { throw PartaError.notFound("Чат") }
+                let replyTo = try frame.replyTo.map { raw -> UUID in
+                    guard let id = UUID(uuidString: raw) else { throw PartaError.invalid("replyTo", "Ответ — на сообщение этого чата.") }
+                    return id
+                }
+                let extras = MessageService.Extras(
+                    clientID: clientID, replyTo: replyTo, mentions: try BodyIDs.parse(frame.mentions ?? [], "Участник"),
+                    mentionAll: frame.mentionAll ?? false, attachments: try BodyIDs.parse(frame.attachments ?? [], "Вложение"))
+                let message = try await MessageService(context).send(connection.actor, chatID: chatID, text: frame.text ?? "", extras: extras)
+                answer = #"{"clientId":\#(quotedID),"message":\#(try message.json()),"type":"sent"}"#
+            } catch {
+                let (status, body, headers) = PartaErrorMiddleware.describe(error, logger: context.logger)
+                var code = "", message = ""
+                MessageView.quote(body.error.code, into: &code)
+                MessageView.quote(body.error.message, into: &message)
+                // 429: when to try again, as the HTTP route's Retry-After.
+                let retry = headers.first(name: .retryAfter).flatMap(Int.init).map { #","retryAfter":\#($0)"# } ?? ""
+                answer = #"{"clientId":\#(quotedID),"error":{"code":\#(code),"message":\#(message)}\#(retry),"status":\#(status.code),"type":"send.failed"}"#
+            }
+            ws.send(answer, promise: nil)
         }
     }
 }
