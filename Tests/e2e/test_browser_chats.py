@@ -90,7 +90,8 @@ def test_channel_post_and_live_group_chat(server, browser):
 def test_conversation_reactions_pins_replies_read_marks_and_resume(server, browser):
     """In the conversation: a link is clickable but only http(s), a name with markup stays text, a
     reaction, a pin, a reply, "read by 1" arriving live, and after the socket is dropped by the
-    server the page resumes and shows what was sent meanwhile, each message once."""
+    server the page resumes and shows what was sent meanwhile, each message once. The page sends
+    over its socket."""
     admin, student, group = _class_group(server, "5Б — объявления", 'Соколов <img src=x onerror="window.__xss=1"> Миша')
     admin_id = expect(admin.get("/api/v1/me"), 200)["id"]
     chat = f"{server.url}/api/v1/chats/{group['id']}"
@@ -124,8 +125,12 @@ def test_conversation_reactions_pins_replies_read_marks_and_resume(server, brows
     page.click(f"{row} .act-reply")
     page.el("#chat-reply-to:not([hidden])")
     page.fill("#chat-text", "Спасибо, посмотрю")
+    posts = server.log().lower().count(f"post /api/v1/chats/{group['id']}/messages".lower())
+    assert posts > 0, "the request log names the POSTs (the first message above was one)"
     page.click("#chat-send")
     page.wait(lambda d: "Спасибо, посмотрю" in page.text("#chat-messages"), 5, "the reply did not show")
+    # Sent over the live socket ({"type":"send"}), not by a POST.
+    assert server.log().lower().count(f"post /api/v1/chats/{group['id']}/messages".lower()) == posts
     reply = expect(student.get(f"{chat}/messages"), 200)["items"][-1]
     assert reply["replyTo"] == first["id"] and reply["text"] == "Спасибо, посмотрю"
     expect(student.post(f"{chat}/read", json={"seq": reply["seq"]}), 200)
