@@ -361,6 +361,7 @@ func sends(_ o: Options) async throws -> Bool {
                        accepted * perMessage, perSecond(delivered.deliveries, end - start), delivered.latency.summary))
         }
         serverLine("during the sends", cpu0, cpu1)
+        say(String(format: "SQLite WAL file after the sends: %.1f MB", server.walMegabytes))
         benchLine(bench0, bench1)
         for c in conns { await c.close() }
         await pool.closeAll(clients)

@@ -154,6 +154,13 @@ final class ServerProcess: @unchecked Sendable {
 
     var sample: ProcSample? { ProcSample.read(pid: pid) }
 
+    /// The size of the SQLite write-ahead log now, in MB (it must stay bounded under load).
+    var walMegabytes: Double {
+        let wal = logURL.deletingLastPathComponent().appendingPathComponent("parta.sqlite-wal").path
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
+        return Double(bytes) / 1_048_576
+    }
+
     func stop() {
         guard process.isRunning else { return }
         kill(pid, SIGTERM)

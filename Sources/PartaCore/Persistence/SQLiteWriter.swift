@@ -49,13 +49,13 @@ struct SQLiteWriteError: Error, CustomStringConvertible {
 /// It uses the same copy of SQLite as Fluent (see `CPartaSQLite`). Writers in this process take
 /// turns through `Store` (its write gate), so this connection never contends with Fluent's.
 ///
-/// Its commits do not checkpoint the WAL into the database file (that was a seventh of a batch's
-/// time): a second connection does, four times a second, on its own queue, beside the writer (a
-/// PASSIVE checkpoint waits for no one). SQLite starts the WAL file over only when a write begins
-/// with every frame checkpointed, which a busy writer beside a checkpointer never sees; so when the
-/// WAL passes `walLimitPages` the checkpointer asks for a RESTART, which holds writers back only
-/// while it copies what the PASSIVE one left (and gives up after a second if a reader is slow).
-/// Fluent's connections keep checkpointing as SQLite does by default.
+/// Checkpoints (copying the WAL back into the database file) are shared: a second connection runs a
+/// PASSIVE checkpoint four times a second on its own queue, beside the writer (PASSIVE waits for no
+/// one), and the writer checkpoints at a commit only once the WAL holds `walPages` frames — by then
+/// the other connection has copied most of them, so the writer copies the rest. That commit's
+/// checkpoint is also what lets SQLite start the WAL file over (only a write that begins with every
+/// frame copied does; a background checkpointer alone never sees that moment beside a busy writer,
+/// and the file grew by gigabytes). Fluent's connections keep SQLite's default.
 public final class SQLiteWriter: @unchecked Sendable {
     // @unchecked: `handle` and `statements` are touched only on `queue`.
     private var handle: OpaquePointer?
@@ -72,26 +72,23 @@ public final class SQLiteWriter: @unchecked Sendable {
         handle = try Self.open(path)
         try execute("PRAGMA foreign_keys = ON")
         try execute("PRAGMA synchronous = FULL")
-        try execute("PRAGMA wal_autocheckpoint = 0")
+        try execute("PRAGMA wal_autocheckpoint = \(Self.walPages)")
         // 32 MB of page cache (SQLite's default is 2 MB): the pages of the indexes a send touches stay
         // in memory instead of being read back from the file for every batch.
         try execute("PRAGMA cache_size = -32768")
         checkpointHandle = try Self.open(path)
-        if let checkpointHandle { sqlite_nio_sqlite3_busy_timeout(checkpointHandle, 1_000) }
         let timer = DispatchSource.makeTimerSource(queue: checkpointQueue)
         timer.schedule(deadline: .now() + 0.25, repeating: 0.25, leeway: .milliseconds(50))
         timer.setEventHandler { [weak self] in
             guard let self, let db = self.checkpointHandle else { return }
-            var log: Int32 = 0, done: Int32 = 0
-            sqlite_nio_sqlite3_wal_checkpoint_v2(db, nil, 0 /* PASSIVE */, &log, &done)
-            if log > Self.walLimitPages { sqlite_nio_sqlite3_wal_checkpoint_v2(db, nil, 2 /* RESTART */, &log, &done) }
+            sqlite_nio_sqlite3_wal_checkpoint_v2(db, nil, 0 /* PASSIVE */, nil, nil)
         }
         timer.resume()
         checkpointTimer = timer
     }
 
-    /// 4,096 pages of 4 KB: 16 MB of WAL.
-    static let walLimitPages: Int32 = 4_096
+    /// 4,096 frames of 4 KB: the WAL stays under about 16 MB.
+    static let walPages = 4_096
 
     private static func open(_ path: String) throws -> OpaquePointer {
         var db: OpaquePointer?
