@@ -59,11 +59,10 @@ public final class SendQueue: @unchecked Sendable {
         }
     }
 
-    /// Writes batch after batch while sends wait. A batch's events are published, and its senders
-    /// answered, by a task of their own while the next batch is written (each such task after the
-    /// previous one, so events still go out in commit order).
+    /// Writes batch after batch while sends wait; a batch's events are published, and its senders
+    /// answered, before the next batch is taken (so events go out in commit order: one published out
+    /// of order sends every socket of its chat to the log to catch up).
     private func drain(_ ctx: PartaContext) async {
-        var published: Task<Void, Never>?
         while true {
             let batch = lock.withLock { () -> [Job] in
                 let batch = Array(pending.prefix(Self.maxBatch))
@@ -76,24 +75,20 @@ public final class SendQueue: @unchecked Sendable {
             let now = ctx.clock.now()
             do {
                 let results = try await ctx.store.writeBatch { session in try Self.write(sends, now: now, in: session) }
-                published = Task { [published] in
-                    await published?.value
-                    for result in results {
-                        if case let .success(.stored(_, event)) = result { await ctx.events.publish(.chat(event)) }
-                    }
-                    for (job, result) in zip(batch, results) {
-                        job.done.resume(with: result.map { written in
-                            switch written {
-                            case let .stored(view, _): .stored(view)
-                            case let .earlier(id): .earlier(id)
-                            }
-                        })
-                    }
+                for result in results {
+                    if case let .success(.stored(_, event)) = result { await ctx.events.publish(.chat(event)) }
+                }
+                for (job, result) in zip(batch, results) {
+                    job.done.resume(with: result.map { written in
+                        switch written {
+                        case let .stored(view, _): .stored(view)
+                        case let .earlier(id): .earlier(id)
+                        }
+                    })
                 }
             } catch {
                 // Something unexpected failed: nothing of the batch was stored; each send alone.
                 ctx.logger.warning("send batch of \(batch.count) failed (\(error)); sending one by one")
-                await published?.value
                 for job in batch {
                     let s = job.send
                     do {
