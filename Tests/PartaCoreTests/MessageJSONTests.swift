@@ -42,6 +42,14 @@ final class MessageJSONTests: XCTestCase {
         XCTAssertEqual(try v.json(), String(decoding: try JSONCoding.encoder.encode(v), as: UTF8.self))
     }
 
+    func testUpperTextIsUUIDString() {
+        for id in [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+                   UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255)),
+                   UUID.timeOrdered()] + (0..<500).map({ _ in UUID() }) {
+            XCTAssertEqual(id.upperText, id.uuidString)
+        }
+    }
+
     func testTimeOrderedIdsSortByTimeAsText() {
         let base = Date(timeIntervalSince1970: 1_795_716_621)
         // A millisecond apart or more (within one millisecond the order is random).

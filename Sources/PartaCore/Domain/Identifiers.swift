@@ -130,3 +130,25 @@ extension UUID {
                            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
     }
 }
+
+extension UUID {
+    /// The upper-case text of the id, the same as `uuidString` (which formats through `sprintf` on
+    /// Linux): a send writes several of them into SQLite and into its JSON.
+    public var upperText: String {
+        withUnsafeBytes(of: uuid) { raw in
+            String(unsafeUninitializedCapacity: 36) { out in
+                var j = 0
+                for i in 0..<16 {
+                    if i == 4 || i == 6 || i == 8 || i == 10 { out[j] = 0x2D; j += 1 }   // "-"
+                    let byte = raw[i]
+                    out[j] = upperHexDigits[Int(byte >> 4)]
+                    out[j + 1] = upperHexDigits[Int(byte & 0x0F)]
+                    j += 2
+                }
+                return 36
+            }
+        }
+    }
+}
+
+private let upperHexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)

@@ -15,11 +15,11 @@ extension MessageView {
         }
         var out = #"{"attachments":[],"authorId":""#
         out.reserveCapacity(320 + text.utf8.count + authorName.utf8.count)
-        out += authorId.uuidString
+        out += authorId.upperText
         out += #"","authorName":"#
         Self.quote(authorName, into: &out)
         out += #","chatId":""#
-        out += chatId.uuidString
+        out += chatId.upperText
         out += "\""
         if let clientId {
             out += #","clientId":"#
@@ -30,11 +30,11 @@ extension MessageView {
         out += #"","deleted":"#
         out += deleted ? "true" : "false"
         out += #","id":""#
-        out += id.uuidString
+        out += id.upperText
         out += #"","mentions":["#
         for (i, m) in mentions.enumerated() {
             out += i == 0 ? "\"" : ",\""
-            out += m.uuidString
+            out += m.upperText
             out += "\""
         }
         out += #"],"mentionsAll":"#
@@ -45,7 +45,7 @@ extension MessageView {
         out += #","reactions":[]"#
         if let replyTo {
             out += #","replyTo":""#
-            out += replyTo.uuidString
+            out += replyTo.upperText
             out += "\""
         }
         out += #","seq":"#

@@ -24,7 +24,7 @@ public struct ChatEvent: Sendable, Equatable {
 
     /// The frame as it goes over the socket (built once per event for all recipients).
     public var frame: String {
-        #"{"chatId":"\#(chatID.uuidString)","data":\#(data),"seq":\#(seq),"type":"\#(type)"}"#
+        #"{"chatId":"\#(chatID.upperText)","data":\#(data),"seq":\#(seq),"type":"\#(type)"}"#
     }
 }
 

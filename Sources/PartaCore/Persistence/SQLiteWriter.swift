@@ -9,8 +9,8 @@ enum SQLiteValue: Sendable, Equatable {
     case double(Double)
     case text(String)
 
-    init(_ uuid: UUID) { self = .text(uuid.uuidString) }
-    init(_ uuid: UUID?) { self = uuid.map { .text($0.uuidString) } ?? .null }
+    init(_ uuid: UUID) { self = .text(uuid.upperText) }
+    init(_ uuid: UUID?) { self = uuid.map { .text($0.upperText) } ?? .null }
     init(_ string: String?) { self = string.map { .text($0) } ?? .null }
     init(_ int: Int) { self = .int(Int64(int)) }
     init(_ date: Date) { self = .double(date.timeIntervalSince1970) }

@@ -105,9 +105,11 @@ public final class SendQueue: @unchecked Sendable {
         struct Chat { let schoolID: UUID; let readOnly: Bool; let audience: String? }
         struct Place { let memberID: UUID; let role: ChatRole; let muted: Date? }
         var chats: [UUID: Chat?] = [:]
-        var places: [String: Place?] = [:]   // "chat/user"
+        struct Seat: Hashable { let chat: UUID; let user: UUID }
+        struct ClientKey: Hashable { let user: UUID; let clientID: String }
+        var places: [Seat: Place?] = [:]
         var names: [UUID: String] = [:]
-        var storedHere: [String: (id: UUID, chatID: UUID)] = [:]   // "author/clientId" → stored by this batch
+        var storedHere: [ClientKey: (id: UUID, chatID: UUID)] = [:]   // stored by this batch
         var results: [Result<Written, any Error>] = []
         results.reserveCapacity(sends.count)
         let formattedNow = JSONCoding.iso.string(from: now)
@@ -121,7 +123,7 @@ public final class SendQueue: @unchecked Sendable {
                     r[0].uuid.map { Chat(schoolID: $0, readOnly: r[1].bool, audience: r[2].string) }
                 })
             }
-            let key = "\(s.chatID)/\(user)"
+            let key = Seat(chat: s.chatID, user: user)
             if places[key] == nil {
                 places[key] = .some(try db.first("SELECT id, role, muted_until FROM chat_members WHERE chat_id = ?1 AND user_id = ?2",
                                                  [SQLiteValue(s.chatID), SQLiteValue(user)]).flatMap { r in
@@ -137,7 +139,7 @@ public final class SendQueue: @unchecked Sendable {
             }
             // 2. A retried send (this clientId used before, or earlier in this batch): stored once.
             if let clientID = s.extras.clientID {
-                var before = storedHere["\(user)/\(clientID)"]
+                var before = storedHere[ClientKey(user: user, clientID: clientID)]
                 if before == nil, let r = try db.first("SELECT id, chat_id FROM messages WHERE author_id = ?1 AND client_id = ?2",
                                                        [SQLiteValue(user), .text(clientID)]),
                    let id = r[0].uuid, let chatID = r[1].uuid {
@@ -164,7 +166,7 @@ public final class SendQueue: @unchecked Sendable {
             }
             let id = UUID.timeOrdered(at: now)
             let mentions = s.extras.mentionAll ? [] : s.extras.mentions
-            let mentionsValue = s.extras.mentionAll ? "all" : (mentions.isEmpty ? nil : mentions.map(\.uuidString).joined(separator: ","))
+            let mentionsValue = s.extras.mentionAll ? "all" : (mentions.isEmpty ? nil : mentions.map(\.upperText).joined(separator: ","))
             try db.rows("""
                 INSERT INTO messages (id, chat_id, seq, author_id, client_id, text, reply_to, created_at, mentions)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -182,7 +184,7 @@ public final class SendQueue: @unchecked Sendable {
             try db.rows("""
                 INSERT INTO chat_events (chat_id, seq, type, message_id, data, created_at) VALUES (?1, ?2, 'message.created', ?3, ?4, ?5)
                 """, [SQLiteValue(s.chatID), SQLiteValue(eventSeq), SQLiteValue(id), .text(data), SQLiteValue(now)])
-            if let clientID = s.extras.clientID { storedHere["\(user)/\(clientID)"] = (id, s.chatID) }
+            if let clientID = s.extras.clientID { storedHere[ClientKey(user: user, clientID: clientID)] = (id, s.chatID) }
             results.append(.success(.stored(view, ChatEvent(chatID: s.chatID, seq: eventSeq, type: "message.created", data: data))))
         }
         return results
