@@ -62,7 +62,7 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     let databases = app.databases
     // SQLite: sends are written in batches on a connection of their own (`SQLiteWriter`).
     let sqliteWriter = try sqlitePath.map { try SQLiteWriter(path: $0) }
-    if let sqliteWriter { app.lifecycle.use(ClosesSQLiteWriter(writer: sqliteWriter)) }
+    if let sqliteWriter { app.lifecycle.use(StopOnShutdown { sqliteWriter.close() }) }
     let store = Store(dialect: dialect, sqliteWriter: sqliteWriter) { databases.database(logger: logger, on: databases.eventLoopGroup.any())! }
     let publicURL = config.publicURL ?? "http://\(app.http.server.configuration.hostname):\(app.http.server.configuration.port)"
     let context = PartaContext(
@@ -179,10 +179,4 @@ public func registerCommands(_ app: Application) {
 struct StopOnShutdown: LifecycleHandler {
     let action: @Sendable () -> Void
     func shutdown(_ application: Application) { action() }
-}
-
-/// Closes the send batches' SQLite connection when the application shuts down.
-struct ClosesSQLiteWriter: LifecycleHandler {
-    let writer: SQLiteWriter
-    func shutdown(_ application: Application) { writer.close() }
 }

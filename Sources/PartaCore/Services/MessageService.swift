@@ -26,10 +26,27 @@ public struct MessageService: Sendable {
             self.clientID = clientID; self.replyTo = replyTo; self.mentions = mentions; self.mentionAll = mentionAll
             self.attachments = attachments
         }
+        /// The `mentions` column: "all", the ids joined by commas, or nothing.
+        var mentionsColumn: String? {
+            mentionAll ? "all" : (mentions.isEmpty ? nil : mentions.map(\.upperText).joined(separator: ","))
+        }
+
+        /// The view of a message just stored with these extras: no reactions, edits or readers yet.
+        func newMessage(id: UUID, chatID: UUID, seq: Int, author: UUID, authorName: String, text: String, at now: Date,
+                        attachments: [AttachmentView] = []) -> MessageView {
+            MessageView(id: id, chatId: chatID, seq: seq, authorId: author, authorName: authorName, text: text, replyTo: replyTo,
+                        clientId: clientID, createdAt: now, editedAt: nil, deleted: false, pinned: false, forwardedFrom: nil,
+                        mentions: mentionAll ? [] : mentions, mentionsAll: mentionAll, reactions: [], myReactions: nil, readBy: nil,
+                        attachments: attachments, poll: nil)
+        }
     }
 
-    public func send(_ actor: Actor, chatID: UUID, text raw: String, extras: Extras) async throws -> MessageView {
-        let attachments = Array(Set(extras.attachments))
+    public func send(_ actor: Actor, chatID: UUID, text raw: String, extras given: Extras) async throws -> MessageView {
+        // Each person and file once; the paths below take them so.
+        var extras = given
+        extras.mentions = Array(Set(given.mentions))
+        extras.attachments = Array(Set(given.attachments))
+        let attachments = extras.attachments
         guard attachments.count <= AttachmentService.maxPerMessage else {
             throw PartaError.invalid("attachments", "Не больше \(AttachmentService.maxPerMessage) вложений.")
         }
@@ -38,8 +55,7 @@ public struct MessageService: Sendable {
             ? try Self.checkedText(raw) : ""
         let clientID = extras.clientID
         if let clientID, !(1...64).contains(clientID.count) { throw PartaError.invalid("clientId", "clientId: от 1 до 64 символов.") }
-        let mentions = Array(Set(extras.mentions))
-        guard mentions.count <= 50 else { throw PartaError.invalid("mentions", "Не больше 50 упоминаний.") }
+        guard extras.mentions.count <= 50 else { throw PartaError.invalid("mentions", "Не больше 50 упоминаний.") }
         try ctx.limiter.hit("send:\(actor.userID)", ctx.rules.messagesPerUser)
         let now = ctx.clock.now()
         if ctx.store.sqliteWriter != nil && attachments.isEmpty {
@@ -61,6 +77,7 @@ public struct MessageService: Sendable {
         let earlier: UUID?
     }
 
+    /// `extras` as `send` leaves them (each person and file once).
     static func check(_ actor: Actor, chatID: UUID, extras: Extras, now: Date, on db: any Database) async throws -> SendCheck {
         let sql = db as! any SQLDatabase
         let clientID = extras.clientID
@@ -93,8 +110,8 @@ public struct MessageService: Sendable {
                 }
             }
             if extras.mentionAll && !rights.canModerate { throw mentionAllForbidden }
-            try await checkReaders(Array(Set(extras.mentions)), chatID: chatID, schoolID: schoolID, system: audience != nil, on: db)
-            try await AttachmentService.checkAttachable(Array(Set(extras.attachments)), chatID: chatID, author: actor.userID, on: db)
+            try await checkReaders(extras.mentions, chatID: chatID, schoolID: schoolID, system: audience != nil, on: db)
+            try await AttachmentService.checkAttachable(extras.attachments, chatID: chatID, author: actor.userID, on: db)
         }
         return SendCheck(schoolID: schoolID, system: audience != nil, memberID: try row.decode(column: "member_id", as: UUID?.self),
                          lastReadSeq: try row.decode(column: "last_read_seq", as: Int?.self) ?? 0,
@@ -111,9 +128,7 @@ public struct MessageService: Sendable {
                 return try await stored(earlier, viewer: actor.userID)   // a retried send: stored once
             }
         }
-        var cleaned = extras
-        cleaned.mentions = Array(Set(extras.mentions))
-        switch try await ctx.sends.submit(SendQueue.Prepared(actor: actor, chatID: chatID, text: text, extras: cleaned), ctx: ctx) {
+        switch try await ctx.sends.submit(SendQueue.Prepared(actor: actor, chatID: chatID, text: text, extras: extras), ctx: ctx) {
         case var .stored(view):
             view.myReactions = []   // a new message: no reactions, read by nobody else yet
             return view
@@ -129,12 +144,11 @@ public struct MessageService: Sendable {
     }
 
     /// One send in a transaction of its own (PostgreSQL; messages with files; a batch's retry), in
-    /// plain SQL: the checks above, one UPDATE for both counters, the view built in memory.
+    /// plain SQL: the checks above, one UPDATE for both counters, the view built in memory. The
+    /// extras as `send` leaves them (each person and file once).
     func sendAlone(_ actor: Actor, chatID: UUID, text: String, extras: Extras, now: Date) async throws -> MessageView {
-        let attachments = Array(Set(extras.attachments))
+        let attachments = extras.attachments
         let clientID = extras.clientID
-        let mentions = Array(Set(extras.mentions))
-        let mentionsValue = extras.mentionAll ? "all" : (mentions.isEmpty ? nil : mentions.map(\.uuidString).joined(separator: ","))
         let outcome: Sent
         do {
             outcome = try await ctx.store.write { db in
@@ -149,19 +163,16 @@ public struct MessageService: Sendable {
                 try await sql.insert(into: "messages")
                     .columns("id", "chat_id", "seq", "author_id", "client_id", "text", "reply_to", "created_at", "mentions")
                     .values(SQLBind(id), SQLBind(chatID), SQLBind(seq), SQLBind(actor.userID), SQLBind(clientID), SQLBind(text),
-                            SQLBind(extras.replyTo), SQLBind(now), SQLBind(mentionsValue))
+                            SQLBind(extras.replyTo), SQLBind(now), SQLBind(extras.mentionsColumn))
                     .run()
                 try await AttachmentService.attach(attachments, to: id, chatID: chatID, author: actor.userID, on: db)
                 // The author has read their own message.
                 if let memberID = checked.memberID, checked.lastReadSeq < seq {
                     try await sql.raw("UPDATE chat_members SET last_read_seq = \(bind: seq) WHERE id = \(bind: memberID)").run()
                 }
-                let name = checked.authorName
                 let files = attachments.isEmpty ? [] : (try await AttachmentService.views(for: [id], on: db)[id] ?? [])
-                let view = MessageView(id: id, chatId: chatID, seq: seq, authorId: actor.userID, authorName: name, text: text,
-                                       replyTo: extras.replyTo, clientId: clientID, createdAt: now, editedAt: nil, deleted: false,
-                                       pinned: false, forwardedFrom: nil, mentions: extras.mentionAll ? [] : mentions,
-                                       mentionsAll: extras.mentionAll, reactions: [], myReactions: nil, readBy: nil, attachments: files, poll: nil)
+                let view = extras.newMessage(id: id, chatID: chatID, seq: seq, author: actor.userID, authorName: checked.authorName,
+                                             text: text, at: now, attachments: files)
                 let event = try await ChatEventLog.appendNumbered("message.created", chatID: chatID,
                                                                   seq: try numbers.decode(column: "last_event", as: Int.self),
                                                                   data: view, messageID: id, now: now, on: db)

@@ -29,7 +29,7 @@ public final class SendQueue: @unchecked Sendable {
         case earlier(UUID)
     }
 
-    /// The answer to a send.
+    /// The answer to a send (a send retried alone has published its event itself).
     enum Reply: Sendable {
         case stored(MessageView)
         case earlier(UUID)
@@ -165,21 +165,17 @@ public final class SendQueue: @unchecked Sendable {
                 continue
             }
             let id = UUID.timeOrdered(at: now)
-            let mentions = s.extras.mentionAll ? [] : s.extras.mentions
-            let mentionsValue = s.extras.mentionAll ? "all" : (mentions.isEmpty ? nil : mentions.map(\.upperText).joined(separator: ","))
             try db.rows("""
                 INSERT INTO messages (id, chat_id, seq, author_id, client_id, text, reply_to, created_at, mentions)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                 """, [SQLiteValue(id), SQLiteValue(s.chatID), SQLiteValue(seq), SQLiteValue(user), SQLiteValue(s.extras.clientID),
-                      .text(s.text), SQLiteValue(s.extras.replyTo), SQLiteValue(now), SQLiteValue(mentionsValue)])
+                      .text(s.text), SQLiteValue(s.extras.replyTo), SQLiteValue(now), SQLiteValue(s.extras.mentionsColumn)])
             if let memberID = place?.memberID {
                 try db.rows("UPDATE chat_members SET last_read_seq = MAX(last_read_seq, ?1) WHERE id = ?2",
                             [SQLiteValue(seq), SQLiteValue(memberID)])
             }
-            let view = MessageView(id: id, chatId: s.chatID, seq: seq, authorId: user, authorName: names[user] ?? "",
-                                   text: s.text, replyTo: s.extras.replyTo, clientId: s.extras.clientID, createdAt: now, editedAt: nil,
-                                   deleted: false, pinned: false, forwardedFrom: nil, mentions: mentions, mentionsAll: s.extras.mentionAll,
-                                   reactions: [], myReactions: nil, readBy: nil, attachments: [], poll: nil)
+            let view = s.extras.newMessage(id: id, chatID: s.chatID, seq: seq, author: user, authorName: names[user] ?? "",
+                                           text: s.text, at: now)
             let data = try view.json(createdAt: formattedNow)
             try db.rows("""
                 INSERT INTO chat_events (chat_id, seq, type, message_id, data, created_at) VALUES (?1, ?2, 'message.created', ?3, ?4, ?5)

@@ -234,13 +234,8 @@ struct ChatController {
     func send(_ req: Request) async throws -> Response {
         let actor = try await req.actor()
         let body = try req.decodeStrict(MessageBody.self)
-        let replyTo = try body.replyTo.map { raw -> UUID in
-            guard let id = UUID(uuidString: raw) else { throw PartaError.invalid("replyTo", "Ответ — на сообщение этого чата.") }
-            return id
-        }
-        let extras = MessageService.Extras(clientID: body.clientId, replyTo: replyTo,
-                                           mentions: try BodyIDs.parse(body.mentions ?? [], "Участник"), mentionAll: body.mentionAll ?? false,
-                                           attachments: try BodyIDs.parse(body.attachments ?? [], "Вложение"))
+        let extras = try MessageBody.extras(clientId: body.clientId, replyTo: body.replyTo, mentions: body.mentions,
+                                            mentionAll: body.mentionAll, attachments: body.attachments)
         let message = try await req.parta.messages.send(actor, chatID: try req.id("chatId"), text: body.text, extras: extras)
         return .json(encoded: try message.json(), status: .created)
     }
@@ -343,6 +338,19 @@ struct MessageBody: StrictBody {
     let replyTo: String?
     let mentions: [String]?
     let mentionAll: Bool?
+}
+
+extension MessageBody {
+    /// What a send carries besides its text, from the fields of a body or of a socket's `send` frame.
+    static func extras(clientId: String?, replyTo: String?, mentions: [String]?, mentionAll: Bool?,
+                       attachments: [String]?) throws -> MessageService.Extras {
+        let reply = try replyTo.map { raw -> UUID in
+            guard let id = UUID(uuidString: raw) else { throw PartaError.invalid("replyTo", "Ответ — на сообщение этого чата.") }
+            return id
+        }
+        return MessageService.Extras(clientID: clientId, replyTo: reply, mentions: try BodyIDs.parse(mentions ?? [], "Участник"),
+                                     mentionAll: mentionAll ?? false, attachments: try BodyIDs.parse(attachments ?? [], "Вложение"))
+    }
 }
 
 struct ChatInviteBody: StrictBody {

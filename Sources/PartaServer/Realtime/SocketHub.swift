@@ -478,13 +478,8 @@ enum RealtimeGateway {
             let answer: String
             do {
                 guard let chatID = frame.chatId.flatMap(UUID.init(uuidString:)) else { throw PartaError.notFound("Чат") }
-                let replyTo = try frame.replyTo.map { raw -> UUID in
-                    guard let id = UUID(uuidString: raw) else { throw PartaError.invalid("replyTo", "Ответ — на сообщение этого чата.") }
-                    return id
-                }
-                let extras = MessageService.Extras(
-                    clientID: clientID, replyTo: replyTo, mentions: try BodyIDs.parse(frame.mentions ?? [], "Участник"),
-                    mentionAll: frame.mentionAll ?? false, attachments: try BodyIDs.parse(frame.attachments ?? [], "Вложение"))
+                let extras = try MessageBody.extras(clientId: clientID, replyTo: frame.replyTo, mentions: frame.mentions,
+                                                    mentionAll: frame.mentionAll, attachments: frame.attachments)
                 let message = try await MessageService(context).send(connection.actor, chatID: chatID, text: frame.text ?? "", extras: extras)
                 answer = #"{"clientId":\#(quotedID),"message":\#(try message.json()),"type":"sent"}"#
             } catch {
