@@ -50,12 +50,30 @@ final class MessageJSONTests: XCTestCase {
         }
     }
 
+    func testUUIDTextParsesAsUUIDString() {
+        for id in [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+                   UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255)),
+                   UUID.timeOrdered()] + (0..<500).map({ _ in UUID() }) {
+            XCTAssertEqual(UUID(text: id.uuidString), id)
+            XCTAssertEqual(UUID(text: id.uuidString.lowercased()), id)
+        }
+        let good = "E621E1F8-C36C-495A-93FC-0C247A3E6E5F"
+        for bad in ["", "E621E1F8C36C495A93FC0C247A3E6E5F", "E621E1F8-C36C-495A-93FC-0C247A3E6E5", good + "0",
+                    "G621E1F8-C36C-495A-93FC-0C247A3E6E5F", "E621E1F8_C36C-495A-93FC-0C247A3E6E5F",
+                    "E621E1F8-C36C-495A-93FC-0C247A3E6E5Ж", " 621E1F8-C36C-495A-93FC-0C247A3E6E5F"] {
+            XCTAssertNil(UUID(text: bad), bad)   // (Foundation's sscanf takes the last one)
+        }
+        XCTAssertEqual(UUID(text: good), UUID(uuidString: good))
+    }
+
     func testTimeOrderedIdsSortByTimeAsText() {
         let base = Date(timeIntervalSince1970: 1_795_716_621)
         // A millisecond apart or more (within one millisecond the order is random).
         let ids = (0..<200).map { UUID.timeOrdered(at: base.addingTimeInterval(Double($0) * 0.0015)) }
         XCTAssertTrue(ids.map(\.uuidString) == ids.map(\.uuidString).sorted(), "ids sort by time")
         XCTAssertTrue(ids.allSatisfy { $0.uuidString.dropFirst(14).first == "7" }, "version 7")
+        XCTAssertTrue(ids.allSatisfy { "89AB".contains($0.uuidString.dropFirst(19).first!) }, "variant 10")
+        XCTAssertTrue(ids.allSatisfy { $0.uuidString.hasPrefix(ids[0].uuidString.prefix(6)) }, "the time in front")
         XCTAssertEqual(Set(ids).count, ids.count)
     }
 }

@@ -322,6 +322,72 @@ final class MessagingTests: XCTestCase {
         }
     }
 
+    /// A batch bigger than one statement's rows (131 = 128 + 2 + 1) across two chats: every message
+    /// stored with consecutive numbers per chat and one event each, the chats' counters and the
+    /// sender's read mark where the last message left them, every message found by search.
+    func testALargeBatchIsStoredWholeInOrderAndSearchable() async throws {
+        try await withHarness { h in
+            guard h.app.parta.context.store.dialect == .sqlite else { return }
+            let op = try await h.makeOperator()
+            let (_, school) = try await h.makeSchool(operatorToken: op)
+            let teacher = try await h.person(school, .teacher, name: "Учитель")
+            let student = try await h.person(school, .student, name: "Ученик")
+            let first = try await h.chat(school, teacher, kind: "group", title: "5Б", members: [student])
+            let second = try await h.chat(school, teacher, kind: "group", title: "6В", members: [student])
+            try await h.expect(.created, .POST, "/api/v1/chats/\(first)/messages", token: teacher.token, json: ["text": "До пачки"])
+            let ctx = h.app.parta.context
+            let actor = try await AuthService(ctx).authenticate(token: teacher.token)!
+            let sends = (0..<131).map { i in
+                SendQueue.Prepared(actor: actor, chatID: UUID(uuidString: i % 3 == 0 ? second : first)!,
+                                   text: "Сообщение к\(i)щ ёжик", extras: .init(clientID: "batch-\(i)"))
+            }
+            let results = try await ctx.store.writeBatch { db in try SendQueue.write(sends, now: Date(), in: db) }
+            var seqs: [UUID: [Int]] = [:], events: [UUID: [Int]] = [:]
+            for result in results {
+                guard case let .success(.stored(view, event)) = result else { return XCTFail("not stored: \(result)") }
+                seqs[view.chatId, default: []].append(view.seq)
+                events[view.chatId, default: []].append(event.seq)
+            }
+            let firstID = UUID(uuidString: first)!, secondID = UUID(uuidString: second)!
+            XCTAssertEqual(seqs[firstID], Array(2...88), "after the one message before the batch")
+            XCTAssertEqual(seqs[secondID], Array(1...44))
+            XCTAssertEqual(events[secondID], Array((events[secondID]!.first!)...(events[secondID]!.first! + 43)))
+            XCTAssertEqual(events[firstID], Array((events[firstID]!.first!)...(events[firstID]!.first! + 86)))
+            let counters = try await ctx.store.sql.raw("SELECT id, last_seq, last_event FROM chats WHERE id IN (\(bind: first), \(bind: second))")
+                .all().map { (try $0.decode(column: "id", as: String.self),
+                              try $0.decode(column: "last_seq", as: Int.self), try $0.decode(column: "last_event", as: Int.self)) }
+            for (id, lastSeq, lastEvent) in counters {
+                let chatID = UUID(uuidString: id)!
+                XCTAssertEqual(lastSeq, seqs[chatID]!.last!)
+                XCTAssertEqual(lastEvent, events[chatID]!.last!)
+            }
+            let logged = try await ctx.store.sql.raw("SELECT COUNT(*) AS n FROM chat_events WHERE type = 'message.created' AND chat_id IN (\(bind: first), \(bind: second))")
+                .first()!.decode(column: "n", as: Int.self)
+            XCTAssertEqual(logged, 132)
+            // The teacher has read up to their last message; the student has 88 + 44 unread.
+            let teacherChats = try await h.request(.GET, "/api/v1/schools/\(school)/chats", token: teacher.token).json["items"] as! [[String: Any]]
+            let studentChats = try await h.request(.GET, "/api/v1/schools/\(school)/chats", token: student.token).json["items"] as! [[String: Any]]
+            func unread(_ list: [[String: Any]], _ id: String) -> Int? { list.first { $0["id"] as? String == id }?["unread"] as? Int }
+            XCTAssertEqual(unread(teacherChats, first), 0)
+            XCTAssertEqual(unread(teacherChats, second), 0)
+            XCTAssertEqual(unread(studentChats, first), 88)
+            XCTAssertEqual(unread(studentChats, second), 44)
+            // Every message of the batch is in the full-text index, once («ё» read as «е»).
+            func found(_ q: String) async throws -> [String] {
+                let reply = try await h.request(.GET, "/api/v1/schools/\(school)/search?q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
+                                                token: student.token)
+                XCTAssertEqual(reply.status, .ok, String(buffer: reply.body))
+                return (reply.json["items"] as? [[String: Any]] ?? []).map { ($0["message"] as! [String: Any])["text"] as! String }
+            }
+            for (i, send) in sends.enumerated() {
+                let hits = try await found("к\(i)щ")
+                XCTAssertEqual(hits, [send.text])
+            }
+            let many = try await found("ежик")
+            XCTAssertEqual(many.count, SearchService.limit)
+        }
+    }
+
     /// Safe mode in the people finder: children and parents find staff only, by name only.
     func testTheDirectoryFindsByNameAndKeepsChildrenSafe() async throws {
         try await withHarness { h in
@@ -744,6 +810,44 @@ extension RealtimeTests {
             let limited = try await answer(teacherProbe, "r5")
             XCTAssertEqual(limited["status"] as? Int, 429)
             XCTAssertNotNil(limited["retryAfter"] as? Int)
+        }
+    }
+
+    /// Many sends at once into two chats (several batches, written while earlier ones are still being
+    /// published): a member's socket gets each message once, numbered one after another.
+    func testManySendsAtOnceArriveOnceAndInOrder() async throws {
+        try await withHarness(rules: AuthRules(messagesPerMinute: 1_000)) { h in
+            let op = try await h.makeOperator()
+            let (_, school) = try await h.makeSchool(operatorToken: op)
+            let teacher = try await h.person(school, .teacher, name: "Учитель")
+            let student = try await h.person(school, .student, name: "Ученик")
+            let chats = [try await h.chat(school, teacher, kind: "group", title: "5Б", members: [student]),
+                         try await h.chat(school, teacher, kind: "group", title: "6В", members: [student])]
+            let port = try await startServer(h)
+            let probe = Probe()
+            let ws = try await connect(h, port: port, headers: ["Authorization": "Bearer \(student.token)"], probe: probe)
+            try await waitUntil { self.frames(probe).contains { $0.type == "hello" } }
+            var starts: [String: Int] = [:]
+            for chat in chats {
+                starts[chat] = try await h.request(.GET, "/api/v1/chats/\(chat)", token: student.token).json["lastEvent"] as? Int
+            }
+            let perChat = 40
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<perChat * 2 {
+                    group.addTask {
+                        let reply = try await h.request(.POST, "/api/v1/chats/\(chats[i % 2])/messages", token: teacher.token,
+                                                        json: ["text": "Сообщение \(i)", "clientId": "c\(i)"])
+                        XCTAssertEqual(reply.status, .created)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            for chat in chats {
+                try await waitUntil { self.chatFrames(probe, chat).count >= perChat }
+                let start = starts[chat]!
+                XCTAssertEqual(chatFrames(probe, chat).map(\.seq), Array(start + 1...start + perChat).map(Optional.some))
+            }
+            try await ws.close().get()
         }
     }
 

@@ -120,14 +120,50 @@ extension UUID {
     /// Used for messages (their time is shown to every reader anyway).
     public static func timeOrdered(at date: Date = Date()) -> UUID {
         let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
-        var bytes = [UInt8](repeating: 0, count: 16)
+        // Two 64-bit draws (each one getrandom call on Linux; a draw per byte cost 16 calls).
         var random = SystemRandomNumberGenerator()
-        for i in 0..<16 { bytes[i] = random.next() }
-        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - UInt64(i)))) }
-        bytes[6] = 0x70 | (bytes[6] & 0x0F)   // version 7
-        bytes[8] = 0x80 | (bytes[8] & 0x3F)   // variant 10
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        let high = (millis << 16) | (0x7000 | ((random.next() as UInt64) & 0x0FFF))        // time, version 7
+        let low = 0x8000_0000_0000_0000 | ((random.next() as UInt64) & 0x3FFF_FFFF_FFFF_FFFF)   // variant 10
+        func byte(_ word: UInt64, _ i: Int) -> UInt8 { UInt8(truncatingIfNeeded: word >> (8 * (7 - i))) }
+        return UUID(uuid: (byte(high, 0), byte(high, 1), byte(high, 2), byte(high, 3), byte(high, 4), byte(high, 5),
+                           byte(high, 6), byte(high, 7), byte(low, 0), byte(low, 1), byte(low, 2), byte(low, 3),
+                           byte(low, 4), byte(low, 5), byte(low, 6), byte(low, 7)))
+    }
+
+    /// Parses the canonical text of a UUID (8-4-4-4-12 hex digits, either case) as `UUID(uuidString:)`
+    /// does, without its `sscanf` on Linux: the send path reads several ids back from SQLite per send.
+    public init?(text: String) {
+        var text = text
+        let parsed = text.withUTF8 { utf8 -> UUID? in
+            guard utf8.count == 36 else { return nil }
+            var bytes: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            let ok = withUnsafeMutableBytes(of: &bytes) { out -> Bool in
+                var j = 0
+                for i in 0..<16 {
+                    if i == 4 || i == 6 || i == 8 || i == 10 {
+                        guard utf8[j] == 0x2D else { return false }   // "-"
+                        j += 1
+                    }
+                    guard let hi = hexValue(utf8[j]), let lo = hexValue(utf8[j + 1]) else { return false }
+                    out[i] = hi << 4 | lo
+                    j += 2
+                }
+                return true
+            }
+            return ok ? UUID(uuid: bytes) : nil
+        }
+        guard let uuid = parsed else { return nil }
+        self = uuid
+    }
+}
+
+private func hexValue(_ c: UInt8) -> UInt8? {
+    switch c {
+    case 0x30...0x39: c - 0x30
+    case 0x41...0x46: c - 0x41 + 10
+    case 0x61...0x66: c - 0x61 + 10
+    default: nil
     }
 }
 

@@ -15,7 +15,7 @@ enum SQLiteValue: Sendable, Equatable {
     init(_ int: Int) { self = .int(Int64(int)) }
     init(_ date: Date) { self = .double(date.timeIntervalSince1970) }
 
-    var uuid: UUID? { if case let .text(s) = self { UUID(uuidString: s) } else { nil } }
+    var uuid: UUID? { if case let .text(s) = self { UUID(text: s) } else { nil } }
     var string: String? { if case let .text(s) = self { s } else { nil } }
     var int: Int? {
         switch self {
@@ -67,10 +67,15 @@ public final class SQLiteWriter: @unchecked Sendable {
     private var checkpointTimer: (any DispatchSourceTimer)?
 
     /// Opens the database file (it exists: migrations have run) with the settings Fluent's
-    /// connections have: foreign keys on, synchronous=FULL (SQLite's default), WAL (kept in the file).
+    /// connections have — synchronous=FULL (SQLite's default), WAL (kept in the file) — except
+    /// foreign key checks.
     public init(path: String) throws {
         handle = try Self.open(path)
-        try execute("PRAGMA foreign_keys = ON")
+        // No foreign key checks on this connection: what its batches write refers to rows they have
+        // read in the same transaction (the chat, the author), and an immediate foreign key check
+        // would make every statement need its own undo (see `Session.insert`). Every other
+        // connection checks them.
+        try execute("PRAGMA foreign_keys = OFF")
         try execute("PRAGMA synchronous = FULL")
         try execute("PRAGMA wal_autocheckpoint = \(Self.walPages)")
         // 32 MB of page cache (SQLite's default is 2 MB): the pages of the indexes a send touches stay
@@ -133,20 +138,35 @@ public final class SQLiteWriter: @unchecked Sendable {
     /// Runs `body` in one IMMEDIATE transaction on the writer's queue: all of it is committed, or
     /// nothing (an error rolls back and is rethrown).
     func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteWriter.Session) throws -> T) async throws -> T {
+        try await onQueue { queue in try queue.transaction(body) }
+    }
+
+    /// Runs `body` on the writer's queue, where it may run transactions one after another
+    /// synchronously (`OnQueue.transaction`) without a hop out and back between them.
+    func onQueue<T: Sendable>(_ body: @escaping @Sendable (OnQueue) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { done in
             queue.async {
-                done.resume(with: Result {
-                    guard self.handle != nil else { throw SQLiteWriteError(code: 21, message: "the writer is closed") }
-                    try self.execute("BEGIN IMMEDIATE")
-                    do {
-                        let value = try body(Session(writer: self))
-                        try self.execute("COMMIT")
-                        return value
-                    } catch {
-                        try? self.execute("ROLLBACK")
-                        throw error
-                    }
-                })
+                done.resume(with: Result { try body(OnQueue(writer: self)) })
+            }
+        }
+    }
+
+    /// The writer, on its queue. Not to be kept beyond `onQueue`'s body.
+    struct OnQueue {
+        fileprivate let writer: SQLiteWriter
+
+        /// One IMMEDIATE transaction: all of `body` is committed, or nothing (an error rolls back
+        /// and is rethrown).
+        func transaction<T>(_ body: (Session) throws -> T) throws -> T {
+            guard writer.handle != nil else { throw SQLiteWriteError(code: 21, message: "the writer is closed") }
+            try writer.execute("BEGIN IMMEDIATE")
+            do {
+                let value = try body(Session(writer: writer))
+                try writer.execute("COMMIT")
+                return value
+            } catch {
+                try? writer.execute("ROLLBACK")
+                throw error
             }
         }
     }
@@ -165,6 +185,28 @@ public final class SQLiteWriter: @unchecked Sendable {
         func first(_ sql: String, _ binds: [SQLiteValue] = []) throws -> [SQLiteValue]? {
             try writer.run(sql, binds, limit: 1).first
         }
+
+        /// Inserts `rows` (each a value per column) with multi-row `INSERT OR FAIL`s of 128, 64, …, 1
+        /// rows (one kept statement per size). A statement per row costs more than its row: a
+        /// statement that may have to be undone alone opens a savepoint, and at every savepoint
+        /// SQLite's FTS5 writes out what it holds in memory — with the full-text trigger on
+        /// `messages`, a new index segment per message, merged again later. OR FAIL (and no foreign
+        /// key checks on this connection, see `init`) means no statement needs undoing alone: a
+        /// failure fails the whole transaction, which `transaction` rolls back.
+        func insert(into table: String, columns: [String], rows: [[SQLiteValue]]) throws {
+            var start = 0
+            var size = Self.largestInsert
+            while start < rows.count {
+                while size > rows.count - start { size /= 2 }
+                let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+                let sql = "INSERT OR FAIL INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+                    + Array(repeating: placeholders, count: size).joined(separator: ", ")
+                try writer.run(sql, Array(rows[start..<start + size].joined()))
+                start += size
+            }
+        }
+
+        static let largestInsert = 128
     }
 
     // MARK: On the queue

@@ -40,9 +40,19 @@ public struct Store: Sendable {
     /// SQLite: runs `body` in one transaction on the `SQLiteWriter`, in its turn among this
     /// process's writers.
     func writeBatch<T: Sendable>(_ body: @escaping @Sendable (SQLiteWriter.Session) throws -> T) async throws -> T {
-        guard let writer = sqliteWriter else { throw SQLiteWriteError(code: 21, message: "no SQLite writer") }
-        return try await writeGate.withTurn { try await writer.transaction(body) }
+        try await withSQLiteWriter { writer in try writer.transaction(body) }
     }
+
+    /// SQLite: runs `body` on the `SQLiteWriter`'s queue, in this process's turn among writers —
+    /// for as many transactions as `body` runs; it should end its turn when `othersWaiting` says
+    /// another writer waits.
+    func withSQLiteWriter<T: Sendable>(_ body: @escaping @Sendable (SQLiteWriter.OnQueue) throws -> T) async throws -> T {
+        guard let writer = sqliteWriter else { throw SQLiteWriteError(code: 21, message: "no SQLite writer") }
+        return try await writeGate.withTurn { try await writer.onQueue(body) }
+    }
+
+    /// Whether a writer waits for its turn (see `withSQLiteWriter`).
+    var othersWaiting: Bool { writeGate.hasWaiters }
 }
 
 /// A FIFO async mutex.
@@ -53,6 +63,9 @@ public final class AsyncGate: @unchecked Sendable {
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
     public init() {}
+
+    /// Whether anyone waits for a turn now.
+    public var hasWaiters: Bool { lock.withLock { !waiters.isEmpty } }
 
     public func withTurn<T>(_ body: () async throws -> T) async throws -> T {
         await acquire()

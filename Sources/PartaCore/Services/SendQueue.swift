@@ -9,9 +9,9 @@ import Foundation
 /// inside the transaction, so a plain send needs no statement before it reaches the batch. A send
 /// refused in the batch fails alone; a batch that fails otherwise is retried send by send
 /// (`MessageService.sendAlone`), so only the faulty one fails. Events go out after the commit, in
-/// commit order.
+/// commit order, while the next batch is being written.
 public final class SendQueue: @unchecked Sendable {
-    // @unchecked: `pending` and `draining` are guarded by `lock`.
+    // @unchecked: `pending`, `draining`, `written` and `publishing` are guarded by `lock`.
 
     /// A send whose text and extras are checked (`MessageService.send`), ready to be written.
     struct Prepared: Sendable {
@@ -44,6 +44,9 @@ public final class SendQueue: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [Job] = []
     private var draining = false
+    /// Written batches whose events are still to be published and senders answered, oldest first.
+    private var written: [(jobs: [Job], results: [Result<Written, any Error>])] = []
+    private var publishing = false
 
     public init() {}
 
@@ -59,36 +62,43 @@ public final class SendQueue: @unchecked Sendable {
         }
     }
 
-    /// Writes batch after batch while sends wait; a batch's events are published, and its senders
-    /// answered, before the next batch is taken (so events go out in commit order: one published out
-    /// of order sends every socket of its chat to the log to catch up).
+    /// Writes batch after batch while sends wait: back to back on the writer's queue for as long as
+    /// no other writer waits for its turn (then the turn is passed on and taken again). A written
+    /// batch goes to the publisher (`publish`), so the next batch is written while the last one's
+    /// events go out: the writer never waits for sockets.
     private func drain(_ ctx: PartaContext) async {
+        enum TurnEnded: Sendable { case noMoreSends, othersWait, failed([Job]) }
         while true {
-            let batch = lock.withLock { () -> [Job] in
-                let batch = Array(pending.prefix(Self.maxBatch))
-                pending.removeFirst(batch.count)
-                if batch.isEmpty { draining = false }
-                return batch
-            }
-            guard !batch.isEmpty else { return }
-            let sends = batch.map(\.send)
-            let now = ctx.clock.now()
+            let ended: TurnEnded
             do {
-                let results = try await ctx.store.writeBatch { session in try Self.write(sends, now: now, in: session) }
-                for result in results {
-                    if case let .success(.stored(_, event)) = result { await ctx.events.publish(.chat(event)) }
-                }
-                for (job, result) in zip(batch, results) {
-                    job.done.resume(with: result.map { written in
-                        switch written {
-                        case let .stored(view, _): .stored(view)
-                        case let .earlier(id): .earlier(id)
+                ended = try await ctx.store.withSQLiteWriter { writer in
+                    while let batch = self.nextBatch() {
+                        let sends = batch.map(\.send)
+                        let now = ctx.clock.now()
+                        do {
+                            let results = try writer.transaction { session in try Self.write(sends, now: now, in: session) }
+                            self.toPublish(batch, results, ctx)
+                        } catch {
+                            ctx.logger.warning("send batch of \(batch.count) failed (\(error)); sending one by one")
+                            return .failed(batch)
                         }
-                    })
+                        if ctx.store.othersWaiting { return .othersWait }
+                    }
+                    return .noMoreSends
                 }
             } catch {
-                // Something unexpected failed: nothing of the batch was stored; each send alone.
-                ctx.logger.warning("send batch of \(batch.count) failed (\(error)); sending one by one")
+                // No writer to write with: the sends waiting fail.
+                ctx.logger.warning("send batches stopped: \(error)")
+                for job in lock.withLock({ () -> [Job] in defer { pending = []; draining = false }; return pending }) {
+                    job.done.resume(throwing: error)
+                }
+                return
+            }
+            switch ended {
+            case .noMoreSends: return
+            case .othersWait: continue
+            case let .failed(batch):
+                // Something unexpected failed the batch: nothing of it was stored; each send alone.
                 for job in batch {
                     let s = job.send
                     do {
@@ -100,16 +110,63 @@ public final class SendQueue: @unchecked Sendable {
         }
     }
 
+    /// The next sends to write, or nil — and then this drain ends (`draining` is cleared under the
+    /// same lock `submit` takes, so a send that arrives later starts a new drain).
+    private func nextBatch() -> [Job]? {
+        lock.withLock {
+            let batch = Array(pending.prefix(Self.maxBatch))
+            pending.removeFirst(batch.count)
+            if batch.isEmpty { draining = false }
+            return batch.isEmpty ? nil : batch
+        }
+    }
+
+    private func toPublish(_ jobs: [Job], _ results: [Result<Written, any Error>], _ ctx: PartaContext) {
+        let start = lock.withLock { () -> Bool in
+            written.append((jobs, results))
+            if publishing { return false }
+            publishing = true
+            return true
+        }
+        if start { Task { await self.publish(ctx) } }
+    }
+
+    /// Publishes written batches one at a time, in the order they were committed — one publisher at
+    /// a time across drains (an event published out of order sends every socket of its chat to the
+    /// log to catch up) — then answers their senders.
+    private func publish(_ ctx: PartaContext) async {
+        while true {
+            let next = lock.withLock { () -> (jobs: [Job], results: [Result<Written, any Error>])? in
+                if written.isEmpty { publishing = false; return nil }
+                return written.removeFirst()
+            }
+            guard let (jobs, results) = next else { return }
+            for result in results {
+                if case let .success(.stored(_, event)) = result { await ctx.events.publish(.chat(event)) }
+            }
+            for (job, result) in zip(jobs, results) {
+                job.done.resume(with: result.map { written in
+                    switch written {
+                    case let .stored(view, _): .stored(view)
+                    case let .earlier(id): .earlier(id)
+                    }
+                })
+            }
+        }
+    }
+
     /// Checks and writes a batch inside one transaction; a result per send, in order.
     static func write(_ sends: [Prepared], now: Date, in db: SQLiteWriter.Session) throws -> [Result<Written, any Error>] {
-        struct Chat { let schoolID: UUID; let readOnly: Bool; let audience: String? }
+        struct Chat { let schoolID: UUID; let readOnly: Bool; let audience: String?; var lastSeq: Int; var lastEvent: Int; var taken = false }
         struct Place { let memberID: UUID; let role: ChatRole; let muted: Date? }
         var chats: [UUID: Chat?] = [:]
         struct Seat: Hashable { let chat: UUID; let user: UUID }
         struct ClientKey: Hashable { let user: UUID; let clientID: String }
         var places: [Seat: Place?] = [:]
-        var names: [UUID: String] = [:]
+        var names: [UUID: String?] = [:]
         var storedHere: [ClientKey: (id: UUID, chatID: UUID)] = [:]   // stored by this batch
+        var readUpTo: [UUID: Int] = [:]   // chat member → the seq of their last message in this batch
+        var messageRows: [[SQLiteValue]] = [], eventRows: [[SQLiteValue]] = []
         var results: [Result<Written, any Error>] = []
         results.reserveCapacity(sends.count)
         let formattedNow = JSONCoding.iso.string(from: now)
@@ -118,9 +175,10 @@ public final class SendQueue: @unchecked Sendable {
             // 1. The chat and the sender's place in it, as they are inside the transaction. (Two plain
             //    lookups: the same as one LEFT JOIN, which SQLite re-prepared on every run.)
             if chats[s.chatID] == nil {
-                chats[s.chatID] = .some(try db.first("SELECT school_id, read_only, system_audience FROM chats WHERE id = ?1",
+                chats[s.chatID] = .some(try db.first("SELECT school_id, read_only, system_audience, last_seq, last_event FROM chats WHERE id = ?1",
                                                      [SQLiteValue(s.chatID)]).flatMap { r in
-                    r[0].uuid.map { Chat(schoolID: $0, readOnly: r[1].bool, audience: r[2].string) }
+                    r[0].uuid.map { Chat(schoolID: $0, readOnly: r[1].bool, audience: r[2].string,
+                                         lastSeq: r[3].int ?? 0, lastEvent: r[4].int ?? 0) }
                 })
             }
             let key = Seat(chat: s.chatID, user: user)
@@ -155,33 +213,41 @@ public final class SendQueue: @unchecked Sendable {
             do { try MessageService.checkNotMuted(until: place?.muted, now: now) } catch { results.append(.failure(error)); continue }
             if s.extras.mentionAll && !rights.canModerate { results.append(.failure(MessageService.mentionAllForbidden)); continue }
             if names[user] == nil {
-                names[user] = try db.first("SELECT full_name FROM users WHERE id = ?1", [SQLiteValue(user)])?[0].string ?? ""
+                names[user] = .some(try db.first("SELECT full_name FROM users WHERE id = ?1", [SQLiteValue(user)])?[0].string)
             }
-            // 4. The chat's next numbers, the message, the author's read mark, the event.
-            guard let numbers = try db.first("""
-                UPDATE chats SET last_seq = last_seq + 1, last_event = last_event + 1 WHERE id = ?1 RETURNING last_seq, last_event
-                """, [SQLiteValue(s.chatID)]), let seq = numbers[0].int, let eventSeq = numbers[1].int else {
-                results.append(.failure(PartaError.notFound("Чат")))
-                continue
-            }
+            // The author's row exists (the writer's connection does not check foreign keys).
+            guard let authorName = names[user] ?? nil else { results.append(.failure(PartaError.notFound("Пользователь"))); continue }
+            // 4. The chat's next numbers (written back once per chat, after the batch's sends: the
+            //    transaction holds the write lock, nobody else takes one meanwhile), the message, the
+            //    event; the author's read mark after the batch as well.
+            chats[s.chatID]??.lastSeq += 1
+            chats[s.chatID]??.lastEvent += 1
+            chats[s.chatID]??.taken = true
+            let seq = chat.lastSeq + 1, eventSeq = chat.lastEvent + 1
             let id = UUID.timeOrdered(at: now)
-            try db.rows("""
-                INSERT INTO messages (id, chat_id, seq, author_id, client_id, text, reply_to, created_at, mentions)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                """, [SQLiteValue(id), SQLiteValue(s.chatID), SQLiteValue(seq), SQLiteValue(user), SQLiteValue(s.extras.clientID),
-                      .text(s.text), SQLiteValue(s.extras.replyTo), SQLiteValue(now), SQLiteValue(s.extras.mentionsColumn)])
-            if let memberID = place?.memberID {
-                try db.rows("UPDATE chat_members SET last_read_seq = MAX(last_read_seq, ?1) WHERE id = ?2",
-                            [SQLiteValue(seq), SQLiteValue(memberID)])
-            }
-            let view = s.extras.newMessage(id: id, chatID: s.chatID, seq: seq, author: user, authorName: names[user] ?? "",
+            messageRows.append([SQLiteValue(id), SQLiteValue(s.chatID), SQLiteValue(seq), SQLiteValue(user), SQLiteValue(s.extras.clientID),
+                                .text(s.text), SQLiteValue(s.extras.replyTo), SQLiteValue(now), SQLiteValue(s.extras.mentionsColumn)])
+            if let memberID = place?.memberID { readUpTo[memberID] = seq }
+            let view = s.extras.newMessage(id: id, chatID: s.chatID, seq: seq, author: user, authorName: authorName,
                                            text: s.text, at: now)
             let data = try view.json(createdAt: formattedNow)
-            try db.rows("""
-                INSERT INTO chat_events (chat_id, seq, type, message_id, data, created_at) VALUES (?1, ?2, 'message.created', ?3, ?4, ?5)
-                """, [SQLiteValue(s.chatID), SQLiteValue(eventSeq), SQLiteValue(id), .text(data), SQLiteValue(now)])
+            eventRows.append([SQLiteValue(s.chatID), SQLiteValue(eventSeq), .text("message.created"), SQLiteValue(id), .text(data), SQLiteValue(now)])
             if let clientID = s.extras.clientID { storedHere[ClientKey(user: user, clientID: clientID)] = (id, s.chatID) }
             results.append(.success(.stored(view, ChatEvent(chatID: s.chatID, seq: eventSeq, type: "message.created", data: data))))
+        }
+        // 5. The batch's rows, a statement per many rows (see `Session.insert`: the full-text index
+        //    of the messages is written once per batch, not once per message).
+        try db.insert(into: "messages", columns: ["id", "chat_id", "seq", "author_id", "client_id", "text", "reply_to", "created_at", "mentions"],
+                      rows: messageRows)
+        try db.insert(into: "chat_events", columns: ["chat_id", "seq", "type", "message_id", "data", "created_at"], rows: eventRows)
+        for (id, chat) in chats {
+            guard let chat, chat.taken else { continue }
+            try db.rows("UPDATE chats SET last_seq = ?2, last_event = ?3 WHERE id = ?1",
+                        [SQLiteValue(id), SQLiteValue(chat.lastSeq), SQLiteValue(chat.lastEvent)])
+        }
+        for (memberID, seq) in readUpTo {
+            try db.rows("UPDATE chat_members SET last_read_seq = MAX(last_read_seq, ?1) WHERE id = ?2",
+                        [SQLiteValue(seq), SQLiteValue(memberID)])
         }
         return results
     }
