@@ -50,8 +50,9 @@ struct SQLiteWriteError: Error, CustomStringConvertible {
 /// turns through `Store` (its write gate), so this connection never contends with Fluent's.
 ///
 /// Checkpoints (copying the WAL back into the database file) are shared: a second connection runs a
-/// PASSIVE checkpoint four times a second on its own queue, beside the writer (PASSIVE waits for no
-/// one), and the writer checkpoints at a commit only once the WAL holds `walPages` frames — by then
+/// PASSIVE checkpoint on its own queue shortly after the writer's commits (`checkpointDelay`: one
+/// for the commits of that moment; none while nothing is written), beside the writer (PASSIVE
+/// waits for no one), and the writer checkpoints at a commit only once the WAL holds `walPages` frames — by then
 /// the other connection has copied most of them, so the writer copies the rest. That commit's
 /// checkpoint is also what lets SQLite start the WAL file over (only a write that begins with every
 /// frame copied does; a background checkpointer alone never sees that moment beside a busy writer,
@@ -64,7 +65,8 @@ public final class SQLiteWriter: @unchecked Sendable {
     // Touched only on `checkpointQueue`.
     private var checkpointHandle: OpaquePointer?
     private let checkpointQueue = DispatchQueue(label: "parta.sqlite-checkpoint")
-    private var checkpointTimer: (any DispatchSourceTimer)?
+    private let checkpointLock = NSLock()
+    private var checkpointScheduled = false   // guarded by `checkpointLock`
 
     /// Opens the database file (it exists: migrations have run) with the settings Fluent's
     /// connections have — synchronous=FULL (SQLite's default), WAL (kept in the file) — except
@@ -82,14 +84,25 @@ public final class SQLiteWriter: @unchecked Sendable {
         // in memory instead of being read back from the file for every batch.
         try execute("PRAGMA cache_size = -32768")
         checkpointHandle = try Self.open(path)
-        let timer = DispatchSource.makeTimerSource(queue: checkpointQueue)
-        timer.schedule(deadline: .now() + 0.25, repeating: 0.25, leeway: .milliseconds(50))
-        timer.setEventHandler { [weak self] in
-            guard let self, let db = self.checkpointHandle else { return }
-            sqlite_nio_sqlite3_wal_checkpoint_v2(db, nil, 0 /* PASSIVE */, nil, nil)
+    }
+
+    /// How soon after a commit the second connection checkpoints (the commits of that moment
+    /// together). The shorter, the less the writer's own checkpoint at `walPages` has left to copy.
+    static let checkpointDelay = DispatchTimeInterval.milliseconds(40)
+
+    /// After a commit: a PASSIVE checkpoint on the second connection soon, unless one is scheduled.
+    private func checkpointSoon() {
+        let schedule = checkpointLock.withLock { () -> Bool in
+            if checkpointScheduled { return false }
+            checkpointScheduled = true
+            return true
         }
-        timer.resume()
-        checkpointTimer = timer
+        guard schedule else { return }
+        checkpointQueue.asyncAfter(deadline: .now() + Self.checkpointDelay) { [weak self] in
+            guard let self else { return }
+            checkpointLock.withLock { checkpointScheduled = false }   // a commit from now on schedules the next
+            if let db = checkpointHandle { sqlite_nio_sqlite3_wal_checkpoint_v2(db, nil, 0 /* PASSIVE */, nil, nil) }
+        }
     }
 
     /// 4,096 frames of 4 KB: the WAL stays under about 16 MB.
@@ -126,8 +139,6 @@ public final class SQLiteWriter: @unchecked Sendable {
     }
 
     private func closeCheckpointer() {
-        checkpointTimer?.cancel()
-        checkpointTimer = nil
         if let checkpointHandle {
             sqlite_nio_sqlite3_exec(checkpointHandle, "PRAGMA wal_checkpoint(PASSIVE)", nil, nil, nil)
             sqlite_nio_sqlite3_close_v2(checkpointHandle)
@@ -163,6 +174,7 @@ public final class SQLiteWriter: @unchecked Sendable {
             do {
                 let value = try body(Session(writer: writer))
                 try writer.execute("COMMIT")
+                writer.checkpointSoon()
                 return value
             } catch {
                 try? writer.execute("ROLLBACK")
