@@ -3,8 +3,9 @@ import Foundation
 /// Group commit for sends on SQLite: sends that arrive while a batch is being committed are checked
 /// and stored together in one transaction — one commit, one fsync — on Parta's own SQLite connection
 /// (`SQLiteWriter`), with statements prepared once and run synchronously on its queue: per send, its
-/// place in the chat, its name and any earlier message with its clientId are read, the chat's two
-/// counters taken, the message, the author's read mark and the event written. Who may write is
+/// place in the chat, its author and any earlier message with its clientId are read; then the
+/// batch's messages and events are written with one statement each, and each chat's two counters
+/// and each author's read mark once. Who may write is
 /// decided by the same rules as everywhere (`ChatService.rights`, `MessageService.checkNotMuted`),
 /// inside the transaction, so a plain send needs no statement before it reaches the batch. A send
 /// refused in the batch fails alone; a batch that fails otherwise is retried send by send
