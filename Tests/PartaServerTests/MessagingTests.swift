@@ -535,6 +535,10 @@ final class ModerationTests: XCTestCase {
             let r3 = try await h.request(.POST, "/api/v1/messages/\(third)/report", token: victim.token, json: ["reason": "spam"]).json["id"] as! String
             try await h.expect(.ok, .POST, "/api/v1/reports/\(r3)/resolve", token: teacher.token, json: ["action": "remove"])
             try await h.expect(.notFound, .GET, "/api/v1/chats/\(chat)/messages", token: bully.token)
+            // …and cannot come back by the chat's link.
+            let link = try await h.request(.POST, "/api/v1/chats/\(chat)/invites", token: teacher.token, json: [:]).json["token"] as! String
+            try await h.expect(.forbidden, .POST, "/api/v1/chat-join/\(link)", token: bully.token)
+            try await h.expect(.notFound, .GET, "/api/v1/chats/\(chat)/messages", token: bully.token)
 
             // Read-only mode and chat admins: the owner decides; a member cannot.
             try await h.expect(.forbidden, .PATCH, "/api/v1/chats/\(chat)", token: victim.token, json: ["readOnly": true])
@@ -714,6 +718,25 @@ final class ChatInviteTests: XCTestCase {
             try await h.expect(.ok, .GET, "/api/v1/chat-join/\(helpers)", token: late.token)
             try await h.expect(.noContent, .PUT, "/api/v1/chats/\(chat)/members/\(helper.id)/role", token: teacher.token, json: ["role": "member"])
             try await h.expect(.gone, .POST, "/api/v1/chat-join/\(helpers)", token: late.token)
+
+            // Removed by a moderator: the link does not let them back in (the preview says so), until a
+            // moderator adds them again. Leaving on one's own: the link works again.
+            let again = try await h.request(.POST, base, token: teacher.token, json: [:]).json["token"] as! String
+            try await h.expect(.noContent, .DELETE, "/api/v1/chats/\(chat)/members/\(student.id)", token: teacher.token)
+            let barred = try await h.request(.GET, "/api/v1/chat-join/\(again)", token: student.token)
+            XCTAssertEqual(barred.json["removed"] as? Bool, true)
+            XCTAssertEqual(barred.json["member"] as? Bool, false)
+            let refused = try await h.request(.POST, "/api/v1/chat-join/\(again)", token: student.token)
+            XCTAssertEqual(refused.status, .forbidden)
+            XCTAssertEqual((refused.json["error"] as? [String: Any])?["code"] as? String, "removed_from_chat")
+            try await h.expect(.notFound, .GET, "/api/v1/chats/\(chat)/messages", token: student.token)
+            let uses = try await h.request(.GET, base, token: teacher.token).json["items"] as! [[String: Any]]
+            XCTAssertEqual(uses.first { $0["token"] as? String == again }?["uses"] as? Int, 0, "a refused join spends no use")
+            try await h.expect(.ok, .POST, "/api/v1/chats/\(chat)/members", token: teacher.token, json: ["userIds": [student.id]])
+            try await h.expect(.noContent, .DELETE, "/api/v1/chats/\(chat)/members/\(student.id)", token: student.token)   // leaves
+            let back = try await h.request(.GET, "/api/v1/chat-join/\(again)", token: student.token)
+            XCTAssertEqual(back.json["removed"] as? Bool, false)
+            try await h.expect(.ok, .POST, "/api/v1/chat-join/\(again)", token: student.token)
 
             // An unconfirmed teacher's own chat: no links for students.
             let own = try await h.chat(school, unconfirmed, kind: "group", title: "Учителя", members: [])

@@ -138,4 +138,11 @@ def test_teacher_shares_a_chat_link_and_a_student_joins_by_it(server, browser):
     page.el("#chat-messages[data-live]")
     members = expect(teacher.get(f"{server.url}/api/v1/chats/{club['id']}/members"), 200)["items"]
     assert sorted(m["fullName"] for m in members) == ["Орлова Нина Петровна", "Соколов Миша"]
+
+    # Removed by the teacher, the student cannot come back by the same link: the page says why.
+    student_id = next(m["userId"] for m in members if m["fullName"] == "Соколов Миша")
+    assert teacher.delete(f"{server.url}/api/v1/chats/{club['id']}/members/{student_id}").status_code == 204
+    browser.get(url)
+    page.wait(lambda d: "Вас удалили из этого чата" in page.text("#cj-removed"), 10, "the removal was not shown")
+    assert not browser.find_elements("css selector", "#cj-join")
     assert page.severe_console_errors() == []

@@ -34,7 +34,7 @@ addStrings({
   ci_uses: ['вступило: {n}', 'joined: {n}'], ci_until: ['до {t}', 'until {t}'], ci_inactive: ['не действует', 'inactive'],
   ci_revoke: ['Отозвать', 'Revoke'], ci_link: ['Ссылка', 'Link'],
   cj_title: ['Приглашение в чат', 'Chat invitation'], cj_members: ['участников: {n}', 'members: {n}'],
-  cj_join: ['Вступить', 'Join'], cj_open: ['Открыть чат', 'Open the chat'],
+  cj_join: ['Вступить', 'Join'], cj_removed: ['Вас удалили из этого чата. Вернуть вас может его администратор.', 'You were removed from this chat. Its administrator can add you back.'], cj_open: ['Открыть чат', 'Open the chat'],
   rp_title: ['Жалобы', 'Reports'], rp_empty: ['Открытых жалоб нет.', 'No open reports.'],
   rp_original: ['Текст в момент жалобы', 'Text when reported'], rp_now: ['Сейчас', 'Now'], rp_deleted: ['удалено', 'deleted'],
   rp_by: ['{who} — на {author}, чат «{chat}»', '{who} about {author}, chat "{chat}"'],
@@ -227,6 +227,7 @@ async function joinByLink(token) {
   catch (e) { const box = alertBox('cj-error'); fail(box, e); return page(t('cj_title'), box); }
   const go1 = preview.member
     ? h('a', { id: 'cj-open', class: 'btn primary', href: '#/chat/' + encodeURIComponent(preview.chatId) }, t('cj_open'))
+    : preview.removed ? h('p', { id: 'cj-removed', class: 'alert' }, t('cj_removed'))
     : btn('cj-join', t('cj_join'), 'primary', async () => {
       try { const chat = await api('POST', '/chat-join/' + encodeURIComponent(token)); go('/chat/' + chat.id); } catch (e) { fail(error, e); }
     });

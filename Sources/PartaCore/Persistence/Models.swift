@@ -380,6 +380,16 @@ public final class PollVoteRecord: Model, @unchecked Sendable {
 }
 
 /// A link to join one chat (stored as it is, like school invite links: moderators re-share it).
+public final class ChatRemovalRecord: Model, @unchecked Sendable {
+    public static let schema = "chat_removals"
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "chat_id") public var chatID: UUID
+    @Field(key: "user_id") public var userID: UUID
+    @Field(key: "removed_by") public var removedBy: UUID
+    @Field(key: "removed_at") public var removedAt: Date
+    public init() {}
+}
+
 public final class ChatInviteRecord: Model, @unchecked Sendable {
     public static let schema = "chat_invites"
     @ID(key: .id) public var id: UUID?

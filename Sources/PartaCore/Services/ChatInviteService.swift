@@ -24,6 +24,8 @@ public struct ChatInvitePreview: Sendable, Codable, Equatable {
     public var memberCount: Int
     /// Already in it.
     public var member: Bool
+    /// Removed from it by its moderators: the link does not let them back in.
+    public var removed: Bool
 }
 
 /// Chat invite links (§2.5, §2.6): a teacher gives students and parents of the school a link to
@@ -79,8 +81,9 @@ public struct ChatInviteService: Sendable {
         let (invite, chat) = try await usable(actor, token: token, now: ctx.clock.now(), on: db)
         let members = try await ChatMemberRecord.query(on: db).filter(\.$chatID == invite.chatID).count()
         let mine = try await ChatMemberRecord.query(on: db).filter(\.$chatID == invite.chatID).filter(\.$userID == actor.userID).first() != nil
+        let removed = mine ? false : try await ChatService.wasRemoved(invite.chatID, actor.userID, on: db)
         return ChatInvitePreview(chatId: invite.chatID, title: chat.title, kind: ChatKind(rawValue: chat.kind) ?? .group,
-                                 memberCount: members, member: mine)
+                                 memberCount: members, member: mine, removed: removed)
     }
 
     /// Joins the chat by the link; already a member: nothing changes (no use spent).
@@ -92,6 +95,7 @@ public struct ChatInviteService: Sendable {
             if try await ChatMemberRecord.query(on: db).filter(\.$chatID == chatID).filter(\.$userID == actor.userID).first() != nil {
                 return (chatID, nil)
             }
+            guard try await !ChatService.wasRemoved(chatID, actor.userID, on: db) else { throw Self.removedByModerators }
             // Spend a use atomically: concurrent joins never exceed the limit.
             guard let sql = db as? any SQLDatabase,
                   try await sql.raw("""
@@ -104,6 +108,9 @@ public struct ChatInviteService: Sendable {
         if let event { await ctx.events.publish(.chat(event)) }
         return try await ChatService(ctx).view(actor, chatID: chatID)
     }
+
+    static let removedByModerators = PartaError(.forbidden, "removed_from_chat",
+                                                "Вас удалили из этого чата — вернуть может его администратор.")
 
     // MARK: Helpers
 

@@ -123,6 +123,8 @@ public struct ChatService: Sendable {
             let new = ids.filter { !present.contains($0) }
             guard !new.isEmpty else { return nil }
             try await new.map { Self.member(chatID, $0, .member, now) }.create(on: db)
+            // Added again by a moderator: a removal no longer stands.
+            try await ChatRemovalRecord.query(on: db).filter(\.$chatID == chatID).filter(\.$userID ~~ new).delete()
             return try await Self.membersEvent(chatID, joined: new, left: [], now: now, on: db)
         }
         if let event { await ctx.events.publish(.chat(event)) }
@@ -143,6 +145,7 @@ public struct ChatService: Sendable {
             }
             if row.role == ChatRole.owner.rawValue && userID != actor.userID { throw PartaError(.conflict, "owner", "Владельца чата удалить нельзя.") }
             try await row.delete(on: db)
+            if userID != actor.userID { try await Self.recordRemoval(chatID, userID, by: actor.userID, now: now, on: db) }
             return try await Self.membersEvent(chatID, joined: [], left: [userID], now: now, on: db)
         }
         await ctx.events.publish(.chat(event))
@@ -158,6 +161,19 @@ public struct ChatService: Sendable {
     }
 
     static let notModerator = PartaError(.forbidden, "forbidden", "Это делают владелец и администраторы чата.")
+
+    /// A moderator removed `userID`: an invite link no longer lets them back in (`ChatInviteService.join`)
+    /// until a moderator adds them again (`addMembers`).
+    static func recordRemoval(_ chatID: UUID, _ userID: UUID, by moderator: UUID, now: Date, on db: any Database) async throws {
+        try await ChatRemovalRecord.query(on: db).filter(\.$chatID == chatID).filter(\.$userID == userID).delete()
+        let r = ChatRemovalRecord()
+        r.chatID = chatID; r.userID = userID; r.removedBy = moderator; r.removedAt = now
+        try await r.create(on: db)
+    }
+
+    static func wasRemoved(_ chatID: UUID, _ userID: UUID, on db: any Database) async throws -> Bool {
+        try await ChatRemovalRecord.query(on: db).filter(\.$chatID == chatID).filter(\.$userID == userID).first() != nil
+    }
 
     /// Everyone added to a chat must be a member of its school ("not found" otherwise); their roles
     /// there decide what is allowed.

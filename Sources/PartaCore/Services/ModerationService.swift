@@ -116,6 +116,7 @@ public struct ModerationService: Sendable {
                     throw PartaError(.conflict, "not_removable", "Автор не участник чата или его владелец.")
                 }
                 try await row.delete(on: db)
+                try await ChatService.recordRemoval(report.chatID, report.authorID, by: actor.userID, now: now, on: db)
                 events.append(try await ChatService.membersEvent(report.chatID, joined: [], left: [report.authorID], now: now, on: db))
             }
             // Every open report of the same message is settled with it.
