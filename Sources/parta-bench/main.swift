@@ -20,6 +20,7 @@
 //   parta-bench idle     [--clients 10000] [--hold 5]
 //   parta-bench sends    [--chats 1000] [--senders 200] [--seconds 20] [--via ws|http] [--no-listen]
 //   parta-bench bellring [--clients 1000]
+//   parta-bench history  [--messages 10000] [--requests 400]
 //
 // Common options: --server-bin PATH (default: `parta` next to this executable), --threads N (the load
 // generator's event loops, default 2), --timeout S (per WebSocket handshake, default 30),
@@ -47,6 +48,7 @@ struct Options {
     var clients: Int?
     var chats: Int?
     var hold: Double?
+    var messages: Int?
     var systemChannel = false
     var listen = true
     /// sends: over each sender's WebSocket (`{"type":"send"}`, the web client's way) or `POST …/messages`.
@@ -77,6 +79,7 @@ struct Options {
             case "--clients": o.clients = Int(value) ?? o.clients
             case "--chats": o.chats = Int(value) ?? o.chats
             case "--hold": o.hold = Double(value) ?? o.hold
+            case "--messages": o.messages = Int(value) ?? o.messages
             case "--threads": o.threads = max(1, Int(value) ?? o.threads)
             case "--timeout": o.timeout = Double(value) ?? o.timeout
             case "--connect-concurrency": o.connectConcurrency = max(1, Int(value) ?? o.connectConcurrency)
@@ -101,7 +104,7 @@ func fail(_ message: String) -> Never {
 }
 
 let options = Options.parse(CommandLine.arguments)
-let scenarios = ["school", "fanout", "idle", "sends", "bellring"]
+let scenarios = ["school", "fanout", "idle", "sends", "bellring", "history"]
 guard scenarios.contains(options.scenario) else { fail("unknown scenario \(options.scenario) (known: \(scenarios.joined(separator: ", ")))") }
 
 // Everything runs inside one async function: in top-level code, Swift may pick the
@@ -338,6 +341,7 @@ func run(_ options: Options) async throws {
     case "idle": met = try await idle(options)
     case "sends": met = try await sends(options)
     case "bellring": met = try await bellring(options)
+    case "history": met = try await history(options)
     default: try await school(options); return
     }
     say("")
