@@ -1,6 +1,8 @@
 import Foundation
+import Glibc
 import NIOConcurrencyHelpers
 import NIOWebSocket
+@testable import PartaCore
 @testable import PartaServer
 import Vapor
 import WebSocketKit
@@ -101,6 +103,75 @@ final class RealtimeTests: XCTestCase {
             try await ws.send(#"{"type":"auth","token":"wrong-token-wrong-token-wrong"}"#)
             try await waitUntil { probe.closed.withLockedValue { $0 } }
             XCTAssertFalse(probe.texts.withLockedValue { $0.contains { $0.contains("hello") } })
+        }
+    }
+}
+
+/// A reader that stops reading is closed once it falls `FrameWriter.maxBacklog` behind (it then
+/// reconnects and resumes from the log) — the server does not queue for it without end.
+extension RealtimeTests {
+    func testASocketThatStopsReadingIsClosedOnceFarBehind() async throws {
+        try await withHarness(rules: AuthRules(messagesPerMinute: 100_000)) { h in
+            let op = try await h.makeOperator()
+            let (_, school) = try await h.makeSchool(operatorToken: op)
+            let teacher = try await h.person(school, .teacher, name: "Учитель")
+            let student = try await h.person(school, .student, name: "Ученик")
+            let chat = try await h.chat(school, teacher, kind: "group", title: "5Б", members: [student])
+            let port = try await startServer(h)
+
+            // A raw socket with a tiny receive buffer: the upgrade, its answer, then no more reading.
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            XCTAssertGreaterThanOrEqual(fd, 0)
+            defer { close(fd) }
+            var small: Int32 = 4096
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            XCTAssertEqual(connected, 0)
+            let upgrade = "GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                + "Authorization: Bearer \(student.token)\r\n\r\n"
+            XCTAssertEqual(upgrade.utf8.count, upgrade.withCString { send(fd, $0, strlen($0), 0) })
+            var timeout = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var head = [UInt8]()
+            var byte: UInt8 = 0
+            while !head.suffix(4).elementsEqual([13, 10, 13, 10]), recv(fd, &byte, 1, 0) == 1 { head.append(byte) }
+            XCTAssertTrue(String(decoding: head, as: UTF8.self).hasPrefix("HTTP/1.1 101"), String(decoding: head, as: UTF8.self))
+
+            // About 8 MB of events for it (messages of 4,000 Cyrillic letters), far past what the
+            // kernel's buffers and the backlog allowance hold.
+            let text = String(repeating: "ж", count: MessageService.maxLength)
+            let count = 1_000
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<10 {
+                    group.addTask {
+                        for i in stride(from: worker, to: count, by: 10) {
+                            let r = try await h.request(.POST, "/api/v1/chats/\(chat)/messages", token: teacher.token, json: ["text": text, "clientId": "big-\(i)"])
+                            XCTAssertEqual(r.status, .created)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+
+            // Reading now: what the kernel kept, then the end — the server closed the socket.
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            var received = 0
+            var ended = false
+            while true {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n > 0 { received += n; continue }
+                ended = n == 0 || errno == ECONNRESET
+                break
+            }
+            XCTAssertTrue(ended, "the socket was not closed (errno \(errno)) after \(received) bytes")
+            XCTAssertLessThan(received, count * text.utf8.count, "it did not get everything: it was dropped")
         }
     }
 }

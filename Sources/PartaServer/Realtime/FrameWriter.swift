@@ -11,12 +11,24 @@ import WebSocketKit
 ///
 /// websocket-kit keeps the socket's `Channel` internal; it is read once by reflection at attach
 /// (`Mirror`). Without it (a future websocket-kit), frames go through `WebSocket.send`.
+///
+/// A reader that falls behind is not followed forever: once a socket has stopped taking frames
+/// (NIO's write buffer past its high-water mark) and `maxBacklog` more bytes have been queued for
+/// it, it is closed. The client reconnects and resumes from the event log — exactly what it missed,
+/// or `resync` — instead of the server holding an ever longer queue for it.
 final class FrameWriter: @unchecked Sendable {
-    // @unchecked: `context` is touched only on the channel's event loop.
+    // @unchecked: `context`, `looked`, `backlog` and `dropped` are touched only on the channel's event loop.
     let ws: WebSocket
     let channel: (any Channel)?
     private var context: ChannelHandlerContext?
     private var looked = false
+    /// Bytes queued while the socket was not writable (since it last was).
+    private var backlog = 0
+    /// Closed for falling behind: nothing more is queued.
+    private var dropped = false
+
+    /// How far a reader may fall behind (beyond NIO's own 64 KB high-water mark) before it is closed.
+    static let maxBacklog = 1 << 20
 
     init(_ ws: WebSocket) {
         self.ws = ws
@@ -33,6 +45,19 @@ final class FrameWriter: @unchecked Sendable {
         if !looked {
             looked = true
             context = try? channel?.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+        }
+        guard !dropped else { return }
+        if let channel {
+            if channel.isWritable {
+                backlog = 0
+            } else {
+                backlog += frame.readableBytes
+                if backlog > Self.maxBacklog {
+                    dropped = true
+                    channel.close(promise: nil)
+                    return
+                }
+            }
         }
         if let context, channel?.isActive == true {
             context.write(NIOAny(frame), promise: nil)
