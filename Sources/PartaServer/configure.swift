@@ -82,7 +82,7 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
         housekeepingLoop.makeFutureWithTask {
             let now = clock.now()
             do {
-                try await ChatEventLog.prune(olderThan: now.addingTimeInterval(-ChatEventLog.retention), on: store.db)
+                try await store.write { db in try await ChatEventLog.prune(olderThan: now.addingTimeInterval(-ChatEventLog.retention), on: db) }
                 try await AttachmentService.dropUnsent(olderThan: now.addingTimeInterval(-24 * 3600), context)
             } catch { logger.error("housekeeping failed: \(error)") }
         }

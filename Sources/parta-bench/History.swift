@@ -31,7 +31,7 @@ extension Seeder {
 }
 
 func history(_ o: Options) async throws -> Bool {
-    let count = o.messages ?? 10_000, requests = o.requests
+    let count = max(100, o.messages ?? 10_000), requests = o.requests
     say("parta-bench history: a group chat of 30 with \(count) messages; a member opens it as the web client does "
         + "(the chat, its newest 50 messages and its pins at once) \(requests) times, then loads 50 older ones from "
         + "random places \(requests) times; one client at a time")

@@ -322,7 +322,7 @@ final class MessagingTests: XCTestCase {
         }
     }
 
-    /// A batch bigger than one statement's rows (131 = 128 + 2 + 1) across two chats: every message
+    /// A batch of 131 sends across two chats (one statement for 256 rows, 125 of them spare): every message
     /// stored with consecutive numbers per chat and one event each, the chats' counters and the
     /// sender's read mark where the last message left them, every message found by search.
     func testALargeBatchIsStoredWholeInOrderAndSearchable() async throws {
@@ -619,6 +619,22 @@ final class ChatTemplateTests: XCTestCase {
             try await h.expect(.noContent, .POST, "/api/v1/schools/\(school)/members/\(pupils[1])/remove", token: admin, json: [:])
             let afterLeaving = try await members(chat, homeroom.token)
             XCTAssertFalse(afterLeaving.contains(pupils[1].lowercased()))
+            // Removed by the chat's moderator, a student stays out when the roster is brought in line
+            // again (here: transferred away and back), until a moderator adds them again.
+            try await h.expect(.noContent, .DELETE, "/api/v1/chats/\(chat)/members/\(pupils[2])", token: homeroom.token)
+            try await h.expect(.ok, .POST, "/api/v1/schools/\(school)/members/\(pupils[2])/transfer", token: admin, json: ["classId": b])
+            try await h.expect(.ok, .POST, "/api/v1/schools/\(school)/members/\(pupils[2])/transfer", token: admin, json: ["classId": a])
+            let stillOut = try await members(chat, homeroom.token)
+            XCTAssertFalse(stillOut.contains(pupils[2].lowercased()))
+            try await RosterChats.syncSchool(h.app.parta.context, schoolID: UUID(uuidString: school)!)   // as an import or a new year does
+            let afterSchoolSync = try await members(chat, homeroom.token)
+            XCTAssertFalse(afterSchoolSync.contains(pupils[2].lowercased()))
+            XCTAssertTrue(afterSchoolSync.contains(newcomer.lowercased()))
+            let inPhysics = try await members(physicsID, otherTeacher.token)
+            XCTAssertFalse(inPhysics.contains(pupils[2].lowercased()), "left 5Б's chat when transferred back")
+            try await h.expect(.ok, .POST, "/api/v1/chats/\(chat)/members", token: homeroom.token, json: ["userIds": [pupils[2]]])
+            let back = try await members(chat, homeroom.token)
+            XCTAssertTrue(back.contains(pupils[2].lowercased()))
             // The owner leaves: the chat passes to the school's administrator.
             try await h.expect(.noContent, .POST, "/api/v1/schools/\(school)/members/\(otherTeacher.id)/remove", token: admin, json: [:])
             let owned = try await h.request(.GET, "/api/v1/chats/\(physicsID)", token: admin)
@@ -846,6 +862,12 @@ extension RealtimeTests {
             let student = try await h.person(school, .student, name: "Ученик")
             let chats = [try await h.chat(school, teacher, kind: "group", title: "5Б", members: [student]),
                          try await h.chat(school, teacher, kind: "group", title: "6В", members: [student])]
+            // What the services publish, in the order they publish it (the sockets' cursors would
+            // hide events published out of order or twice; this does not).
+            let published = NIOLockedValueBox<[UUID: [Int]]>([:])
+            h.app.parta.context.events.subscribe { event in
+                if case let .chat(e) = event, e.type == "message.created" { published.withLockedValue { $0[e.chatID, default: []].append(e.seq) } }
+            }
             let port = try await startServer(h)
             let probe = Probe()
             let ws = try await connect(h, port: port, headers: ["Authorization": "Bearer \(student.token)"], probe: probe)
@@ -869,6 +891,8 @@ extension RealtimeTests {
                 try await waitUntil { self.chatFrames(probe, chat).count >= perChat }
                 let start = starts[chat]!
                 XCTAssertEqual(chatFrames(probe, chat).map(\.seq), Array(start + 1...start + perChat).map(Optional.some))
+                XCTAssertEqual(published.withLockedValue { $0[UUID(uuidString: chat)!] }, Array(start + 1...start + perChat),
+                               "published once each, in commit order")
             }
             try await ws.close().get()
         }

@@ -1,5 +1,7 @@
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#endif
 import NIOConcurrencyHelpers
 import NIOWebSocket
 @testable import PartaCore

@@ -379,7 +379,7 @@ public final class PollVoteRecord: Model, @unchecked Sendable {
     public init() {}
 }
 
-/// A link to join one chat (stored as it is, like school invite links: moderators re-share it).
+/// Someone a chat's moderators removed: invite links and the roster do not bring them back.
 public final class ChatRemovalRecord: Model, @unchecked Sendable {
     public static let schema = "chat_removals"
     @ID(key: .id) public var id: UUID?
@@ -390,6 +390,7 @@ public final class ChatRemovalRecord: Model, @unchecked Sendable {
     public init() {}
 }
 
+/// A link to join one chat (stored as it is, like school invite links: moderators re-share it).
 public final class ChatInviteRecord: Model, @unchecked Sendable {
     public static let schema = "chat_invites"
     @ID(key: .id) public var id: UUID?

@@ -183,7 +183,9 @@ public final class SQLiteWriter: @unchecked Sendable {
         }
     }
 
-    /// Statements inside `transaction`. Not to be kept beyond it.
+    /// Statements inside `transaction`. Not to be kept beyond it. This connection does not check
+    /// foreign keys (see `init`): what is written here must refer only to rows read in the same
+    /// transaction, and nothing here may delete or change a row that others refer to (no cascades).
     struct Session {
         fileprivate let writer: SQLiteWriter
 

@@ -195,7 +195,8 @@ public enum RosterChats {
     }
 
     /// Brings the given people's places in the school's chats in line with the rosters: joins the
-    /// bound chats they belong in, leaves the bound chats they no longer do; someone no longer of the
+    /// bound chats they belong in (unless the chat's moderators removed them from it), leaves the
+    /// bound chats they no longer do; someone no longer of the
     /// school leaves every chat of it (a chat they owned passes to the school's first administrator).
     public static func sync(_ ctx: PartaContext, userIDs: [UUID]) async throws {
         let people = Array(Set(userIDs))
@@ -238,10 +239,16 @@ public enum RosterChats {
                     Bound(chat: try row.decode(column: "id", as: UUID.self), school: try row.decode(column: "school_id", as: UUID.self),
                           classID: try row.decode(column: "roster_class_id", as: UUID?.self), role: try row.decode(column: "roster_role", as: String.self))
                 }
+                // Chats their moderators removed them from: the roster does not bring them back.
+                struct Seat: Hashable { let user: UUID; let chat: UUID }
+                var removed: Set<Seat> = []
+                for row in try await sql.raw("SELECT user_id, chat_id FROM chat_removals WHERE user_id IN (\(binds: chunk))").all() {
+                    removed.insert(Seat(user: try row.decode(column: "user_id", as: UUID.self), chat: try row.decode(column: "chat_id", as: UUID.self)))
+                }
                 for user in chunk {
                     let mine = current[user] ?? []
                     let present = Set(mine.map(\.chat))
-                    for b in bound where !present.contains(b.chat) {
+                    for b in bound where !present.contains(b.chat) && !removed.contains(Seat(user: user, chat: b.chat)) {
                         let belongs = b.classID.map { seats[user]?.contains("\($0):\(b.role)") ?? false }
                             ?? (roles[user]?[b.school]?.contains(b.role) ?? false)
                         if belongs {
@@ -283,7 +290,8 @@ public enum RosterChats {
     }
 
     /// Brings every roster-bound chat of the school in line with its roster (after an import or the
-    /// new school year, which change many people at once).
+    /// new school year, which change many people at once) — except for people the chat's moderators
+    /// removed from it.
     public static func syncSchool(_ ctx: PartaContext, schoolID: UUID) async throws {
         let now = ctx.clock.now()
         let events: [ChatEvent] = try await ctx.store.write { db in
@@ -295,7 +303,9 @@ public enum RosterChats {
                 let roster = Set(try await roster(schoolID: schoolID, classID: chat.rosterClassID, role: role, on: db))
                 let rows = try await ChatMemberRecord.query(on: db).filter(\.$chatID == id).all()
                 let present = Set(rows.map(\.userID))
-                let joining = roster.subtracting(present).sorted { $0.uuidString < $1.uuidString }
+                // Removed by the chat's moderators: the roster does not bring them back.
+                let removed = Set(try await ChatRemovalRecord.query(on: db).filter(\.$chatID == id).all().map(\.userID))
+                let joining = roster.subtracting(present).subtracting(removed).sorted { $0.uuidString < $1.uuidString }
                 let leaving = rows.filter { $0.viaRoster && !roster.contains($0.userID) }.map(\.userID)
                 guard !joining.isEmpty || !leaving.isEmpty else { continue }
                 for chunk in joining.chunked(500) {

@@ -12,7 +12,7 @@ import Foundation
 /// (`MessageService.sendAlone`), so only the faulty one fails. Events go out after the commit, in
 /// commit order, while the next batch is being written.
 public final class SendQueue: @unchecked Sendable {
-    // @unchecked: `pending`, `draining`, `written` and `publishing` are guarded by `lock`.
+    // @unchecked: `pending`, `draining`, `written`, `publishing` and `idleWaiters` are guarded by `lock`.
 
     /// A send whose text and extras are checked (`MessageService.send`), ready to be written.
     struct Prepared: Sendable {
@@ -48,6 +48,8 @@ public final class SendQueue: @unchecked Sendable {
     /// Written batches whose events are still to be published and senders answered, oldest first.
     private var written: [(jobs: [Job], results: [Result<Written, any Error>])] = []
     private var publishing = false
+    /// Waiting for the publisher to have published everything written (`publisherIdle`).
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
     public init() {}
 
@@ -99,7 +101,9 @@ public final class SendQueue: @unchecked Sendable {
             case .noMoreSends: return
             case .othersWait: continue
             case let .failed(batch):
-                // Something unexpected failed the batch: nothing of it was stored; each send alone.
+                // Something unexpected failed the batch: nothing of it was stored; each send alone —
+                // after the batches before it are published (a send alone publishes its own event).
+                await publisherIdle()
                 for job in batch {
                     let s = job.send
                     do {
@@ -137,11 +141,18 @@ public final class SendQueue: @unchecked Sendable {
     /// log to catch up) — then answers their senders.
     private func publish(_ ctx: PartaContext) async {
         while true {
-            let next = lock.withLock { () -> (jobs: [Job], results: [Result<Written, any Error>])? in
-                if written.isEmpty { publishing = false; return nil }
-                return written.removeFirst()
+            let (next, idle) = lock.withLock { () -> ((jobs: [Job], results: [Result<Written, any Error>])?, [CheckedContinuation<Void, Never>]) in
+                if written.isEmpty {
+                    publishing = false
+                    defer { idleWaiters = [] }
+                    return (nil, idleWaiters)
+                }
+                return (written.removeFirst(), [])
             }
-            guard let (jobs, results) = next else { return }
+            guard let (jobs, results) = next else {
+                for waiter in idle { waiter.resume() }
+                return
+            }
             for result in results {
                 if case let .success(.stored(_, event)) = result { await ctx.events.publish(.chat(event)) }
             }
@@ -153,6 +164,18 @@ public final class SendQueue: @unchecked Sendable {
                     }
                 })
             }
+        }
+    }
+
+    /// Returns once everything written so far is published.
+    private func publisherIdle() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let now = lock.withLock { () -> Bool in
+                if !publishing { return true }
+                idleWaiters.append(done)
+                return false
+            }
+            if now { done.resume() }
         }
     }
 

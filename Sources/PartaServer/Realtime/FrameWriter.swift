@@ -13,16 +13,22 @@ import WebSocketKit
 /// (`Mirror`). Without it (a future websocket-kit), frames go through `WebSocket.send`.
 ///
 /// A reader that falls behind is not followed forever: once a socket has stopped taking frames
-/// (NIO's write buffer past its high-water mark) and `maxBacklog` more bytes have been queued for
-/// it, it is closed. The client reconnects and resumes from the event log — exactly what it missed,
-/// or `resync` — instead of the server holding an ever longer queue for it.
+/// (NIO's write buffer past its high-water mark when a pass of its loop begins) and `maxBacklog`
+/// more bytes have been queued for it in later passes without it becoming writable again, it is
+/// closed. The client reconnects and resumes from the event log — exactly what it missed, or
+/// `resync` — instead of the server holding an ever longer queue for it. (Writability is read at
+/// the start of a pass: frames queued within one pass are not flushed yet, so a large catch-up
+/// written in one pass says nothing about the reader.)
 final class FrameWriter: @unchecked Sendable {
-    // @unchecked: `context`, `looked`, `backlog` and `dropped` are touched only on the channel's event loop.
+    // @unchecked: `context`, `looked`, `pass`, `behind`, `backlog` and `dropped` are touched only on the channel's event loop.
     let ws: WebSocket
     let channel: (any Channel)?
     private var context: ChannelHandlerContext?
     private var looked = false
-    /// Bytes queued while the socket was not writable (since it last was).
+    /// The loop's pass this socket last wrote in, and whether the socket was not writable when it began.
+    private var pass = 0
+    private var behind = false
+    /// Bytes queued in passes that began with the socket not writable (since it last was).
     private var backlog = 0
     /// Closed for falling behind: nothing more is queued.
     private var dropped = false
@@ -40,17 +46,20 @@ final class FrameWriter: @unchecked Sendable {
     /// Whether the socket takes more without buffering (a slow reader's typing frames are dropped).
     var isWritable: Bool { channel?.isWritable ?? true }
 
-    /// On the event loop: queue a complete frame (not flushed).
-    func write(_ frame: ByteBuffer, payload: ByteBuffer) {
+    /// On the event loop: queue a complete frame (not flushed) in the loop's pass number `pass`.
+    func write(_ frame: ByteBuffer, payload: ByteBuffer, pass: Int) {
         if !looked {
             looked = true
             context = try? channel?.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
         }
         guard !dropped else { return }
         if let channel {
-            if channel.isWritable {
-                backlog = 0
-            } else {
+            if pass != self.pass {
+                self.pass = pass
+                behind = !channel.isWritable
+                if !behind { backlog = 0 }
+            }
+            if behind {
                 backlog += frame.readableBytes
                 if backlog > Self.maxBacklog {
                     dropped = true
@@ -96,6 +105,7 @@ final class LoopOutbox: @unchecked Sendable {
     private let lock = NIOLock()
     private var pending: [(FrameWriter, ByteBuffer, ByteBuffer)] = []
     private var scheduled = false
+    private var passes = 0   // touched only on `loop`
 
     init(_ loop: any EventLoop) { self.loop = loop }
 
@@ -116,9 +126,10 @@ final class LoopOutbox: @unchecked Sendable {
             defer { pending.removeAll(keepingCapacity: true) }
             return pending
         }
+        passes &+= 1
         var touched: [ObjectIdentifier: FrameWriter] = [:]
         for (writer, frame, payload) in batch {
-            writer.write(frame, payload: payload)
+            writer.write(frame, payload: payload, pass: passes)
             touched[ObjectIdentifier(writer)] = writer
         }
         for writer in touched.values { writer.flush() }
