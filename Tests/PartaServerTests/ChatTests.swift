@@ -207,6 +207,13 @@ extension TestHarness {
         return Person(token: token, id: try await request(.GET, "/api/v1/me", token: token).json["id"] as! String)
     }
 
+    /// A school of its own with a confirmed teacher «Учитель» and a student «Ученик»: the cast of
+    /// most chat tests.
+    func teacherAndStudent() async throws -> (school: String, teacher: Person, student: Person) {
+        let (_, school) = try await makeSchool(operatorToken: try await makeOperator())
+        return (school, try await person(school, .teacher, name: "Учитель"), try await person(school, .student, name: "Ученик"))
+    }
+
     /// Creates a chat and checks the answer's status; the new chat's id ("" when refused).
     func chat(_ school: String, _ by: Person, kind: String, title: String? = nil, members: [Person],
               expect status: HTTPResponseStatus = .created, file: StaticString = #filePath, line: UInt = #line) async throws -> String {

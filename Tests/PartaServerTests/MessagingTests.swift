@@ -275,10 +275,7 @@ final class MessagingTests: XCTestCase {
     func testABatchRefusesOnlyTheSendsThatMayNoLongerBeWritten() async throws {
         try await withHarness { h in
             guard h.app.parta.context.store.dialect == .sqlite else { return }
-            let op = try await h.makeOperator()
-            let (_, school) = try await h.makeSchool(operatorToken: op)
-            let teacher = try await h.person(school, .teacher, name: "Учитель")
-            let student = try await h.person(school, .student, name: "Ученик")
+            let (school, teacher, student) = try await h.teacherAndStudent()
             let chat = try await h.chat(school, teacher, kind: "group", title: "5Б", members: [student])
             let ctx = h.app.parta.context
             let auth = AuthService(ctx)
@@ -328,10 +325,7 @@ final class MessagingTests: XCTestCase {
     func testALargeBatchIsStoredWholeInOrderAndSearchable() async throws {
         try await withHarness { h in
             guard h.app.parta.context.store.dialect == .sqlite else { return }
-            let op = try await h.makeOperator()
-            let (_, school) = try await h.makeSchool(operatorToken: op)
-            let teacher = try await h.person(school, .teacher, name: "Учитель")
-            let student = try await h.person(school, .student, name: "Ученик")
+            let (school, teacher, student) = try await h.teacherAndStudent()
             let first = try await h.chat(school, teacher, kind: "group", title: "5Б", members: [student])
             let second = try await h.chat(school, teacher, kind: "group", title: "6В", members: [student])
             try await h.expect(.created, .POST, "/api/v1/chats/\(first)/messages", token: teacher.token, json: ["text": "До пачки"])
@@ -856,10 +850,7 @@ extension RealtimeTests {
     /// published): a member's socket gets each message once, numbered one after another.
     func testManySendsAtOnceArriveOnceAndInOrder() async throws {
         try await withHarness(rules: AuthRules(messagesPerMinute: 1_000)) { h in
-            let op = try await h.makeOperator()
-            let (_, school) = try await h.makeSchool(operatorToken: op)
-            let teacher = try await h.person(school, .teacher, name: "Учитель")
-            let student = try await h.person(school, .student, name: "Ученик")
+            let (school, teacher, student) = try await h.teacherAndStudent()
             let chats = [try await h.chat(school, teacher, kind: "group", title: "5Б", members: [student]),
                          try await h.chat(school, teacher, kind: "group", title: "6В", members: [student])]
             // What the services publish, in the order they publish it (the sockets' cursors would
@@ -900,10 +891,7 @@ extension RealtimeTests {
 
     func testAReconnectGetsExactlyWhatItMissedInOrder() async throws {
         try await withHarness { h in
-            let op = try await h.makeOperator()
-            let (_, school) = try await h.makeSchool(operatorToken: op)
-            let teacher = try await h.person(school, .teacher, name: "Учитель")
-            let student = try await h.person(school, .student, name: "Ученик")
+            let (school, teacher, student) = try await h.teacherAndStudent()
             let chatID = try await h.chat(school, teacher, kind: "group", title: "5Б — Физика", members: [student])
             let gone = try await h.chat(school, teacher, kind: "group", title: "Кружок", members: [student])
             let port = try await startServer(h)
@@ -1034,10 +1022,7 @@ extension RealtimeTests {
     /// once, from the event that added them.
     func testJoiningAndLeavingAChatMovesTheSubscriptionAtOnce() async throws {
         try await withHarness { h in
-            let op = try await h.makeOperator()
-            let (_, school) = try await h.makeSchool(operatorToken: op)
-            let teacher = try await h.person(school, .teacher, name: "Учитель")
-            let student = try await h.person(school, .student, name: "Ученик")
+            let (school, teacher, student) = try await h.teacherAndStudent()
             let chatID = try await h.chat(school, teacher, kind: "group", title: "5Б — Физика", members: [])
             let port = try await startServer(h)
             let probe = Probe()

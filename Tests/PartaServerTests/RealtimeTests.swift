@@ -114,10 +114,7 @@ final class RealtimeTests: XCTestCase {
 extension RealtimeTests {
     func testASocketThatStopsReadingIsClosedOnceFarBehind() async throws {
         try await withHarness(rules: AuthRules(messagesPerMinute: 100_000)) { h in
-            let op = try await h.makeOperator()
-            let (_, school) = try await h.makeSchool(operatorToken: op)
-            let teacher = try await h.person(school, .teacher, name: "Учитель")
-            let student = try await h.person(school, .student, name: "Ученик")
+            let (school, teacher, student) = try await h.teacherAndStudent()
             let chat = try await h.chat(school, teacher, kind: "group", title: "5Б", members: [student])
             let port = try await startServer(h)
 
