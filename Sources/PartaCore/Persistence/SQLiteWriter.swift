@@ -41,7 +41,7 @@ struct SQLiteWriteError: Error, CustomStringConvertible {
 }
 
 /// An SQLite connection of Parta's own for the hottest write path (sends, `SendQueue`), driven
-/// synchronously on one serial queue: a whole batch is one job on that queue, its statements are
+/// synchronously on one serial queue: batches run as one job on that queue (`onQueue`), statements are
 /// prepared once and kept, and rows are read where they are produced. Fluent's connections run each
 /// statement as a round trip between an event loop and a thread pool — cheap alone, but a batch of
 /// sends made of such trips spent most of its time waiting for busy event loops.
@@ -149,12 +149,6 @@ public final class SQLiteWriter: @unchecked Sendable {
         checkpointHandle = nil
     }
 
-    /// Runs `body` in one IMMEDIATE transaction on the writer's queue: all of it is committed, or
-    /// nothing (an error rolls back and is rethrown).
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteWriter.Session) throws -> T) async throws -> T {
-        try await onQueue { queue in try queue.transaction(body) }
-    }
-
     /// Runs `body` on the writer's queue, where it may run transactions one after another
     /// synchronously (`OnQueue.transaction`) without a hop out and back between them.
     func onQueue<T: Sendable>(_ body: @escaping @Sendable (OnQueue) throws -> T) async throws -> T {
@@ -186,7 +180,7 @@ public final class SQLiteWriter: @unchecked Sendable {
         }
     }
 
-    /// Statements inside `transaction`. Not to be kept beyond it. This connection does not check
+    /// Statements inside `OnQueue.transaction`. Not to be kept beyond it. This connection does not check
     /// foreign keys (see `init`): what is written here must refer only to rows read in the same
     /// transaction, and nothing here may delete or change a row that others refer to (no cascades).
     struct Session {
