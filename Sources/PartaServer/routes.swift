@@ -4,7 +4,7 @@ import Vapor
 
 /// Every route of the API in one table. Authentication is checked by each handler through
 /// `req.actor()`; what the actor may do is decided by the services (PartaCore/Access).
-func routes(_ app: Application, hub: SocketHub) throws {
+func routes(_ app: Application, hub: SocketHub, availability: DatabaseAvailability) throws {
     let auth = AuthController()
     let schools = SchoolController()
     let classes = ClassController()
@@ -13,6 +13,8 @@ func routes(_ app: Application, hub: SocketHub) throws {
     let rosters = ClassRosterController()
     let chats = ChatController(hub: hub)
     let api = app.grouped("api", "v1")
+    // Routes that look up a secret token: unknown ones are throttled per address.
+    let tokens = api.grouped(WrongTokenThrottle())
 
     // Sign-in and sessions
     api.post("auth", "password", use: auth.signInWithPassword)
@@ -28,7 +30,7 @@ func routes(_ app: Application, hub: SocketHub) throws {
     api.post("sessions", "revoke-all", use: auth.revokeAll)
 
     // The operator's first account
-    api.get("setup", ":token", use: auth.checkSetup)
+    tokens.get("setup", ":token", use: auth.checkSetup)
     api.post("setup", use: auth.completeSetup)
 
     // School registration (§2.1) and the operator's queue
@@ -40,9 +42,9 @@ func routes(_ app: Application, hub: SocketHub) throws {
     api.post("school-applications", ":applicationId", "reject", use: schools.reject)
 
     // The administrator's activation link
-    api.get("activation", ":token", use: auth.activationInfo)
-    api.post("activation", ":token", "code", use: auth.activationCode)
-    api.post("activation", ":token", use: auth.activate)
+    tokens.get("activation", ":token", use: auth.activationInfo)
+    tokens.post("activation", ":token", "code", use: auth.activationCode)
+    tokens.post("activation", ":token", use: auth.activate)
 
     // Schools
     api.get("schools", ":schoolId", use: schools.getSchool)
@@ -84,9 +86,9 @@ func routes(_ app: Application, hub: SocketHub) throws {
     api.post("invites", ":inviteId", "revoke", use: invites.revoke)
     api.get("schools", ":schoolId", "join-requests", use: rosters.joinRequests)
     api.post("join-requests", "decide", use: rosters.decideJoinRequests)
-    api.get("join", ":token", use: invites.preview)
-    api.post("join", ":token", "code", use: invites.requestCode)
-    api.post("join", ":token", use: invites.join)
+    tokens.get("join", ":token", use: invites.preview)
+    tokens.post("join", ":token", "code", use: invites.requestCode)
+    tokens.post("join", ":token", use: invites.join)
 
     // Chats, channels, messages (issue 4)
     api.get("schools", ":schoolId", "chats", use: chats.list)
@@ -116,8 +118,8 @@ func routes(_ app: Application, hub: SocketHub) throws {
     api.post("chats", ":chatId", "invites", use: chats.createInvite)
     api.get("chats", ":chatId", "invites", use: chats.invites)
     api.delete("chat-invites", ":inviteId", use: chats.revokeInvite)
-    api.get("chat-join", ":token", use: chats.joinPreview)
-    api.post("chat-join", ":token", use: chats.join)
+    tokens.get("chat-join", ":token", use: chats.joinPreview)
+    tokens.post("chat-join", ":token", use: chats.join)
     api.post("polls", ":pollId", "vote", use: chats.vote)
     api.post("polls", ":pollId", "close", use: chats.closePoll)
     api.patch("chats", ":chatId", use: chats.update)
@@ -137,14 +139,16 @@ func routes(_ app: Application, hub: SocketHub) throws {
 
     // Service endpoints
     app.get("healthz") { _ in try Response.json(["status": "ok"]) }
+    // Ready: the database answers within a second (at once "not ready" while it is known to be down).
     app.get("readyz") { req async throws -> Response in
-        do {
-            _ = try await req.parta.context.store.sql.raw("SELECT 1").all()
-            return try .json(["status": "ready"])
-        } catch {
-            req.logger.warning("readiness check failed: \(error)")
-            return try .json(["error": ["code": "not_ready", "message": "База данных недоступна."]], status: .serviceUnavailable)
-        }
+        let notReady = { try Response.json(["error": ["code": "not_ready", "message": "База данных недоступна."]], status: .serviceUnavailable) }
+        if availability.isDown { return try notReady() }
+        let store = req.parta.context.store
+        let answered = await DatabaseAvailability.within(seconds: 1) { _ = try await store.sql.raw("SELECT 1").all() }
+        if answered { return try .json(["status": "ready"]) }
+        availability.noticed(ConnectionPoolTimeoutError.connectionRequestTimeout)
+        req.logger.warning("readiness check failed: the database did not answer within a second")
+        return try notReady()
     }
     app.get("metrics") { _ in Metrics.render() }
     app.get("api", "openapi.yaml") { req async throws -> Response in

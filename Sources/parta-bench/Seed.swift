@@ -53,7 +53,7 @@ final class Seeder: @unchecked Sendable {
         school.id = schoolID
         school.name = "МБОУ «Школа № 1 (нагрузочный тест)»"; school.shortName = "Школа № 1"; school.address = "г. Киров"
         school.region = "Кировская область"; school.inn = "7707083893"; school.phone = ""; school.email = ""; school.website = ""
-        school.directorName = ""; school.timezone = "Europe/Moscow"; school.createdAt = now; school.updatedAt = now
+        school.directorName = ""; school.timezone = "Europe/Moscow"; school.createdAt = now; school.updatedAt = now; school.moderatorsSeeReporters = false
         try await [school].create(on: db)
         // The system channels an approved school gets (ApplicationService.approve).
         var chats: [ChatRecord] = []

@@ -35,6 +35,67 @@ final class PolicyTests: XCTestCase {
         XCTAssertTrue(Policy.canSeeSystemChannel(actor([(school, .teacher)]), schoolID: school, audience: .staff))
         XCTAssertFalse(Policy.canSeeSystemChannel(actor([(other, .teacher)]), schoolID: school, audience: .school))
     }
+
+    /// Issue 11: who handles a report — (who, moderates the chat, the author moderates it, it is about them) → allowed.
+    func testAReportNeverReachesThePersonItIsAbout() {
+        let admin = actor([(school, .admin)]), teacher = actor([(school, .teacher)]), otherAdmin = actor([(other, .admin)])
+        let cases: [(Actor, Bool, Bool, Bool, Bool, String)] = [
+            (admin, false, false, false, true, "an administrator, not in the chat"),
+            (admin, false, true, false, true, "an administrator, about a chat's moderator"),
+            (admin, true, false, true, false, "an administrator, about themselves"),
+            (teacher, true, false, false, true, "the chat's owner, about a member"),
+            (teacher, true, true, false, false, "a chat moderator, about another moderator"),
+            (teacher, true, true, true, false, "the chat's owner, about themselves"),
+            (teacher, false, false, false, false, "a teacher who does not moderate the chat"),
+            (otherAdmin, false, false, false, false, "another school's administrator"),
+        ]
+        for (who, moderates, authorModerates, aboutSelf, allowed, what) in cases {
+            let author = aboutSelf ? who.userID : UUID()
+            XCTAssertEqual(Policy.canHandleReport(who, schoolID: school, authorID: author, actorModeratesChat: moderates,
+                                                  authorModeratesChat: authorModerates), allowed, what)
+        }
+    }
+
+    func testTheReporterIsTheAdministratorsToSeeUnlessTheSchoolAllows() {
+        XCTAssertTrue(Policy.canSeeReporter(actor([(school, .admin)]), schoolID: school, schoolAllowsModerators: false))
+        XCTAssertFalse(Policy.canSeeReporter(actor([(school, .teacher)]), schoolID: school, schoolAllowsModerators: false))
+        XCTAssertTrue(Policy.canSeeReporter(actor([(school, .teacher)]), schoolID: school, schoolAllowsModerators: true))
+        XCTAssertFalse(Policy.canSeeReportResolver(actor([(school, .teacher)]), schoolID: school))
+        XCTAssertTrue(Policy.canSeeReportResolver(actor([(school, .admin)]), schoolID: school))
+    }
+
+    /// Safe mode by id: students and parents write directly to the administration and confirmed teachers only.
+    func testStudentsWriteDirectlyToTrustedStaffOnly() {
+        let peers: [(Policy.ChatPeer, Bool, String)] = [
+            (.init(roles: [.teacher], confirmedTeacher: true), true, "a confirmed teacher"),
+            (.init(roles: [.teacher], confirmedTeacher: false), false, "an unconfirmed teacher"),
+            (.init(roles: [.teacher, .parent], confirmedTeacher: false), false, "an unconfirmed teacher who is a parent"),
+            (.init(roles: [.director], confirmedTeacher: false), true, "the director"),
+            (.init(roles: [.admin], confirmedTeacher: false), true, "an administrator"),
+            (.init(roles: [.student], confirmedTeacher: false), false, "another student"),
+            (.init(roles: [.parent], confirmedTeacher: false), false, "a parent"),
+        ]
+        for asker in [SchoolRole.student, .parent] {
+            for (peer, allowed, what) in peers {
+                XCTAssertEqual(Policy.canStartChat(actor([(school, asker)]), schoolID: school, kind: .direct, with: [peer]), allowed,
+                               "\(asker) → \(what)")
+            }
+        }
+    }
+
+    func testAStudentTakesNoStaffRoleByALinkAndTheDirectorConfirmsTeachers() {
+        XCTAssertFalse(Policy.mayJoinByLink(existing: [.student], role: .teacher))
+        XCTAssertFalse(Policy.mayJoinByLink(existing: [.student], role: .director))
+        XCTAssertTrue(Policy.mayJoinByLink(existing: [.parent], role: .teacher))
+        XCTAssertTrue(Policy.mayJoinByLink(existing: [], role: .teacher))
+        XCTAssertTrue(Policy.mayJoinByLink(existing: [.student], role: .student))
+        XCTAssertTrue(Policy.canVerifyTeachers(actor([(school, .director)]), schoolID: school))
+        XCTAssertFalse(Policy.canVerifyTeachers(actor([(school, .deputy)]), schoolID: school))
+        XCTAssertFalse(Policy.canVerifyTeachers(actor([(other, .director)]), schoolID: school))
+        let unconfirmedDirector = Actor(userID: UUID(), sessionID: UUID(), isOperator: false,
+                                        memberships: [.init(schoolID: school, role: .director, verified: false)])
+        XCTAssertFalse(Policy.canVerifyTeachers(unconfirmedDirector, schoolID: school))
+    }
 }
 
 final class RateLimiterTests: XCTestCase {
@@ -55,5 +116,26 @@ final class RateLimiterTests: XCTestCase {
         try limiter.hit("other", rule)          // keys are independent
         clock.current += 61
         XCTAssertNoThrow(try limiter.hit("k", rule))
+    }
+
+    func testCreationLimitsPerMinuteAndPerDayAndTheirText() throws {
+        let clock = ManualClock()
+        let limiter = RateLimiter(clock: clock)
+        var limits = CreationLimits()
+        limits[.chats] = .init(perMinute: 2, perDay: 3)
+        let me = UUID()
+        for _ in 0..<2 { try limiter.hitCreation(.chats, by: me, limits) }
+        XCTAssertThrowsError(try limiter.hitCreation(.chats, by: me, limits))
+        try limiter.hitCreation(.polls, by: me, limits)   // kinds are counted apart
+        try limiter.hitCreation(.chats, by: UUID(), limits)   // and people
+        clock.current += 61
+        try limiter.hitCreation(.chats, by: me, limits)
+        clock.current += 61
+        XCTAssertThrowsError(try limiter.hitCreation(.chats, by: me, limits)) { error in
+            guard case .tooManyRequests(let seconds) = (error as? PartaError)?.kind else { return XCTFail("\(error)") }
+            XCTAssertGreaterThan(seconds, 80_000)   // the day's limit: wait for the day's window
+        }
+        XCTAssertEqual(CreationLimits.PerPerson(text: "20/200"), .init(perMinute: 20, perDay: 200))
+        for bad in ["20", "0/10", "30/20", "a/b", "1/2/3", ""] { XCTAssertNil(CreationLimits.PerPerson(text: bad), bad) }
     }
 }

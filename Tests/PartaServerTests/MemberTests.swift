@@ -58,13 +58,13 @@ final class MemberTests: XCTestCase {
                 return all.compactMapValues { $0 as? Bool }
             }
             let byDirector = try await permissions(director)
-            XCTAssertEqual(byDirector, ["manageStructure": false, "manageInvites": false, "viewMembers": true, "verifyTeachers": false,
+            // The director confirms teachers (§2.2 «подтверждает статус педагога»), as administrators do.
+            XCTAssertEqual(byDirector, ["manageStructure": false, "manageInvites": false, "viewMembers": true, "verifyTeachers": true,
                                         "manageMembers": false, "decideJoinRequests": false])
             let byTeacher = try await permissions(teacher)
             XCTAssertEqual(byTeacher, ["manageStructure": false, "manageInvites": false, "viewMembers": false, "verifyTeachers": false,
                                        "manageMembers": false, "decideJoinRequests": false])
             try await h.expect(.ok, .GET, "/api/v1/schools/\(school)/members", token: director)
-            try await h.expect(.forbidden, .POST, verify, token: director)
             for token in [teacher, unverified, student, parent] {
                 try await h.expect(.forbidden, .GET, "/api/v1/schools/\(school)/members", token: token)
                 try await h.expect(.forbidden, .POST, verify, token: token)
@@ -74,6 +74,9 @@ final class MemberTests: XCTestCase {
             try await h.expect(.notFound, .POST, verify, token: otherAdmin)
             let still = try await h.request(.GET, "/api/v1/me", token: unverified)
             XCTAssertEqual((still.json["memberships"] as! [[String: Any]])[0]["verified"] as? Bool, false)
+            try await h.expect(.noContent, .POST, verify, token: director)
+            let confirmed = try await h.request(.GET, "/api/v1/me", token: unverified)
+            XCTAssertEqual((confirmed.json["memberships"] as! [[String: Any]])[0]["verified"] as? Bool, true)
         }
     }
 }

@@ -2,7 +2,7 @@
 // chat, group or channel with people found by name (safe mode decides whom one finds);
 // #/chat/<id>/settings — members, chat admins, mutes, removal, read-only mode, title;
 // #/school/<id>/reports — the reports queue for moderators. Loaded on demand.
-import { h, btn, page, alertBox, fail, fmtDate } from '../dom.js';
+import { h, btn, page, sec, alertBox, fail, fmtDate } from '../dom.js';
 import { api, go, session } from '../api.js';
 import { t, addStrings } from '../i18n.js';
 
@@ -38,6 +38,8 @@ addStrings({
   rp_title: ['Жалобы', 'Reports'], rp_empty: ['Открытых жалоб нет.', 'No open reports.'],
   rp_original: ['Текст в момент жалобы', 'Text when reported'], rp_now: ['Сейчас', 'Now'], rp_deleted: ['удалено', 'deleted'],
   rp_by: ['{who} — на {author}, чат «{chat}»', '{who} about {author}, chat "{chat}"'],
+  rp_someone: ['Участник чата', 'A member of the chat'],
+  rp_resolved: ['Рассмотренные', 'Resolved'], rp_resolved_by: ['{who}: {r}', '{who}: {r}'],
   rp_dismiss: ['Отклонить', 'Dismiss'], rp_delete: ['Удалить сообщение', 'Delete the message'],
   rp_mute: ['Запретить писать на сутки', 'Mute for a day'], rp_kick: ['Удалить автора из чата', 'Remove the author'],
   rp_done: ['Рассмотрено: {r}', 'Resolved: {r}'],
@@ -242,7 +244,8 @@ async function reports(schoolId) {
   const list = h('ul', { id: 'rp-list', class: 'list' }, items.length ? items.map(r => {
     const li = h('li', { 'data-report-id': r.id },
       h('p', null, h('strong', null, reason(r.reason)), ' · ', h('span', { class: 'sub' }, fmtDate(r.createdAt))),
-      h('p', { class: 'sub' }, t('rp_by', { who: r.reporterName, author: r.authorName, chat: r.chatTitle })),
+      // The reporter's name comes only to those the school lets see it (administrators always).
+      h('p', { class: 'sub' }, t('rp_by', { who: r.reporterName || t('rp_someone'), author: r.authorName, chat: r.chatTitle })),
       h('p', null, t('rp_original'), ': ', h('q', { class: 'rp-original' }, r.originalText)),
       r.currentText !== r.originalText || r.messageDeleted
         ? h('p', { class: 'sub' }, t('rp_now'), ': ', r.messageDeleted ? t('rp_deleted') : r.currentText) : null);
@@ -258,7 +261,13 @@ async function reports(schoolId) {
     li.append(actions);
     return li;
   }) : h('li', { id: 'rp-empty', class: 'empty' }, t('rp_empty')));
+  // Resolutions and who made them: administrators see them (the server sends the resolver to them only).
+  const done = (await api('GET', '/schools/' + encodeURIComponent(schoolId) + '/reports?status=resolved')).items.filter(r => r.resolvedByName);
+  const resolved = done.length ? sec('rp-resolved', t('rp_resolved'), h('ul', { id: 'rp-resolved-list', class: 'list' }, done.slice(0, 50).map(r =>
+    h('li', { 'data-report-id': r.id }, h('p', null, h('strong', null, reason(r.reason)), ' · ', h('span', { class: 'sub' }, fmtDate(r.resolvedAt))),
+      h('p', { class: 'sub' }, t('rp_by', { who: r.reporterName || t('rp_someone'), author: r.authorName, chat: r.chatTitle })),
+      h('p', { class: 'rp-resolver' }, t('rp_resolved_by', { who: r.resolvedByName, r: t('rp_' + ({ remove: 'kick' }[r.resolution] || r.resolution)) })))))) : null;
   return page(t('rp_title'),
     h('p', null, h('a', { id: 'rp-back', href: '#/school/' + encodeURIComponent(schoolId) + '/chats' }, t('ch_to_list'))),
-    error, list);
+    error, list, resolved);
 }

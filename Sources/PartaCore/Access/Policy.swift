@@ -82,29 +82,52 @@ public enum Policy {
         !actor.roles(in: schoolID).isDisjoint(with: [.admin, .director, .deputy])
     }
 
-    /// Confirming that a person is a teacher is the administrators' (§2.1).
+    /// Confirming that a person is a teacher: the administrators (§2.1) and the director
+    /// (§2.2 «подтверждает статус педагога»).
     public static func canVerifyTeachers(_ actor: Actor, schoolID: UUID) -> Bool {
-        actor.roles(in: schoolID).contains(.admin)
+        actor.roles(in: schoolID).contains(.admin) || actor.isVerified(.director, in: schoolID)
+    }
+
+    /// Whether a person holding `existing` roles in a school may take `role` by opening an invite
+    /// link. A student of the school never takes a staff role by a link (a child who finds the staff
+    /// link must not become a teacher); the administrator can still give roles in place.
+    public static func mayJoinByLink(existing: Set<SchoolRole>, role: SchoolRole) -> Bool {
+        !(existing.contains(.student) && role.isStaff)
     }
 
     // MARK: Chats (issue 4)
 
+    /// Someone a chat would be started with or a person added: their roles in the chat's school and
+    /// whether their teacher status is confirmed.
+    public struct ChatPeer: Sendable, Equatable {
+        public var roles: Set<SchoolRole>
+        public var confirmedTeacher: Bool
+        public init(roles: Set<SchoolRole>, confirmedTeacher: Bool) { self.roles = roles; self.confirmedTeacher = confirmedTeacher }
+        public static let student = ChatPeer(roles: [.student], confirmedTeacher: false)
+        /// Whom a student or parent may write to directly (safe mode): the administration and
+        /// confirmed teachers — those the people finder shows them.
+        var isTrustedStaff: Bool {
+            !roles.isDisjoint(with: [.admin, .director, .deputy]) || (roles.contains(.teacher) && confirmedTeacher)
+        }
+    }
+
     /// Who starts chats (PRODUCT.md's role table): the administration and teachers; an unconfirmed
-    /// teacher not with students (§2.3, §2.4). Students and parents write to staff only, directly.
-    public static func canStartChat(_ actor: Actor, schoolID: UUID, kind: ChatKind, with peers: [Set<SchoolRole>]) -> Bool {
+    /// teacher not with students (§2.3, §2.4). Students and parents write directly, and only to the
+    /// administration and confirmed teachers (safe mode).
+    public static func canStartChat(_ actor: Actor, schoolID: UUID, kind: ChatKind, with peers: [ChatPeer]) -> Bool {
         let mine = actor.roles(in: schoolID)
-        guard !mine.isEmpty, peers.allSatisfy({ !$0.isEmpty }) else { return false }
+        guard !mine.isEmpty, peers.allSatisfy({ !$0.roles.isEmpty }) else { return false }
         let leadership = !mine.isDisjoint(with: [.admin, .director, .deputy])
         let teacher = mine.contains(.teacher)
         let confirmed = leadership || actor.isVerified(.teacher, in: schoolID)
-        let withStudents = peers.contains { $0.contains(.student) }
+        let withStudents = peers.contains { $0.roles.contains(.student) }
         switch kind {
         case .channel: return mine.contains(.admin)
         case .group: return (leadership || teacher) && (confirmed || !withStudents)
         case .direct:
             if leadership || teacher { return confirmed || !withStudents }
-            // Students and parents (safe mode): a direct chat with the school's staff only.
-            return peers.allSatisfy { !$0.isDisjoint(with: [.admin, .director, .deputy, .teacher]) }
+            // Students and parents (safe mode): a direct chat with the school's trusted staff only.
+            return peers.allSatisfy(\.isTrustedStaff)
         }
     }
 
@@ -118,5 +141,28 @@ public enum Policy {
         case .staff: return roles.contains(where: \.isStaff)
         case nil: return false
         }
+    }
+
+    // MARK: Reports (moderation)
+
+    /// Who handles a report of a message: never its author; the school's administrators; the chat's
+    /// moderators (owner, admins) unless the reported author is a moderator of that chat — a report
+    /// about a moderator goes to the school's administrators only.
+    public static func canHandleReport(_ actor: Actor, schoolID: UUID, authorID: UUID,
+                                       actorModeratesChat: Bool, authorModeratesChat: Bool) -> Bool {
+        guard actor.userID != authorID else { return false }
+        if actor.roles(in: schoolID).contains(.admin) { return true }
+        return actorModeratesChat && !authorModeratesChat
+    }
+
+    /// Who the reporter was: the school's administrators see it; chat moderators only when the
+    /// school allows it (off by default), so a child's report stays safe with the adults who judge it.
+    public static func canSeeReporter(_ actor: Actor, schoolID: UUID, schoolAllowsModerators: Bool) -> Bool {
+        actor.roles(in: schoolID).contains(.admin) || schoolAllowsModerators
+    }
+
+    /// Who resolved a report is the administrators' to see (they oversee the moderators).
+    public static func canSeeReportResolver(_ actor: Actor, schoolID: UUID) -> Bool {
+        actor.roles(in: schoolID).contains(.admin)
     }
 }

@@ -43,4 +43,6 @@ public enum ChatKind: String, Codable, Sendable {
 
 public enum ChatRole: String, Codable, Sendable {
     case owner, admin, member
+    /// The rows' values of the roles that moderate a chat.
+    public static let moderatorRoles = [ChatRole.owner.rawValue, ChatRole.admin.rawValue]
 }

@@ -59,6 +59,8 @@ public struct SchoolView: Sendable, Codable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
     public var canEdit: Bool
+    /// Chat moderators see who reported a message (administrators always do); the administrators' setting.
+    public var moderatorsSeeReporters: Bool
     /// What else the asking person may do in this school, as `Policy` decides: the web client shows
     /// the matching pages and buttons from these, never from roles of its own.
     public var permissions: SchoolPermissions

@@ -19,6 +19,7 @@ public enum PartaMigrations {
         M011_ChatInvites(),
         M012_PinnedMessagesIndex(),
         M013_ChatRemovals(),
+        M014_ReportPrivacy(),
     ]
 }
 
@@ -607,6 +608,20 @@ struct M013_ChatRemovals: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await db.schema("chat_removals").delete()
+    }
+}
+
+/// Whether a chat's moderators (not only the school's administrators) see who reported a message;
+/// off by default (issue 11: a child's report stays out of the accused's hands).
+struct M014_ReportPrivacy: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("schools")
+            .field("moderators_see_reporters", .bool, .required, .sql(.default(false)))
+            .update()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema("schools").deleteField("moderators_see_reporters").update()
     }
 }
 

@@ -110,6 +110,8 @@ public final class SchoolRecord: Model, @unchecked Sendable {
     @Field(key: "timezone") public var timezone: String
     @Field(key: "created_at") public var createdAt: Date
     @Field(key: "updated_at") public var updatedAt: Date
+    /// Chat moderators see who reported a message (administrators always do). Off by default.
+    @Field(key: "moderators_see_reporters") public var moderatorsSeeReporters: Bool
     public init() {}
 }
 

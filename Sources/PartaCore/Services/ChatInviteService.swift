@@ -39,11 +39,12 @@ public struct ChatInviteService: Sendable {
         let hours = expiresInHours ?? 168
         guard (1...720).contains(hours) else { throw PartaError.invalid("expiresInHours", "Срок: от 1 до 720 часов (30 дней).") }
         if let maxUses, !(1...2_000).contains(maxUses) { throw PartaError.invalid("maxUses", "Использований: от 1 до 2000.") }
+        try ctx.limiter.hitCreation(.chatLinks, by: actor.userID, ctx.rules.creation)
         let now = ctx.clock.now()
         let invite: ChatInviteRecord = try await ctx.store.write { db in
             let access = try await Self.moderated(actor, chatID: chatID, on: db)
             // Students may come in by the link: the same rule as adding them.
-            guard Policy.canStartChat(actor, schoolID: access.chat.schoolID, kind: .group, with: [[.student]]) else {
+            guard Policy.canStartChat(actor, schoolID: access.chat.schoolID, kind: .group, with: [.student]) else {
                 throw PartaError(.forbidden, "forbidden", "Ссылки для учеников создаёт подтверждённый учитель или администрация.")
             }
             let i = ChatInviteRecord()

@@ -35,11 +35,12 @@ public struct ChatService: Sendable {
             guard (1...Self.maxTitle).contains(title.count) else { throw PartaError.invalid("title", "Название: от 1 до \(Self.maxTitle) символов.") }
             guard others.count < Self.maxMembers else { throw PartaError.invalid("memberIds", "Не больше \(Self.maxMembers) участников.") }
         }
+        try ctx.limiter.hitCreation(.chats, by: actor.userID, ctx.rules.creation)
         let now = ctx.clock.now()
         let (chatID, event): (UUID, ChatEvent?) = try await ctx.store.write { db in
             _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
-            let roles = try await Self.schoolRoles(of: others, schoolID: schoolID, on: db)
-            guard Policy.canStartChat(actor, schoolID: schoolID, kind: kind, with: others.map { roles[$0] ?? [] }) else {
+            let peers = try await Self.schoolPeers(of: others, schoolID: schoolID, on: db)
+            guard Policy.canStartChat(actor, schoolID: schoolID, kind: kind, with: others.compactMap { peers[$0] }) else {
                 throw PartaError(.forbidden, "forbidden", kind == .direct
                     ? "Ученики и родители пишут сотрудникам школы; неподтверждённый учитель не пишет ученикам."
                     : "Чаты создают администрация и учителя (неподтверждённый учитель — без учеников).")
@@ -115,8 +116,8 @@ public struct ChatService: Sendable {
                 throw PartaError(.conflict, "fixed_members", "В этот чат нельзя добавлять людей.")
             }
             guard access.canModerate else { throw Self.notModerator }
-            let roles = try await Self.schoolRoles(of: ids, schoolID: chat.schoolID, on: db)
-            guard Policy.canStartChat(actor, schoolID: chat.schoolID, kind: .group, with: ids.map { roles[$0] ?? [] }) else {
+            let peers = try await Self.schoolPeers(of: ids, schoolID: chat.schoolID, on: db)
+            guard Policy.canStartChat(actor, schoolID: chat.schoolID, kind: .group, with: ids.compactMap { peers[$0] }) else {
                 throw PartaError(.forbidden, "forbidden", "Неподтверждённый учитель не добавляет учеников.")
             }
             let present = Set(try await ChatMemberRecord.query(on: db).filter(\.$chatID == chatID).filter(\.$userID ~~ ids).all().map(\.userID))
@@ -178,13 +179,20 @@ public struct ChatService: Sendable {
     /// Everyone added to a chat must be a member of its school ("not found" otherwise); their roles
     /// there decide what is allowed.
     static func schoolRoles(of ids: [UUID], schoolID: UUID, on db: any Database) async throws -> [UUID: Set<SchoolRole>] {
+        try await schoolPeers(of: ids, schoolID: schoolID, on: db).mapValues(\.roles)
+    }
+
+    /// The same, with whether each is a confirmed teacher (safe mode asks it).
+    static func schoolPeers(of ids: [UUID], schoolID: UUID, on db: any Database) async throws -> [UUID: Policy.ChatPeer] {
         guard !ids.isEmpty else { return [:] }
-        var roles: [UUID: Set<SchoolRole>] = [:]
+        var peers: [UUID: Policy.ChatPeer] = [:]
         for m in try await MembershipRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$userID ~~ ids).all() {
-            if let r = SchoolRole(rawValue: m.role) { roles[m.userID, default: []].insert(r) }
+            guard let r = SchoolRole(rawValue: m.role) else { continue }
+            peers[m.userID, default: .init(roles: [], confirmedTeacher: false)].roles.insert(r)
+            if r == .teacher && m.verified { peers[m.userID]?.confirmedTeacher = true }
         }
-        guard roles.count == ids.count else { throw PartaError.notFound("Участник") }
-        return roles
+        guard peers.count == ids.count else { throw PartaError.notFound("Участник") }
+        return peers
     }
 
     static func member(_ chatID: UUID, _ userID: UUID, _ role: ChatRole, _ now: Date) -> ChatMemberRecord {

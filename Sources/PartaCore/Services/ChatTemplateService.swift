@@ -115,6 +115,7 @@ public struct ChatTemplateService: Sendable {
             guard (1...60).contains(subject.count) else { throw PartaError.invalid("subject", "Предмет: от 1 до 60 символов.") }
         }
         if template.needsClass && classID == nil { throw PartaError.invalid("classId", "Укажите класс.") }
+        try ctx.limiter.hitCreation(.chats, by: actor.userID, ctx.rules.creation)
         let picked = Array(Set(memberIDs)).filter { $0 != actor.userID }
         if template.pickedRole == nil && !picked.isEmpty {
             throw PartaError.invalid("memberIds", "Участники этого чата следуют составу; выбирать их не нужно.")

@@ -21,6 +21,16 @@ public struct AuthRules: Sendable {
     public var applicationsPerIP = RateLimiter.Rule(limit: 10, window: 3600)
     /// Messages one person may send: 30 a minute (a class chat stays readable; a script gets 429).
     public var messagesPerUser = RateLimiter.Rule(limit: 30, window: 60)
+    /// Chats, invite links, chat links, polls and reports one person creates (`CreationLimits`).
+    public var creation = CreationLimits()
+    /// Unknown invite, chat-link, activation and setup tokens per client address: the tokens are
+    /// 256-bit, but guessing is throttled like wrong passwords all the same.
+    public var wrongTokensPerIP = RateLimiter.Rule(limit: 30, window: 15 * 60)
+    /// WebSocket connections: per account (past it the oldest is closed with 4429) and per client
+    /// address (past it a new one is refused with 429; 0 = no limit — a school behind one NAT
+    /// address needs a high one).
+    public var socketsPerUser = 20
+    public var socketsPerAddress = 2_000
     public init() {}
     public init(messagesPerMinute: Int) { messagesPerUser = RateLimiter.Rule(limit: messagesPerMinute, window: 60) }
 }

@@ -22,6 +22,7 @@ public struct InviteService: Sendable {
         if let days = expiresInDays, !(1...Self.maxLifetimeDays ~= days) { problems["expiresInDays"] = "Срок действия: от 1 до \(Self.maxLifetimeDays) дней." }
         if let uses = maxUses, !(1...Self.maxUsesLimit ~= uses) { problems["maxUses"] = "Число использований: от 1 до \(Self.maxUsesLimit)." }
         if !problems.isEmpty { throw PartaError.validation(problems) }
+        try ctx.limiter.hitCreation(.invites, by: actor.userID, ctx.rules.creation)
         let now = ctx.clock.now()
         let record: InviteLinkRecord = try await ctx.store.write { db in
             let cls = try await ClassService.visibleClass(actor, id: classID, on: db)
@@ -211,6 +212,7 @@ public struct InviteService: Sendable {
                 if let childID { linked = try await Enrollment.linkFamily(schoolID: link.schoolID, parentID: userID, childID: childID, now: now, on: db) }
                 return answer(joined: linked, verified: membership.verified, pending: false)
             }
+            try await Self.checkMayJoinByLink(userID: userID, schoolID: link.schoolID, role: role, on: db)
             if role == .student, membership != nil {
                 throw PartaError(.conflict, "already_in_another_class", "Вы уже ученик другого класса этой школы. Перевод оформляет администратор.")
             }
@@ -234,6 +236,16 @@ public struct InviteService: Sendable {
             // (PostgreSQL reads what committed meanwhile): roll back, so the use is not spent twice.
             guard result.added else { throw Self.joinInProgress }
             return answer(joined: true, verified: result.membership.verified, pending: false)
+        }
+    }
+
+    /// A student of the school does not take a staff role by a link (`Policy.mayJoinByLink`).
+    static func checkMayJoinByLink(userID: UUID, schoolID: UUID, role: SchoolRole, on db: any Database) async throws {
+        let existing = Set(try await MembershipRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$userID == userID)
+            .all().compactMap { SchoolRole(rawValue: $0.role) })
+        guard Policy.mayJoinByLink(existing: existing, role: role) else {
+            throw PartaError(.forbidden, "student_cannot_join_staff",
+                             "Вы ученик этой школы: по ссылке для сотрудников войти нельзя. Роль сотрудника назначает администратор школы.")
         }
     }
 

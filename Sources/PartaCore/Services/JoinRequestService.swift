@@ -52,6 +52,7 @@ public struct JoinRequestService: Sendable {
                 let cls = try await ClassRecord.find(request.classID, on: db)
                 if approve {
                     guard let cls, !cls.archived else { throw PartaError(.conflict, "class_archived", "Класс в архиве.") }
+                    try await InviteService.checkMayJoinByLink(userID: request.userID, schoolID: request.schoolID, role: role, on: db)
                     _ = try await Enrollment.enroll(userID: request.userID, in: cls, role: role, childID: request.childID,
                                                     actorID: actor.userID, note: "заявка одобрена", now: now, on: db)
                 }

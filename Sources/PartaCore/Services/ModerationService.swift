@@ -10,8 +10,10 @@ public struct ReportView: Sendable, Codable, Equatable {
     public var messageId: UUID
     public var authorId: UUID
     public var authorName: String
-    public var reporterId: UUID
-    public var reporterName: String
+    /// Who reported: shown to the school's administrators, and to the chat's moderators only when
+    /// the school allows it (`moderatorsSeeReporters`); absent otherwise.
+    public var reporterId: UUID?
+    public var reporterName: String?
     /// The text when it was reported, kept whatever the author does to the message afterwards.
     public var originalText: String
     /// The message as it is now (empty when deleted).
@@ -22,11 +24,18 @@ public struct ReportView: Sendable, Codable, Equatable {
     public var resolution: String?
     public var createdAt: Date
     public var resolvedAt: Date?
+    /// Who resolved it: shown to the school's administrators.
+    public var resolvedById: UUID?
+    public var resolvedByName: String?
 }
 
 /// Safety and moderation (PRODUCT.md flow 11): any reader reports a message to the chat's
 /// moderators and the school's administrators (the original text kept); moderators delete, mute for
 /// a time, remove, make a chat read-only, name other admins.
+///
+/// A report never reaches the person it is about: a report of a chat moderator's own message goes
+/// to the school's administrators only, nobody handles a report about themselves, and the
+/// reporter's name is the administrators' to see (`Policy.canHandleReport`, `canSeeReporter`).
 public struct ModerationService: Sendable {
     let ctx: PartaContext
     public init(_ ctx: PartaContext) { self.ctx = ctx }
@@ -39,8 +48,9 @@ public struct ModerationService: Sendable {
         }
         let note = (comment ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard note.count <= 500 else { throw PartaError.invalid("comment", "Комментарий — до 500 символов.") }
+        try ctx.limiter.hitCreation(.reports, by: actor.userID, ctx.rules.creation)
         let now = ctx.clock.now()
-        let (report, moderators): (MessageReportRecord, [UUID]) = try await ctx.store.write { db in
+        let (report, handlers): (MessageReportRecord, [Handler]) = try await ctx.store.write { db in
             let (m, access) = try await MessageService.visible(actor, messageID: messageID, on: db)
             guard m.authorID != actor.userID else { throw PartaError(.conflict, "own_message", "Своё сообщение можно удалить, а не пожаловаться.") }
             guard m.deletedAt == nil else { throw PartaError(.conflict, "deleted", "Сообщение уже удалено.") }
@@ -51,29 +61,45 @@ public struct ModerationService: Sendable {
             r.authorID = m.authorID; r.originalText = m.text; r.reason = note.isEmpty ? reason : "\(reason): \(note)"
             r.status = "open"; r.createdAt = now
             try await r.create(on: db)
-            return (r, try await Self.moderators(of: access.chat, on: db))
+            return (r, try await Self.handlers(of: r, on: db))
         }
-        let view = try await views([report])[0]
-        if !moderators.isEmpty {
-            await ctx.events.publish(.notice(userIDs: moderators, type: "report.created", data: try ChatEventLog.encode(view)))
+        // Each handler gets the report as they may see it (the reporter's name or not).
+        let school = try await SchoolRecord.find(report.schoolID, on: ctx.store.db)
+        let admins = handlers.filter(\.isSchoolAdmin)
+        let others = handlers.filter { !$0.isSchoolAdmin }
+        for (group, seesReporter) in [(admins, true), (others, school?.moderatorsSeeReporters ?? false)] where !group.isEmpty {
+            let view = try await views([report], showReporter: { _ in seesReporter }, showResolver: { _ in false })[0]
+            await ctx.events.publish(.notice(userIDs: group.map(\.userID), type: "report.created", data: try ChatEventLog.encode(view)))
         }
-        return view
+        return try await views([report], showReporter: { _ in true }, showResolver: { _ in false })[0]
     }
 
     /// Open (or all) reports the actor moderates: the whole school for its administrators, the
     /// chats they own or administer for others.
     public func reports(_ actor: Actor, schoolID: UUID, status: String?) async throws -> [ReportView] {
         let db = ctx.store.db
-        _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
-        var query = MessageReportRecord.query(on: db).filter(\.$schoolID == schoolID)
+        let school = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
+        var query = MessageReportRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$authorID != actor.userID)
+        var moderated: Set<UUID> = []
         if !actor.roles(in: schoolID).contains(.admin) {
-            let mine = try await ChatMemberRecord.query(on: db).filter(\.$userID == actor.userID)
-                .filter(\.$role ~~ [ChatRole.owner.rawValue, ChatRole.admin.rawValue]).all().map(\.chatID)
-            guard !mine.isEmpty else { return [] }
-            query = query.filter(\.$chatID ~~ mine)
+            moderated = Set(try await ChatMemberRecord.query(on: db).filter(\.$userID == actor.userID)
+                .filter(\.$role ~~ ChatRole.moderatorRoles).all().map(\.chatID))
+            guard !moderated.isEmpty else { return [] }
+            query = query.filter(\.$chatID ~~ Array(moderated))
         }
         if let status { query = query.filter(\.$status == status) }
-        return try await views(try await query.sort(\.$createdAt, .descending).range(..<500).all())
+        var rows = try await query.sort(\.$createdAt, .descending).range(..<500).all()
+        if !moderated.isEmpty {
+            // Reports about a moderator of the chat are the school administrators' alone.
+            let moderators = try await Self.moderatorPairs(chatIDs: Array(Set(rows.map(\.chatID))), on: db)
+            rows = rows.filter { r in
+                Policy.canHandleReport(actor, schoolID: schoolID, authorID: r.authorID, actorModeratesChat: true,
+                                       authorModeratesChat: moderators.contains(ChatUser(chatID: r.chatID, userID: r.authorID)))
+            }
+        }
+        let seesReporter = Policy.canSeeReporter(actor, schoolID: schoolID, schoolAllowsModerators: school.moderatorsSeeReporters)
+        let seesResolver = Policy.canSeeReportResolver(actor, schoolID: schoolID)
+        return try await views(rows, showReporter: { _ in seesReporter }, showResolver: { _ in seesResolver })
     }
 
     public enum Action: String, Sendable { case dismiss, delete, mute, remove }
@@ -88,7 +114,7 @@ public struct ModerationService: Sendable {
         let (reportID, events, removedFiles): (UUID, [ChatEvent], [UUID]) = try await ctx.store.write { db in
             var files: [UUID] = []
             guard let report = try await MessageReportRecord.find(reportID, on: db),
-                  try await Self.mayModerate(actor, chatID: report.chatID, schoolID: report.schoolID, on: db)
+                  try await Self.mayHandle(actor, report, on: db)
             else { throw PartaError.notFound("Жалоба") }
             guard report.status == "open" else { throw PartaError(.conflict, "already_resolved", "Жалоба уже рассмотрена.") }
             var events: [ChatEvent] = []
@@ -130,8 +156,11 @@ public struct ModerationService: Sendable {
         }
         for file in removedFiles { ctx.files.delete(file) }
         for event in events { await ctx.events.publish(.chat(event)) }
-        guard let fresh = try await MessageReportRecord.find(reportID, on: ctx.store.db) else { throw PartaError.notFound("Жалоба") }
-        return try await views([fresh])[0]
+        guard let fresh = try await MessageReportRecord.find(reportID, on: ctx.store.db),
+              let school = try await SchoolRecord.find(fresh.schoolID, on: ctx.store.db) else { throw PartaError.notFound("Жалоба") }
+        let seesReporter = Policy.canSeeReporter(actor, schoolID: fresh.schoolID, schoolAllowsModerators: school.moderatorsSeeReporters)
+        let seesResolver = Policy.canSeeReportResolver(actor, schoolID: fresh.schoolID)
+        return try await views([fresh], showReporter: { _ in seesReporter }, showResolver: { _ in seesResolver })[0]
     }
 
     /// Mutes a member (not the owner or an admin of the chat) for 1 minute … 30 days; 0 unmutes.
@@ -210,25 +239,50 @@ public struct ModerationService: Sendable {
         return try await ChatEventLog.append("chat.muted", chatID: chatID, data: Muted(userId: userID, until: until), now: now, on: db)
     }
 
-    /// The chat's moderators, or an administrator of its school (who may not be a member).
-    static func mayModerate(_ actor: Actor, chatID: UUID, schoolID: UUID, on db: any Database) async throws -> Bool {
-        if actor.roles(in: schoolID).contains(.admin) { return true }
-        return (try? await ChatService.access(actor, chatID: chatID, on: db))?.canModerate ?? false
+    /// Whether the actor may see and resolve this report (`Policy.canHandleReport`).
+    static func mayHandle(_ actor: Actor, _ report: MessageReportRecord, on db: any Database) async throws -> Bool {
+        let actorModerates = (try? await ChatService.access(actor, chatID: report.chatID, on: db))?.canModerate ?? false
+        let authorModerates = try await ChatMemberRecord.query(on: db).filter(\.$chatID == report.chatID)
+            .filter(\.$userID == report.authorID).filter(\.$role ~~ ChatRole.moderatorRoles).count() > 0
+        return Policy.canHandleReport(actor, schoolID: report.schoolID, authorID: report.authorID,
+                                      actorModeratesChat: actorModerates, authorModeratesChat: authorModerates)
     }
 
-    /// Who handles a report: the chat's owner and admins, and the school's administrators.
-    static func moderators(of chat: ChatRecord, on db: any Database) async throws -> [UUID] {
-        let chatMods = try await ChatMemberRecord.query(on: db).filter(\.$chatID == chat.id!)
-            .filter(\.$role ~~ [ChatRole.owner.rawValue, ChatRole.admin.rawValue]).all().map(\.userID)
-        let admins = try await MembershipRecord.query(on: db).filter(\.$schoolID == chat.schoolID)
-            .filter(\.$role == SchoolRole.admin.rawValue).all().map(\.userID)
-        return Array(Set(chatMods + admins))
+    struct ChatUser: Hashable { let chatID: UUID; let userID: UUID }
+
+    /// (chat, moderator) pairs of these chats.
+    static func moderatorPairs(chatIDs: [UUID], on db: any Database) async throws -> Set<ChatUser> {
+        guard !chatIDs.isEmpty else { return [] }
+        return Set(try await ChatMemberRecord.query(on: db).filter(\.$chatID ~~ chatIDs).filter(\.$role ~~ ChatRole.moderatorRoles)
+            .all().map { ChatUser(chatID: $0.chatID, userID: $0.userID) })
     }
 
-    func views(_ rows: [MessageReportRecord]) async throws -> [ReportView] {
+    /// A person who handles a report.
+    struct Handler { let userID: UUID; let isSchoolAdmin: Bool }
+
+    /// Who handles a new report (`Policy.canHandleReport`): the school's administrators and the chat's
+    /// owner and admins — never its author, and only administrators when the author moderates the chat.
+    static func handlers(of report: MessageReportRecord, on db: any Database) async throws -> [Handler] {
+        let chatMods = Set(try await ChatMemberRecord.query(on: db).filter(\.$chatID == report.chatID)
+            .filter(\.$role ~~ ChatRole.moderatorRoles).all().map(\.userID))
+        let admins = Set(try await MembershipRecord.query(on: db).filter(\.$schoolID == report.schoolID)
+            .filter(\.$role == SchoolRole.admin.rawValue).all().map(\.userID))
+        let authorModerates = chatMods.contains(report.authorID)
+        return chatMods.union(admins).compactMap { userID in
+            // Only what the policy reads: the person's admin role in this school.
+            let actor = Actor(userID: userID, sessionID: userID, isOperator: false,
+                              memberships: admins.contains(userID) ? [.init(schoolID: report.schoolID, role: .admin, verified: true)] : [])
+            guard Policy.canHandleReport(actor, schoolID: report.schoolID, authorID: report.authorID,
+                                         actorModeratesChat: chatMods.contains(userID), authorModeratesChat: authorModerates) else { return nil }
+            return Handler(userID: userID, isSchoolAdmin: admins.contains(userID))
+        }
+    }
+
+    func views(_ rows: [MessageReportRecord], showReporter: (MessageReportRecord) -> Bool,
+               showResolver: (MessageReportRecord) -> Bool) async throws -> [ReportView] {
         guard !rows.isEmpty else { return [] }
         let db = ctx.store.db
-        let people = Array(Set(rows.flatMap { [$0.authorID, $0.reporterID] }))
+        let people = Array(Set(rows.flatMap { [$0.authorID, $0.reporterID] + ($0.resolvedBy.map { [$0] } ?? []) }))
         let names = Dictionary(uniqueKeysWithValues: try await UserRecord.query(on: db).filter(\.$id ~~ people).all().map { ($0.id!, $0.fullName) })
         let chats = Dictionary(uniqueKeysWithValues: try await ChatRecord.query(on: db).filter(\.$id ~~ Array(Set(rows.map(\.chatID)))).all()
             .map { ($0.id!, $0.title) })
@@ -236,10 +290,13 @@ public struct ModerationService: Sendable {
             .map { ($0.id!, $0) })
         return rows.map { r in
             ReportView(id: r.id!, schoolId: r.schoolID, chatId: r.chatID, chatTitle: chats[r.chatID] ?? "", messageId: r.messageID,
-                       authorId: r.authorID, authorName: names[r.authorID] ?? "", reporterId: r.reporterID, reporterName: names[r.reporterID] ?? "",
+                       authorId: r.authorID, authorName: names[r.authorID] ?? "",
+                       reporterId: showReporter(r) ? r.reporterID : nil, reporterName: showReporter(r) ? names[r.reporterID] ?? "" : nil,
                        originalText: r.originalText, currentText: messages[r.messageID]?.text ?? "",
                        messageDeleted: messages[r.messageID]?.deletedAt != nil, reason: r.reason, status: r.status,
-                       resolution: r.resolution, createdAt: r.createdAt, resolvedAt: r.resolvedAt)
+                       resolution: r.resolution, createdAt: r.createdAt, resolvedAt: r.resolvedAt,
+                       resolvedById: showResolver(r) ? r.resolvedBy : nil,
+                       resolvedByName: showResolver(r) ? r.resolvedBy.flatMap { names[$0] } : nil)
         }
     }
 }

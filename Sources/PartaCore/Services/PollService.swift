@@ -18,6 +18,7 @@ public struct PollService: Sendable {
             throw PartaError.invalid("options", "От 2 до 10 вариантов, каждый от 1 до 100 символов.")
         }
         guard Set(options.map(UserSearchKey.fold)).count == options.count else { throw PartaError.invalid("options", "Варианты не должны повторяться.") }
+        try ctx.limiter.hitCreation(.polls, by: actor.userID, ctx.rules.creation)
         try ctx.limiter.hit("send:\(actor.userID)", ctx.rules.messagesPerUser)
         let now = ctx.clock.now()
         let messages = MessageService(ctx)

@@ -22,9 +22,11 @@ public struct SchoolService: Sendable {
     /// Partial update: only the fields present change.
     public struct Patch: Sendable {
         public var name, shortName, address, region, inn, phone, email, website, directorName, timezone: String?
+        public var moderatorsSeeReporters: Bool?
         public init(name: String? = nil, shortName: String? = nil, address: String? = nil, region: String? = nil,
                     inn: String? = nil, phone: String? = nil, email: String? = nil, website: String? = nil,
-                    directorName: String? = nil, timezone: String? = nil) {
+                    directorName: String? = nil, timezone: String? = nil, moderatorsSeeReporters: Bool? = nil) {
+            self.moderatorsSeeReporters = moderatorsSeeReporters
             self.name = name; self.shortName = shortName; self.address = address; self.region = region
             self.inn = inn; self.phone = phone; self.email = email; self.website = website
             self.directorName = directorName; self.timezone = timezone
@@ -86,6 +88,7 @@ public struct SchoolService: Sendable {
             if let newWebsite { school.website = newWebsite }
             if let directorName { school.directorName = directorName }
             if let tz = patch.timezone { school.timezone = tz }
+            if let see = patch.moderatorsSeeReporters { school.moderatorsSeeReporters = see }
             school.updatedAt = now
             try await school.save(on: db)
             return school
@@ -105,6 +108,7 @@ public struct SchoolService: Sendable {
             id: id, name: s.name, shortName: s.shortName, address: s.address, region: s.region, inn: s.inn,
             phone: s.phone, email: s.email, website: s.website, directorName: s.directorName, timezone: s.timezone,
             createdAt: s.createdAt, updatedAt: s.updatedAt, canEdit: Policy.canEditSchool(actor, schoolID: id),
+            moderatorsSeeReporters: s.moderatorsSeeReporters,
             permissions: SchoolPermissions(actor, schoolID: id),
             classes: classes.map { ClassSummary(id: $0.id!, name: $0.name, kind: ClassKind(rawValue: $0.kind) ?? .regular, grade: $0.grade, academicYear: $0.academicYear) },
             channels: channels.map { ChannelSummary(id: $0.id!, title: $0.title, audience: $0.systemAudience.flatMap(ChannelAudience.init(rawValue:))) })

@@ -22,6 +22,14 @@ public struct PartaConfig: Sendable {
     public var trustProxy: Bool
     /// Messages one person may send a minute (PARTA_MESSAGES_PER_MINUTE, default 30).
     public var messagesPerMinute: Int
+    /// What one person may create per minute and per day (PARTA_LIMIT_CHATS, …_INVITES,
+    /// …_CHAT_LINKS, …_POLLS, …_REPORTS as "per minute/per day").
+    public var creation = CreationLimits()
+    /// WebSocket connections per account (PARTA_WS_PER_USER) and per client address (PARTA_WS_PER_ADDRESS, 0 = none).
+    public var socketsPerUser = 20
+    public var socketsPerAddress = 2_000
+    /// PostgreSQL connections per event loop (PARTA_DB_POOL_PER_LOOP; one event loop per core).
+    public var databasePoolPerLoop = 4
 
     public init(dataDirectory: URL, databaseURL: String? = nil, publicURL: String? = nil, publicDirectory: String? = nil,
                 openAPIPath: String? = nil, sms: SMSSender = .console, mail: MailSender = .console, bcryptCost: Int = 12,
@@ -120,13 +128,25 @@ public struct PartaConfig: Sendable {
             level = l
         } else { level = .info }
 
-        return PartaConfig(
+        var config = PartaConfig(
             dataDirectory: dataDir, databaseURL: dbURL, publicURL: publicURL,
             publicDirectory: value("PARTA_PUBLIC_DIR"), openAPIPath: value("PARTA_OPENAPI_PATH"),
             sms: sms, mail: mail, bcryptCost: try int("PARTA_BCRYPT_COST", default: 12, range: 4...31),
             logFormat: format, logLevel: level, cookieSecure: try bool("PARTA_COOKIE_SECURE", default: false),
             trustProxy: try bool("PARTA_TRUST_PROXY", default: false),
             messagesPerMinute: try int("PARTA_MESSAGES_PER_MINUTE", default: 30, range: 1...1_000_000))
+        for kind in CreationLimits.Kind.allCases {
+            let name = "PARTA_LIMIT_" + kind.rawValue.uppercased()
+            guard let raw = value(name) else { continue }
+            guard let limit = CreationLimits.PerPerson(text: raw) else {
+                throw Invalid(variable: name, problem: "must be 'per minute/per day' (e.g. 20/200, per day ≥ per minute), got '\(raw)'")
+            }
+            config.creation[kind] = limit
+        }
+        config.socketsPerUser = try int("PARTA_WS_PER_USER", default: 20, range: 1...10_000)
+        config.socketsPerAddress = try int("PARTA_WS_PER_ADDRESS", default: 2_000, range: 0...1_000_000)
+        config.databasePoolPerLoop = try int("PARTA_DB_POOL_PER_LOOP", default: 4, range: 1...100)
+        return config
     }
 }
 

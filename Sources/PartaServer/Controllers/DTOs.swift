@@ -55,12 +55,14 @@ struct ActivateBody: StrictBody {
 
 struct SchoolPatchBody: StrictBody {
     static let allowedKeys: Set<String> = ["name", "shortName", "address", "region", "inn", "phone", "email",
-                                           "website", "directorName", "timezone"]
+                                           "website", "directorName", "timezone", "moderatorsSeeReporters"]
     let name, shortName, address, region, inn, phone, email, website, directorName, timezone: String?
+    let moderatorsSeeReporters: Bool?
 
     var patch: SchoolService.Patch {
         .init(name: name, shortName: shortName, address: address, region: region, inn: inn, phone: phone,
-              email: email, website: website, directorName: directorName, timezone: timezone)
+              email: email, website: website, directorName: directorName, timezone: timezone,
+              moderatorsSeeReporters: moderatorsSeeReporters)
     }
 }
 
