@@ -25,7 +25,11 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     let dialect: Store.Dialect
     var sqlitePath: String?
     if let url = config.databaseURL {
-        app.databases.use(try .postgres(url: url), as: .psql)
+        // A pool wait is bounded (5 s; a request that cannot get a connection answers 503) and a
+        // request fails at once while the database is known to be down (`DatabaseAvailability`).
+        app.databases.use(.postgres(configuration: try SQLPostgresConfiguration(url: url),
+                                    maxConnectionsPerEventLoop: config.databasePoolPerLoop,
+                                    connectionPoolTimeout: .seconds(5), pruneInterval: nil), as: .psql)
         dialect = .postgres
     } else {
         let path = config.dataDirectory.appendingPathComponent("parta.sqlite").path
@@ -64,16 +68,20 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     let sqliteWriter = try sqlitePath.map { try SQLiteWriter(path: $0) }
     if let sqliteWriter { app.lifecycle.use(StopOnShutdown { sqliteWriter.close() }) }
     let store = Store(dialect: dialect, sqliteWriter: sqliteWriter) { databases.database(logger: logger, on: databases.eventLoopGroup.any())! }
+    let availability = try DatabaseAvailability(postgresURL: config.databaseURL, databases: databases,
+                                                eventLoopGroup: app.eventLoopGroup, logger: logger)
+    app.lifecycle.use(StopOnShutdown { availability.stop() })
     let publicURL = config.publicURL ?? "http://\(app.http.server.configuration.hostname):\(app.http.server.configuration.port)"
     let context = PartaContext(
         store: store, clock: clock, hasher: BcryptHasher(cost: config.bcryptCost, pool: app.threadPool),
         outbox: outbox, events: events, limiter: RateLimiter(clock: clock),
         files: try FileStore(directory: config.dataDirectory.appendingPathComponent("files", isDirectory: true)),
-        rules: overrides.rules ?? AuthRules(messagesPerMinute: config.messagesPerMinute), publicURL: publicURL, logger: logger)
+        rules: overrides.rules ?? config.authRules, publicURL: publicURL, logger: logger)
     app.parta = PartaServices(context: context, config: config)
 
     let hub = SocketHub(replay: { chatID, after in try await ChatEventLog.replay(chatID: chatID, after: after, on: store.db) },
-                        logger: logger)
+                        logger: logger, socketsPerUser: context.rules.socketsPerUser,
+                        socketsPerAddress: context.rules.socketsPerAddress)
     context.actors.follow(events)
     events.subscribeToAllProcesses { event in await hub.handle(event) }
     // Housekeeping every hour: the realtime log beyond its retention, uploads never sent.
@@ -100,13 +108,49 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     app.middleware = Middlewares()
     app.middleware.use(RedactingRouteLogger())
     app.middleware.use(PartaErrorMiddleware())
+    app.middleware.use(DatabaseGuard(availability: availability))
     app.middleware.use(SecurityHeadersMiddleware())
     let checkout = checkoutDirectory(app)
     let publicDirectory = config.publicDirectory ?? checkout + "Public/"
     app.middleware.use(FileMiddleware(publicDirectory: publicDirectory, defaultFile: "index.html"))
     app.openAPIPath = config.openAPIPath ?? checkout + "docs/openapi.yaml"
 
-    try routes(app, hub: hub)
+    try routes(app, hub: hub, availability: availability)
+    // Registered last, so it runs first when the application shuts down (handlers run in reverse):
+    // the server stops taking work and finishes what it has before the database closes.
+    app.lifecycle.use(GracefulStop(hub: hub, sends: context.sends))
+}
+
+/// A graceful stop (SIGTERM, SIGINT, or the tests' shutdown): stop accepting connections, answer
+/// the HTTP requests in flight, let the sends already taken over sockets be written and answered,
+/// close every WebSocket with 1001 (clients reconnect and resume), then let the other handlers
+/// close the SQLite writer (with a checkpoint) and the database. Without it, Vapor closed the
+/// database first while sockets still sent, and the HTTP server waited for sockets that never closed.
+struct GracefulStop: LifecycleHandler {
+    let hub: SocketHub
+    let sends: SendQueue
+
+    func shutdownAsync(_ app: Application) async {
+        let started = NIODeadline.now()
+        // Stop accepting; HTTP connections finish their request in flight, then close.
+        let server = app.server
+        let http = Task { await server.shutdown() }
+        await hub.stop()
+        await sends.idle(waitingAtMost: .seconds(5))
+        await http.value
+        app.logger.notice("stopped gracefully in \((NIODeadline.now() - started).nanoseconds / 1_000_000) ms")
+    }
+}
+
+extension PartaConfig {
+    /// The limits services apply, from the configuration.
+    var authRules: AuthRules {
+        var rules = AuthRules(messagesPerMinute: messagesPerMinute)
+        rules.creation = creation
+        rules.socketsPerUser = socketsPerUser
+        rules.socketsPerAddress = socketsPerAddress
+        return rules
+    }
 }
 
 extension Application {

@@ -133,6 +133,7 @@ final class ServerProcess: @unchecked Sendable {
         env["PARTA_DATA_DIR"] = dataDirectory.path
         env["PARTA_LOG_LEVEL"] = env["BENCH_SERVER_LOG_LEVEL"] ?? "warning"
         env["PARTA_MESSAGES_PER_MINUTE"] = "1000000"
+        env["PARTA_WS_PER_ADDRESS"] = "0"   // every simulated client comes from 127.0.0.1
         env["DATABASE_URL"] = nil
         process.environment = env
         process.standardOutput = log

@@ -19,9 +19,9 @@ final class RealtimeTests: XCTestCase {
         let closed = NIOLockedValueBox(false)
     }
 
-    func connect(_ h: TestHarness, port: Int, headers: HTTPHeaders, probe: Probe) async throws -> WebSocket {
+    func connect(_ h: TestHarness, port: Int, headers: HTTPHeaders, probe: Probe, query: String = "") async throws -> WebSocket {
         let box = NIOLockedValueBox<WebSocket?>(nil)
-        try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/api/v1/ws", headers: headers, on: h.app.eventLoopGroup) { ws in
+        try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/api/v1/ws\(query)", headers: headers, on: h.app.eventLoopGroup) { ws in
             box.withLockedValue { $0 = ws }
             ws.onText { _, text in probe.texts.withLockedValue { $0.append(text) } }
             ws.onClose.whenComplete { _ in

@@ -61,8 +61,7 @@ final class TestHarness: @unchecked Sendable {
     }
 
     func shutdown() async throws {
-        await app.server.shutdown()   // a no-op unless a test started the HTTP server
-        try await app.asyncShutdown()
+        try await app.asyncShutdown()   // GracefulStop stops the HTTP server if a test started it
     }
 
     var services: PartaServices { app.parta }

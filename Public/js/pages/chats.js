@@ -80,7 +80,7 @@ async function list(schoolId, signal) {
       if (['message.created', 'message.deleted', 'chat.members', 'chat.updated', 'message.read'].includes(d.type)) refresh();
       if (d.type === 'hello') listEl.dataset.live = 'true';
     };
-    ws.onclose = ev => { delete listEl.dataset.live; if (!closed && ev.code !== 4401) setTimeout(() => { refresh(); connect(); }, 1000); };
+    ws.onclose = ev => { delete listEl.dataset.live; if (!closed && ev.code !== 4401 && ev.code !== 4429) setTimeout(() => { refresh(); connect(); }, 1000); };
   };
   connect();
   // Leaving the page (navigation, a closed tab, the back-forward cache) closes the socket.
@@ -295,10 +295,16 @@ async function conversation(chatId, signal) {
     for (const m of (await api('GET', base + '/messages?limit=100&after=' + newest)).items) append(m);
     loadPins();
   };
+  // Numbered events: `lastEvent` is the last number seen with none missing before it; numbers seen
+  // past a gap wait in `ahead`, so a later replay of the gap is taken and nothing is taken twice.
+  const ahead = new Set();
   const onEvent = d => {
-    if (d.type === 'resync') { lastEvent = d.seq; catchUp().catch(() => {}); return; }
-    // Each numbered event once: after a resume the server may send again what came live meanwhile.
-    if (typeof d.seq === 'number') { if (d.seq <= lastEvent) return; lastEvent = d.seq; }
+    if (d.type === 'resync') { lastEvent = d.seq; ahead.clear(); catchUp().catch(() => {}); return; }
+    if (typeof d.seq === 'number') {
+      if (d.seq <= lastEvent || ahead.has(d.seq)) return;
+      if (d.seq === lastEvent + 1) { lastEvent = d.seq; while (ahead.delete(lastEvent + 1)) lastEvent++; }
+      else ahead.add(d.seq);
+    }
     const x = d.data || {};
     switch (d.type) {
       case 'message.created': append(x); markRead(); break;
@@ -346,7 +352,7 @@ async function conversation(chatId, signal) {
     if (!ws || ws.readyState !== 1 || !log.dataset.live) return api('POST', base + '/messages', body);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => { waiting.delete(body.clientId); api('POST', base + '/messages', body).then(resolve, reject); }, 10000);
-      waiting.set(body.clientId, { resolve: m => { clearTimeout(timer); resolve(m); }, reject: e => { clearTimeout(timer); reject(e); } });
+      waiting.set(body.clientId, { body, resolve: m => { clearTimeout(timer); resolve(m); }, reject: e => { clearTimeout(timer); reject(e); } });
       ws.send(JSON.stringify({ type: 'send', chatId, ...body }));
     });
   };
@@ -355,11 +361,15 @@ async function conversation(chatId, signal) {
     if (!w) return;
     waiting.delete(d.clientId);
     if (d.type === 'sent') w.resolve(d.message);
+    // The server is restarting: nothing was stored; the same send over HTTP in a moment.
+    else if (d.status === 503) setTimeout(() => api('POST', base + '/messages', w.body).then(w.resolve, w.reject), 2000);
     else w.reject(new ApiError(d.status, d.error.code, d.error.message, undefined, d.retryAfter || null));
   };
   const connect = () => {
     if (closed) return;
-    ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/v1/ws');
+    // resume=1: the server holds this chat's live events until the resume below is answered, so the
+    // replay and what came meanwhile arrive once and in order.
+    ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/v1/ws?resume=1');
     ws.onmessage = ev => {
       let d; try { d = JSON.parse(ev.data); } catch { return; }
       if (d.type === 'sent' || d.type === 'send.failed') answered(d);
@@ -370,7 +380,8 @@ async function conversation(chatId, signal) {
       } else if (d.type === 'presence' && chat.kind === 'direct') onEvent(d);
       else if (d.chatId && same(d.chatId, chatId)) onEvent(d);
     };
-    ws.onclose = ev => { delete log.dataset.live; if (!closed && ev.code !== 4401) setTimeout(connect, 1000); };
+    // 4401: signed out; 4429: a newer tab or device took this socket's place.
+    ws.onclose = ev => { delete log.dataset.live; if (!closed && ev.code !== 4401 && ev.code !== 4429) setTimeout(connect, 1000); };
   };
   connect();
   // Leaving the page (navigation, a closed tab, the back-forward cache) closes the socket.

@@ -13,6 +13,7 @@ public struct PartaError: Error, Sendable, Equatable, CustomStringConvertible {
         case payloadTooLarge     // 413
         case unsupportedMedia    // 415
         case tooManyRequests(retryAfterSeconds: Int) // 429
+        case serviceUnavailable  // 503: stopping, or the database is unreachable; try again shortly
     }
 
     public var kind: Kind

@@ -137,6 +137,8 @@ public final class SQLiteWriter: @unchecked Sendable {
     private func closeNow() {
         for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
         statements = [:]
+        // Copy the whole WAL into the database and empty it, so a stopped server leaves one file.
+        if let handle { sqlite_nio_sqlite3_exec(handle, "PRAGMA wal_checkpoint(TRUNCATE)", nil, nil, nil) }
         if let handle { sqlite_nio_sqlite3_close_v2(handle) }
         handle = nil
     }

@@ -167,6 +167,18 @@ public final class SendQueue: @unchecked Sendable {
         }
     }
 
+    /// Returns once no send waits, none is being written and every written one is published and
+    /// answered — or after `limit` (a graceful stop waits for it before the writer closes).
+    public func idle(waitingAtMost limit: Duration) async {
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
+        while clock.now < deadline {
+            let busy = lock.withLock { !pending.isEmpty || draining || publishing || !written.isEmpty }
+            if !busy { return }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// Returns once everything written so far is published.
     private func publisherIdle() async {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in

@@ -41,10 +41,17 @@ struct PartaErrorMiddleware: AsyncMiddleware {
             case .tooManyRequests(let seconds):
                 status = .tooManyRequests
                 headers.replaceOrAdd(name: .retryAfter, value: String(seconds))
+            case .serviceUnavailable:
+                status = .serviceUnavailable
+                headers.replaceOrAdd(name: .retryAfter, value: "2")
             }
             return (status, body(e.code, e.message, e.fields), headers)
         case let e as DecodingError:
             return (.badRequest, describeDecoding(e), headers)
+        case let e where DatabaseAvailability.isUnavailability(e):
+            headers.replaceOrAdd(name: .retryAfter, value: "2")
+            let unavailable = DatabaseAvailability.unavailable
+            return (.serviceUnavailable, body(unavailable.code, unavailable.message), headers)
         case let abort as any AbortError:
             headers = abort.headers
             let code: String

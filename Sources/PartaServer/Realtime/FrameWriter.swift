@@ -38,7 +38,13 @@ final class FrameWriter: @unchecked Sendable {
 
     init(_ ws: WebSocket) {
         self.ws = ws
-        self.channel = Mirror(reflecting: ws).descendant("channel") as? any Channel
+        self.channel = Self.channel(of: ws)
+    }
+
+    /// websocket-kit keeps the socket's NIO channel private; it is read by reflection (pinned
+    /// version in Package.swift; a test fails if the lookup stops finding it).
+    static func channel(of ws: WebSocket) -> (any Channel)? {
+        Mirror(reflecting: ws).descendant("channel") as? any Channel
     }
 
     var eventLoop: any EventLoop { channel?.eventLoop ?? ws.eventLoop }

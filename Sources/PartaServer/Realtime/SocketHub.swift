@@ -32,8 +32,14 @@ final class SocketHub: Sendable {
         var subscriptions: [UUID: Subscription] = [:]
         var resumeWindow = NIODeadline.uptimeNanoseconds(0)
         var resumes = 0
-        init(ws: WebSocket, actor: Actor) {
-            self.ws = ws; self.writer = FrameWriter(ws); self.actor = actor
+        /// Order of attachment: past the per-account cap the oldest socket is closed.
+        let serial: UInt64
+        /// The client asked (`?resume=1`) to resume before it gets live chat events: until its
+        /// `resume` frame (or `holdLimit`), events are not written to it, only remembered as missed,
+        /// so its replay and what came live meanwhile arrive once and in order.
+        var held: Bool
+        init(ws: WebSocket, actor: Actor, serial: UInt64, held: Bool) {
+            self.ws = ws; self.writer = FrameWriter(ws); self.actor = actor; self.serial = serial; self.held = held
         }
         var key: ObjectIdentifier { ObjectIdentifier(ws) }
     }
@@ -52,6 +58,8 @@ final class SocketHub: Sendable {
         var canWrite = false
         /// A direct chat: presence goes to the other person.
         var direct = false
+        /// An event came while the connection was held: catch up when it resumes.
+        var missed = false
         init(_ connection: Connection, chatID: UUID, cursor: Int) { self.connection = connection; self.chatID = chatID; self.cursor = cursor }
     }
 
@@ -59,6 +67,13 @@ final class SocketHub: Sendable {
         var connections: [ObjectIdentifier: Connection] = [:]
         var byUser: [UUID: [ObjectIdentifier: Connection]] = [:]
         var rooms: [UUID: [ObjectIdentifier: Subscription]] = [:]
+        /// Open sockets (authenticated or not yet) per client address.
+        var byAddress: [String: Int] = [:]
+        var nextSerial: UInt64 = 0
+        /// The server is stopping: no new sockets, no new work from frames.
+        var stopping = false
+        /// Frames being handled that need the database (sends, resumes, authentication).
+        var inflight = 0
 
         mutating func subscribe(_ c: Connection, chatID: UUID, cursor: Int) {
             guard c.subscriptions[chatID] == nil else { return }
@@ -101,15 +116,28 @@ final class SocketHub: Sendable {
     static let sessionEndedCode = WebSocketErrorCode.unknown(4401)
     /// Roles or classes changed: the client reconnects and is authorised afresh.
     static let membershipChangedCode = WebSocketErrorCode.unknown(4409)
+    /// The account opened more sockets than `socketsPerUser`: its oldest is closed with this code
+    /// (frame `{"type":"too_many_connections"}` first); the client should not reconnect it.
+    static let tooManyConnectionsCode = WebSocketErrorCode.unknown(4429)
+    /// How long a held connection (`?resume=1`) waits for its `resume` frame.
+    static let holdLimit = TimeAmount.seconds(10)
 
-    init(replay: @escaping @Sendable (UUID, Int) async throws -> ChatEventLog.Replay, logger: Logger) {
+    /// Sockets per account and per client address (0: no limit for addresses).
+    let socketsPerUser: Int
+    let socketsPerAddress: Int
+
+    init(replay: @escaping @Sendable (UUID, Int) async throws -> ChatEventLog.Replay, logger: Logger,
+         socketsPerUser: Int = 20, socketsPerAddress: Int = 0) {
         self.replay = replay; self.logger = logger
+        self.socketsPerUser = socketsPerUser; self.socketsPerAddress = socketsPerAddress
     }
 
     /// Registers an authenticated socket reading the given chats (chat → its newest event number).
-    func add(_ ws: WebSocket, actor: Actor, chats: [UUID: Recipients.Readable]) -> Connection {
-        let c = Connection(ws: ws, actor: actor)
-        state.withLockedValue { st in
+    /// Past the per-account cap, the account's oldest socket is closed.
+    func add(_ ws: WebSocket, actor: Actor, chats: [UUID: Recipients.Readable], held: Bool = false) -> Connection {
+        let (c, evicted): (Connection, Connection?) = state.withLockedValue { st in
+            st.nextSerial += 1
+            let c = Connection(ws: ws, actor: actor, serial: st.nextSerial, held: held)
             let first = (st.byUser[c.userID] ?? [:]).isEmpty
             st.connections[c.key] = c
             st.byUser[c.userID, default: [:]][c.key] = c
@@ -119,9 +147,84 @@ final class SocketHub: Sendable {
                 c.subscriptions[chatID]?.direct = chat.direct
             }
             if first { Self.announce(c, online: true, in: st) }
+            var evicted: Connection?
+            if let mine = st.byUser[c.userID], mine.count > socketsPerUser {
+                evicted = mine.values.min { $0.serial < $1.serial }
+                if let evicted { st.remove(evicted) }
+            }
             report(st)
+            return (c, evicted)
+        }
+        if let evicted {
+            evicted.ws.send(#"{"type":"too_many_connections"}"#, promise: nil)
+            evicted.ws.close(code: Self.tooManyConnectionsCode, promise: nil)
         }
         return c
+    }
+
+    // MARK: Limits per address, and stopping
+
+    /// Counts a new socket of an address (before it authenticates); false past the cap or while
+    /// the server stops — the caller closes it.
+    func admit(address: String) -> Bool {
+        state.withLockedValue { st in
+            guard !st.stopping else { return false }
+            let count = st.byAddress[address] ?? 0
+            if socketsPerAddress > 0 && count >= socketsPerAddress { return false }
+            st.byAddress[address] = count + 1
+            return true
+        }
+    }
+
+    func release(address: String) {
+        state.withLockedValue { st in
+            let count = (st.byAddress[address] ?? 1) - 1
+            st.byAddress[address] = count > 0 ? count : nil
+        }
+    }
+
+    /// Whether a new socket from this address would be refused (answered before the upgrade).
+    func isFull(address: String) -> Bool {
+        state.withLockedValue { st in socketsPerAddress > 0 && (st.byAddress[address] ?? 0) >= socketsPerAddress }
+    }
+
+    var isStopping: Bool { state.withLockedValue { $0.stopping } }
+
+    /// Runs frame work that needs the database, unless the server stops (then false, nothing runs).
+    /// A graceful stop waits for the work already started (`stop`).
+    func beginWork() -> Bool {
+        state.withLockedValue { st in
+            guard !st.stopping else { return false }
+            st.inflight += 1
+            return true
+        }
+    }
+
+    func endWork() { state.withLockedValue { $0.inflight -= 1 } }
+
+    /// A graceful stop: refuses new sockets and frame work, waits (at most `limit`) for the work in
+    /// progress — sends being written are answered —, then closes every socket with 1001 (going
+    /// away): clients reconnect, to this server once it is back or to another process, and resume.
+    func stop(waitingAtMost limit: TimeAmount = .seconds(5)) async {
+        state.withLockedValue { $0.stopping = true }
+        let deadline = NIODeadline.now() + limit
+        while state.withLockedValue({ $0.inflight }) > 0 && NIODeadline.now() < deadline {
+            try? await Task.sleep(nanoseconds: 5_000_000)
+        }
+        let everyone: [Connection] = state.withLockedValue { st in
+            let all = Array(st.connections.values)
+            for c in all { st.remove(c) }
+            report(st)
+            return all
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for c in everyone {
+                group.addTask {
+                    try? await c.ws.send(#"{"type":"server_stopping"}"#)
+                    try? await c.ws.close(code: .goingAway)
+                }
+            }
+        }
     }
 
     func remove(_ c: Connection) {
@@ -211,7 +314,9 @@ final class SocketHub: Sendable {
             var behind: [Subscription] = []
             var byLoop: [ObjectIdentifier: (any EventLoop, [FrameWriter])] = [:]
             for sub in room.values {
-                if sub.cursor == event.seq - 1 {
+                if sub.connection.held {
+                    sub.missed = true   // sent with the replay when the client resumes
+                } else if sub.cursor == event.seq - 1 {
                     sub.cursor = event.seq
                     let writer = sub.connection.writer
                     byLoop[ObjectIdentifier(writer.eventLoop), default: (writer.eventLoop, [])].1.append(writer)
@@ -303,6 +408,21 @@ final class SocketHub: Sendable {
         }
     }
 
+    /// A held connection whose `resume` did not come in time gets what it missed from the log and
+    /// live events from then on.
+    func releaseHold(_ c: Connection) async {
+        let subs: [Subscription] = state.withLockedValue { _ in
+            guard c.held else { return [] }
+            c.held = false
+            let missed = c.subscriptions.values.filter(\.missed)
+            for sub in missed { sub.missed = false }
+            return missed
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for sub in subs { group.addTask { await self.catchUp(sub) } }
+        }
+    }
+
     /// A reconnecting client says the last event number it has of each chat it knows. Each chat it
     /// still reads is replayed from there; it is told which chats it no longer reads (`gone`) and
     /// which it does not know yet (`new`: load them), then `resumed` once every replay is sent.
@@ -322,7 +442,13 @@ final class SocketHub: Sendable {
             for (chatID, seq) in known {
                 guard let sub = c.subscriptions[chatID] else { continue }
                 sub.cursor = seq
+                sub.missed = false
                 subs.append(sub)
+            }
+            // Held until now: the chats it did not name catch up on what came meanwhile.
+            if c.held {
+                c.held = false
+                for sub in c.subscriptions.values where sub.missed { sub.missed = false; subs.append(sub) }
             }
             return (subs, known.keys.filter { c.subscriptions[$0] == nil },
                     c.subscriptions.keys.filter { known[$0] == nil })
@@ -350,16 +476,29 @@ enum RealtimeGateway {
             guard req.headers[.upgrade].contains(where: { $0.lowercased() == "websocket" }) else {
                 throw PartaError(.badRequest, "websocket_required", "This address takes a WebSocket connection.")
             }
+            if hub.isStopping {
+                throw PartaError(.serviceUnavailable, "server_stopping", "Сервер перезапускается. Подключитесь снова через несколько секунд.")
+            }
+            let address = req.clientInfo.ip
+            if hub.isFull(address: address) { throw PartaError.rateLimited(10) }
             var preauthenticated: (actor: Actor, token: String)?
             if let (token, fromCookie) = req.sessionToken {
                 if fromCookie { try req.checkSameOrigin() }
                 preauthenticated = (try await req.actor(), token)   // 401 before the upgrade for a bad token
             }
             let context = req.parta.context
+            let held = req.query[String.self, at: "resume"] == "1"
             // The event-loop variant of `webSocket` runs `onUpgrade` before the first frame is read, so
             // the handler below sees every frame (the async variant starts a Task and may miss some).
             return req.webSocket(maxFrameSize: .init(integerLiteral: 64 * 1024)) { req, ws in
-                serve(ws, context: context, eventLoop: req.eventLoop, preauthenticated: preauthenticated, hub: hub)
+                // Counted per address from here (racing upgrades past the cap are closed at once).
+                guard hub.admit(address: address) else {
+                    ws.close(code: hub.isStopping ? .goingAway : .unknown(1013), promise: nil)   // 1013: try again later
+                    return
+                }
+                ws.onClose.whenComplete { _ in hub.release(address: address) }
+                InboundTextGuard.install(on: ws)
+                serve(ws, context: context, eventLoop: req.eventLoop, preauthenticated: preauthenticated, held: held, hub: hub)
             }
         }
     }
@@ -368,14 +507,16 @@ enum RealtimeGateway {
     /// while it idles: memory per connection matters with thousands of them); only what needs the
     /// database (authenticating, a resume) starts a task.
     private static func serve(_ ws: WebSocket, context: PartaContext, eventLoop: any EventLoop,
-                              preauthenticated: (actor: Actor, token: String)?, hub: SocketHub) {
+                              preauthenticated: (actor: Actor, token: String)?, held: Bool, hub: SocketHub) {
         // A client that vanishes without closing (a phone off the network) answers no ping: the
         // socket is closed after one missed pong, so it does not linger as "online".
         ws.pingInterval = .seconds(30)
         ws.onClose.whenComplete { _ in if let c = hub.connection(of: ws) { hub.remove(c) } }
         if let (actor, token) = preauthenticated {
+            guard hub.beginWork() else { ws.close(code: .goingAway, promise: nil); return }
             Task {
-                guard await attach(ws, actor: actor, context: context, hub: hub) != nil else { return }
+                defer { hub.endWork() }
+                guard await attach(ws, actor: actor, context: context, held: held, hub: hub) != nil else { return }
                 // The session may have ended between the check before the upgrade and `attach`.
                 if (try? await AuthService(context).authenticate(token: token)) == nil {
                     await hub.closeSessions(userID: actor.userID, sessionIDs: [actor.sessionID])
@@ -393,7 +534,9 @@ enum RealtimeGateway {
             // Not attached yet: with a token at the upgrade, frames before `hello` are not expected;
             // otherwise the first frame authenticates.
             guard preauthenticated == nil, !authenticating.withLockedValue({ busy in defer { busy = true }; return busy }) else { return }
+            guard hub.beginWork() else { ws.close(code: .goingAway, promise: nil); return }
             Task {
+                defer { hub.endWork() }
                 struct Auth: Decodable { let type: String; let token: String }
                 guard let frame = try? JSONDecoder().decode(Auth.self, from: Data(text.utf8)), frame.type == "auth",
                       let actor = try? await AuthService(context).authenticate(token: frame.token) else {
@@ -401,15 +544,19 @@ enum RealtimeGateway {
                     try? await ws.close(code: SocketHub.sessionEndedCode)
                     return
                 }
-                _ = await attach(ws, actor: actor, context: context, hub: hub)
+                _ = await attach(ws, actor: actor, context: context, held: held, hub: hub)
             }
         }
     }
 
-    private static func attach(_ ws: WebSocket, actor: Actor, context: PartaContext, hub: SocketHub) async -> SocketHub.Connection? {
+    private static func attach(_ ws: WebSocket, actor: Actor, context: PartaContext, held: Bool,
+                               hub: SocketHub) async -> SocketHub.Connection? {
         do {
             let chats = try await Recipients(context).readableChats(actor)
-            let connection = hub.add(ws, actor: actor, chats: chats)
+            let connection = hub.add(ws, actor: actor, chats: chats, held: held)
+            if held {
+                ws.eventLoop.scheduleTask(in: SocketHub.holdLimit) { Task { await hub.releaseHold(connection) } }
+            }
             do {
                 try await ws.send(#"{"type":"hello","userId":"\#(actor.userID.uuidString.lowercased())"}"#)
             } catch {
@@ -436,11 +583,12 @@ enum RealtimeGateway {
         case "resume":
             var known: [UUID: Int] = [:]
             for (key, seq) in frame.chats ?? [:] { if let id = UUID(uuidString: key) { known[id] = seq } }
-            Task { await hub.resume(connection, known: known) }
+            guard hub.beginWork() else { return }
+            Task { defer { hub.endWork() }; await hub.resume(connection, known: known) }
         case "typing":
             if let chatID = frame.chatId.flatMap(UUID.init(uuidString:)) { hub.typing(connection, chatID: chatID) }
         case "send":
-            send(frame, from: connection, context: context)
+            send(frame, from: connection, context: context, hub: hub)
         case "ping":
             connection.ws.send(#"{"type":"pong"}"#)
         default:
@@ -467,14 +615,20 @@ enum RealtimeGateway {
     /// "status","error":{"code","message"},"retryAfter"?}` (the status the HTTP route would answer:
     /// 404, 403, 429 with the seconds to wait…).
     /// The clientId (required here) tells the answers apart and makes a resent frame store one message.
-    private static func send(_ frame: ClientFrame, from connection: SocketHub.Connection, context: PartaContext) {
+    private static func send(_ frame: ClientFrame, from connection: SocketHub.Connection, context: PartaContext, hub: SocketHub) {
         let ws = connection.ws
         guard let clientID = frame.clientId, (1...64).contains(clientID.count) else {
             ws.send(#"{"error":{"code":"invalid_client_id","message":"clientId: от 1 до 64 символов."},"status":400,"type":"send.failed"}"#)
             return
         }
         let quotedID = { () -> String in var out = ""; MessageView.quote(clientID, into: &out); return out }()
+        // Stopping: not taken (nothing stored); the client sends it again after reconnecting.
+        guard hub.beginWork() else {
+            ws.send(#"{"clientId":\#(quotedID),"error":{"code":"server_stopping","message":"Сервер перезапускается. Сообщение не отправлено — повторите."},"status":503,"type":"send.failed"}"#, promise: nil)
+            return
+        }
         Task {
+            defer { hub.endWork() }
             let answer: String
             do {
                 guard let chatID = frame.chatId.flatMap(UUID.init(uuidString:)) else { throw PartaError.notFound("Чат") }
