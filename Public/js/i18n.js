@@ -137,7 +137,6 @@ const D = {
   save: ['Сохранить', 'Save'],
   saved: ['Сохранено', 'Saved'],
   noChanges: ['Изменений нет.', 'Nothing changed.'],
-  modsSeeReporters: ['Модераторы чатов видят, кто пожаловался (администраторы видят всегда)', 'Chat moderators see who reported (administrators always do)'],
   accountTitle: ['Мой аккаунт', 'My account'],
   sessions: ['Сеансы', 'Sessions'],
   thisSession: ['Этот сеанс', 'This session'],

@@ -39,6 +39,7 @@ addStrings({
   rp_original: ['Текст в момент жалобы', 'Text when reported'], rp_now: ['Сейчас', 'Now'], rp_deleted: ['удалено', 'deleted'],
   rp_by: ['{who} — на {author}, чат «{chat}»', '{who} about {author}, chat "{chat}"'],
   rp_someone: ['Участник чата', 'A member of the chat'],
+  rp_see_reporters: ['Модераторы чатов видят, кто пожаловался (администраторы видят всегда)', 'Chat moderators see who reported (administrators always do)'],
   rp_resolved: ['Рассмотренные', 'Resolved'], rp_resolved_by: ['{who}: {r}', '{who}: {r}'],
   rp_dismiss: ['Отклонить', 'Dismiss'], rp_delete: ['Удалить сообщение', 'Delete the message'],
   rp_mute: ['Запретить писать на сутки', 'Mute for a day'], rp_kick: ['Удалить автора из чата', 'Remove the author'],
@@ -267,7 +268,15 @@ async function reports(schoolId) {
     h('li', { 'data-report-id': r.id }, h('p', null, h('strong', null, reason(r.reason)), ' · ', h('span', { class: 'sub' }, fmtDate(r.resolvedAt))),
       h('p', { class: 'sub' }, t('rp_by', { who: r.reporterName || t('rp_someone'), author: r.authorName, chat: r.chatTitle })),
       h('p', { class: 'rp-resolver' }, t('rp_resolved_by', { who: r.resolvedByName, r: t('rp_' + ({ remove: 'kick' }[r.resolution] || r.resolution)) })))))) : null;
+  // The school's setting, for its administrators: whether chat moderators see who reported.
+  const school = await api('GET', '/schools/' + encodeURIComponent(schoolId));
+  const setting = school.canEdit ? h('p', null, h('label', { for: 'rp-see-reporters', class: 'check' },
+    h('input', { type: 'checkbox', id: 'rp-see-reporters', checked: !!school.moderatorsSeeReporters, onchange: async ev => {
+      error.textContent = '';
+      try { await api('PATCH', '/schools/' + encodeURIComponent(schoolId), { moderatorsSeeReporters: ev.target.checked }); }
+      catch (e) { ev.target.checked = !ev.target.checked; fail(error, e); }
+    } }), ' ', t('rp_see_reporters'))) : null;
   return page(t('rp_title'),
     h('p', null, h('a', { id: 'rp-back', href: '#/school/' + encodeURIComponent(schoolId) + '/chats' }, t('ch_to_list'))),
-    error, list, resolved);
+    setting, error, list, resolved);
 }

@@ -54,9 +54,6 @@ export default async function school({ params: [id] }) {
     const zones = ZONES.map(z => [z[0], zoneLabel(z[0])]);
     if (s.timezone && !ZONES.some(z => z[0] === s.timezone)) zones.unshift([s.timezone, s.timezone]);
     const f = (n, l, o) => field('school-edit', n, l, { value: s[n], ...o });
-    // Who reported a message: the administrators' to see; moderators of chats only when allowed.
-    const seeReporters = h('input', { type: 'checkbox', id: 'school-edit-moderatorsSeeReporters', name: 'moderatorsSeeReporters',
-      checked: !!s.moderatorsSeeReporters });
     const form = h('form', { id: 'school-form', novalidate: true },
       f('name', t('schoolFullName'), { req: true }),
       f('shortName', t('shortName'), { req: true }),
@@ -68,7 +65,6 @@ export default async function school({ params: [id] }) {
       f('website', t('website'), { req: false, im: 'url', ph: 'https://' }),
       f('directorName', t('director'), { req: false }),
       f('timezone', t('timezone'), { options: zones }),
-      h('p', null, h('label', { for: 'school-edit-moderatorsSeeReporters', class: 'check' }, seeReporters, ' ', t('modsSeeReporters'))),
       err, save, saved);
     form.oninput = () => { saved.textContent = ''; };
     form.onsubmit = ev => {
@@ -79,7 +75,6 @@ export default async function school({ params: [id] }) {
           const v = form.elements[n].value.trim();
           if (v !== (s[n] ?? '')) patch[n] = v;
         }
-        if (seeReporters.checked !== !!s.moderatorsSeeReporters) patch.moderatorsSeeReporters = seeReporters.checked;
         if (!Object.keys(patch).length) { saved.textContent = t('noChanges'); return; }
         s = await api('PATCH', path, patch);
         for (const n of FIELDS) form.elements[n].value = s[n] ?? '';
