@@ -147,6 +147,9 @@ public struct MessageService: Sendable {
     /// plain SQL: the checks above, one UPDATE for both counters, the view built in memory. The
     /// extras as `send` leaves them (each person and file once).
     func sendAlone(_ actor: Actor, chatID: UUID, text: String, extras: Extras, now: Date) async throws -> MessageView {
+        // Commit and publish in the chat's turn: its events go out in commit order.
+        await ctx.store.chatTurns.acquire(chatID)
+        defer { ctx.store.chatTurns.release(chatID) }
         let attachments = extras.attachments
         let clientID = extras.clientID
         let outcome: Sent
