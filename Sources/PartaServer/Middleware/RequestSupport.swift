@@ -84,9 +84,11 @@ extension Request {
         return try? await actor()
     }
 
-    /// Cross-site request forgery guard for cookie sessions (on top of SameSite=Lax).
+    /// Cross-site request forgery guard for cookie sessions (on top of SameSite=Lax). No `Origin`
+    /// (same-origin GETs, older clients) passes; `Origin: null` does not: browsers send it from
+    /// sandboxed frames, `data:` pages and some redirects — never from our own pages.
     func checkSameOrigin() throws {
-        guard let origin = headers.first(name: .origin), origin != "null" else { return }
+        guard let origin = headers.first(name: .origin) else { return }
         let host = headers.first(name: .host) ?? ""
         let allowed = ["http://\(host)", "https://\(host)", parta.context.publicURL]
         if !allowed.contains(origin) {
