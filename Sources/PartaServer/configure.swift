@@ -100,6 +100,9 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     app.middleware = Middlewares()
     app.middleware.use(RedactingRouteLogger())
     app.middleware.use(PartaErrorMiddleware())
+    app.middleware.use(RequestLimitsMiddleware())
+    // Heads too long for NIO's decoder get a JSON answer too (see `RequestLimits`).
+    app.servers.use { app in LimitsHTTPServer(inner: app.http.server.shared, logger: app.logger) }
     app.middleware.use(SecurityHeadersMiddleware())
     let checkout = checkoutDirectory(app)
     let publicDirectory = config.publicDirectory ?? checkout + "Public/"

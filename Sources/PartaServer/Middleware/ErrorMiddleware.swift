@@ -52,6 +52,8 @@ struct PartaErrorMiddleware: AsyncMiddleware {
             switch abort.status {
             case .notFound: code = "not_found"; message = "Не найдено."
             case .payloadTooLarge: code = "payload_too_large"; message = "Слишком большой запрос."
+            case .uriTooLong: (code, message) = RequestLimits.uriTooLong
+            case .requestHeaderFieldsTooLarge: (code, message) = RequestLimits.headersTooLarge
             case .unsupportedMediaType: code = "unsupported_media_type"; message = "Неподдерживаемый тип содержимого: ожидается JSON."
             case .methodNotAllowed: code = "method_not_allowed"; message = "Метод не поддерживается."
             case .unauthorized: code = "unauthenticated"; message = "Войдите в систему."
