@@ -69,7 +69,7 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
         store: store, clock: clock, hasher: BcryptHasher(cost: config.bcryptCost, pool: app.threadPool),
         outbox: outbox, events: events, limiter: RateLimiter(clock: clock),
         files: try FileStore(directory: config.dataDirectory.appendingPathComponent("files", isDirectory: true)),
-        rules: overrides.rules ?? AuthRules(messagesPerMinute: config.messagesPerMinute), publicURL: publicURL, logger: logger)
+        rules: overrides.rules ?? config.authRules, publicURL: publicURL, logger: logger)
     app.parta = PartaServices(context: context, config: config)
 
     let hub = SocketHub(replay: { chatID, after in try await ChatEventLog.replay(chatID: chatID, after: after, on: store.db) },
@@ -88,6 +88,12 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
         }
     }
     app.lifecycle.use(StopOnShutdown { housekeeping.cancel() })
+    // Sockets of sessions past their absolute end close within a minute (REST refuses them at once).
+    let sessionSweep = housekeepingLoop.scheduleRepeatedAsyncTask(initialDelay: .seconds(60), delay: .seconds(60)) { _ in
+        housekeepingLoop.makeFutureWithTask { await hub.endSessions(endedBy: clock.now()) }
+    }
+    app.lifecycle.use(StopOnShutdown { sessionSweep.cancel() })
+    app.socketHub = hub
     if let postgresBus {
         postgresBus.onRelisten = { context.actors.forgetAll(); await hub.closeAll() }
         postgresBus.start(store: store)
@@ -113,6 +119,12 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
 }
 
 extension Application {
+    private struct SocketHubKey: StorageKey { typealias Value = SocketHub }
+    /// The WebSocket gateway (tests drive its session sweep).
+    var socketHub: SocketHub? {
+        get { storage[SocketHubKey.self] }
+        set { storage[SocketHubKey.self] = newValue }
+    }
     private struct OpenAPIPathKey: StorageKey { typealias Value = String }
     var openAPIPath: String? {
         get { storage[OpenAPIPathKey.self] }

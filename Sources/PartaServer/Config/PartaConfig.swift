@@ -22,6 +22,21 @@ public struct PartaConfig: Sendable {
     public var trustProxy: Bool
     /// Messages one person may send a minute (PARTA_MESSAGES_PER_MINUTE, default 30).
     public var messagesPerMinute: Int
+    /// Session idle timeout and absolute lifetime (PARTA_SESSION_IDLE_DAYS, PARTA_SESSION_MAX_DAYS),
+    /// and the shorter pair for school administrators and operators (PARTA_ADMIN_SESSION_IDLE_HOURS,
+    /// PARTA_ADMIN_SESSION_MAX_DAYS), in seconds.
+    public var sessionIdle: TimeInterval = 30 * 24 * 3600
+    public var sessionMaxLifetime: TimeInterval = 90 * 24 * 3600
+    public var adminSessionIdle: TimeInterval = 12 * 3600
+    public var adminSessionMaxLifetime: TimeInterval = 7 * 24 * 3600
+
+    /// The identity rules these settings make.
+    public var authRules: AuthRules {
+        var rules = AuthRules(messagesPerMinute: messagesPerMinute)
+        rules.sessionIdle = sessionIdle; rules.sessionMaxLifetime = sessionMaxLifetime
+        rules.adminSessionIdle = adminSessionIdle; rules.adminSessionMaxLifetime = adminSessionMaxLifetime
+        return rules
+    }
 
     public init(dataDirectory: URL, databaseURL: String? = nil, publicURL: String? = nil, publicDirectory: String? = nil,
                 openAPIPath: String? = nil, sms: SMSSender = .console, mail: MailSender = .console, bcryptCost: Int = 12,
@@ -120,13 +135,19 @@ public struct PartaConfig: Sendable {
             level = l
         } else { level = .info }
 
-        return PartaConfig(
+        var config = PartaConfig(
             dataDirectory: dataDir, databaseURL: dbURL, publicURL: publicURL,
             publicDirectory: value("PARTA_PUBLIC_DIR"), openAPIPath: value("PARTA_OPENAPI_PATH"),
             sms: sms, mail: mail, bcryptCost: try int("PARTA_BCRYPT_COST", default: 12, range: 4...31),
             logFormat: format, logLevel: level, cookieSecure: try bool("PARTA_COOKIE_SECURE", default: false),
             trustProxy: try bool("PARTA_TRUST_PROXY", default: false),
             messagesPerMinute: try int("PARTA_MESSAGES_PER_MINUTE", default: 30, range: 1...1_000_000))
+        let day: TimeInterval = 24 * 3600
+        config.sessionIdle = Double(try int("PARTA_SESSION_IDLE_DAYS", default: 30, range: 1...3650)) * day
+        config.sessionMaxLifetime = Double(try int("PARTA_SESSION_MAX_DAYS", default: 90, range: 1...3650)) * day
+        config.adminSessionIdle = Double(try int("PARTA_ADMIN_SESSION_IDLE_HOURS", default: 12, range: 1...8760)) * 3600
+        config.adminSessionMaxLifetime = Double(try int("PARTA_ADMIN_SESSION_MAX_DAYS", default: 7, range: 1...3650)) * day
+        return config
     }
 }
 

@@ -37,10 +37,11 @@ extension Application {
 enum SessionCookie {
     static let name = "parta_session"
 
-    /// The new session as an HttpOnly, SameSite=Lax cookie for the web client.
+    /// The new session as an HttpOnly, SameSite=Lax cookie for the web client. It lasts until the
+    /// session's absolute end: the idle end moves with use, and the cookie is not set again then.
     static func set(_ s: SignedIn, on response: Response, for req: Request) {
         response.cookies[name] = HTTPCookies.Value(
-            string: s.token, expires: s.session.expiresAt, maxAge: nil, domain: nil, path: "/",
+            string: s.token, expires: s.session.endsAt, maxAge: nil, domain: nil, path: "/",
             isSecure: req.parta.config.cookieSecure, isHTTPOnly: true, sameSite: .lax)
     }
 }
