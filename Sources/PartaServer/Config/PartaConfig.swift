@@ -29,6 +29,8 @@ public struct PartaConfig: Sendable {
     public var sessionMaxLifetime: TimeInterval = 90 * 24 * 3600
     public var adminSessionIdle: TimeInterval = 12 * 3600
     public var adminSessionMaxLifetime: TimeInterval = 7 * 24 * 3600
+    /// Below this much free space in the data directory `/readyz` answers 503 (PARTA_MIN_FREE_MB).
+    public var minFreeBytes: Int64 = 64 * 1024 * 1024
 
     /// The identity rules these settings make.
     public var authRules: AuthRules {
@@ -147,6 +149,7 @@ public struct PartaConfig: Sendable {
         config.sessionMaxLifetime = Double(try int("PARTA_SESSION_MAX_DAYS", default: 90, range: 1...3650)) * day
         config.adminSessionIdle = Double(try int("PARTA_ADMIN_SESSION_IDLE_HOURS", default: 12, range: 1...8760)) * 3600
         config.adminSessionMaxLifetime = Double(try int("PARTA_ADMIN_SESSION_MAX_DAYS", default: 7, range: 1...3650)) * day
+        config.minFreeBytes = Int64(try int("PARTA_MIN_FREE_MB", default: 64, range: 0...1_000_000)) * 1024 * 1024
         return config
     }
 }
