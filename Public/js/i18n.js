@@ -147,6 +147,7 @@ const D = {
   ip: ['IP', 'IP'],
   signedInAt: ['вход', 'signed in'],
   lastSeen: ['активность', 'last active'],
+  sessionEnds: ['завершится без активности', 'ends if unused'],
   unknownDevice: ['Неизвестное устройство', 'Unknown device'],
   changePassword: ['Сменить пароль', 'Change password'],
   setPassword: ['Задать пароль', 'Set a password'],

@@ -96,6 +96,12 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
         }
     }
     app.lifecycle.use(StopOnShutdown { housekeeping.cancel() })
+    // Sockets of sessions past their absolute end close within a minute (REST refuses them at once).
+    let sessionSweep = housekeepingLoop.scheduleRepeatedAsyncTask(initialDelay: .seconds(60), delay: .seconds(60)) { _ in
+        housekeepingLoop.makeFutureWithTask { await hub.endSessions(endedBy: clock.now()) }
+    }
+    app.lifecycle.use(StopOnShutdown { sessionSweep.cancel() })
+    app.socketHub = hub
     if let postgresBus {
         postgresBus.onRelisten = { context.actors.forgetAll(); await hub.closeAll() }
         postgresBus.start(store: store)
@@ -109,6 +115,9 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     app.middleware.use(RedactingRouteLogger())
     app.middleware.use(PartaErrorMiddleware())
     app.middleware.use(DatabaseGuard(availability: availability))
+    app.middleware.use(RequestLimitsMiddleware())
+    // Heads too long for NIO's decoder get a JSON answer too (see `RequestLimits`).
+    app.servers.use { app in LimitsHTTPServer(inner: app.http.server.shared, logger: app.logger) }
     app.middleware.use(SecurityHeadersMiddleware())
     let checkout = checkoutDirectory(app)
     let publicDirectory = config.publicDirectory ?? checkout + "Public/"
@@ -142,18 +151,13 @@ struct GracefulStop: LifecycleHandler {
     }
 }
 
-extension PartaConfig {
-    /// The limits services apply, from the configuration.
-    var authRules: AuthRules {
-        var rules = AuthRules(messagesPerMinute: messagesPerMinute)
-        rules.creation = creation
-        rules.socketsPerUser = socketsPerUser
-        rules.socketsPerAddress = socketsPerAddress
-        return rules
-    }
-}
-
 extension Application {
+    private struct SocketHubKey: StorageKey { typealias Value = SocketHub }
+    /// The WebSocket gateway (tests drive its session sweep).
+    var socketHub: SocketHub? {
+        get { storage[SocketHubKey.self] }
+        set { storage[SocketHubKey.self] = newValue }
+    }
     private struct OpenAPIPathKey: StorageKey { typealias Value = String }
     var openAPIPath: String? {
         get { storage[OpenAPIPathKey.self] }

@@ -141,6 +141,15 @@ func routes(_ app: Application, hub: SocketHub, availability: DatabaseAvailabili
     app.get("healthz") { _ in try Response.json(["status": "ok"]) }
     // Ready: the database answers within a second (at once "not ready" while it is known to be down).
     app.get("readyz") { req async throws -> Response in
+        // Not ready when the data directory's disk is nearly full: writes would soon fail (507).
+        let config = req.parta.config
+        if let free = FileStore.freeBytes(at: config.dataDirectory.path), free < config.minFreeBytes {
+            let mb = { (bytes: Int64) in bytes / (1024 * 1024) }
+            req.logger.warning("readiness check failed: \(free) bytes free in \(config.dataDirectory.path)")
+            return try .json(["error": ["code": "insufficient_storage",
+                                        "message": "Мало места на диске: свободно \(mb(free)) МБ, нужно не меньше \(mb(config.minFreeBytes)) МБ."]],
+                             status: .serviceUnavailable)
+        }
         let notReady = { try Response.json(["error": ["code": "not_ready", "message": "База данных недоступна."]], status: .serviceUnavailable) }
         if availability.isDown { return try notReady() }
         let store = req.parta.context.store

@@ -96,7 +96,10 @@ final class InviteTests: XCTestCase {
     }
 
     func testRevokedExpiredAndUsedUpLinksGrantNothing() async throws {
-        try await withHarness { h in
+        // Two days pass below; the administrator's session must outlive its 12-hour idle limit.
+        var rules = AuthRules()
+        rules.adminSessionIdle = 7 * 86_400
+        try await withHarness(rules: rules) { h in
             let op = try await h.makeOperator()
             let s = try await makeSchoolWithClass(h, op: op)
             let revoked = try await invite(h, s)

@@ -27,7 +27,8 @@ export default async function account() {
       h('p', null, h('strong', { title: s.userAgent }, device(s.userAgent)),
         s.current ? [' ', h('span', { class: 'badge st-approved session-current' }, t('thisSession'))] : ''),
       h('p', { class: 'sub' }, t('ip'), ': ', s.ip || '—', ' · ', t('signedInAt'), ': ', fmtDate(s.createdAt),
-        ' · ', t('lastSeen'), ': ', fmtDate(s.lastSeenAt)),
+        ' · ', t('lastSeen'), ': ', fmtDate(s.lastSeenAt),
+        ' · ', t('sessionEnds'), ': ', fmtDate(s.expiresAt)),
       s.current ? '' : btn('session-revoke-' + s.id, t('endSession'), '', ev => act(ev.currentTarget,
         () => api('DELETE', '/sessions/' + encodeURIComponent(s.id)), t('sessionEnded'))))));
   }

@@ -20,13 +20,18 @@ public struct Actor: Sendable {
     public var homeroomClassIDs: Set<UUID>
     /// Where the request came from: recorded in the audit log.
     public var ip: String
+    /// The session's absolute end (from sign-in; use does not move it): its sockets close then.
+    public var sessionEndsAt: Date
 
     public init(userID: UUID, sessionID: UUID, isOperator: Bool, memberships: [Membership],
-                homeroomClassIDs: Set<UUID> = [], ip: String = "") {
+                homeroomClassIDs: Set<UUID> = [], ip: String = "", sessionEndsAt: Date = .distantFuture) {
         self.userID = userID; self.sessionID = sessionID
         self.isOperator = isOperator; self.memberships = memberships
-        self.homeroomClassIDs = homeroomClassIDs; self.ip = ip
+        self.homeroomClassIDs = homeroomClassIDs; self.ip = ip; self.sessionEndsAt = sessionEndsAt
     }
+
+    /// Operators and school administrators get the shorter session limits.
+    public var hasStrictSessions: Bool { isOperator || memberships.contains { $0.role == .admin } }
 
     public func isVerified(_ role: SchoolRole, in schoolID: UUID) -> Bool {
         memberships.contains { $0.schoolID == schoolID && $0.role == role && $0.verified }

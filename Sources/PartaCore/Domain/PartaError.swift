@@ -14,6 +14,7 @@ public struct PartaError: Error, Sendable, Equatable, CustomStringConvertible {
         case unsupportedMedia    // 415
         case tooManyRequests(retryAfterSeconds: Int) // 429
         case serviceUnavailable  // 503: stopping, or the database is unreachable; try again shortly
+        case insufficientStorage // 507: the disk (or the database's) is full; nothing was written
     }
 
     public var kind: Kind
@@ -44,6 +45,8 @@ public struct PartaError: Error, Sendable, Equatable, CustomStringConvertible {
         validation([field: message])
     }
     public static let unauthenticated = PartaError(.unauthorized, "unauthenticated", "Войдите в систему.")
+    public static let insufficientStorage = PartaError(.insufficientStorage, "insufficient_storage",
+        "На сервере закончилось место на диске: изменения не сохранены. Попробуйте позже и сообщите администратору.")
     public static func rateLimited(_ seconds: Int) -> PartaError {
         PartaError(.tooManyRequests(retryAfterSeconds: max(1, seconds)), "rate_limited",
                    "Слишком много попыток. Повторите через \(max(1, seconds)) с.")

@@ -25,7 +25,10 @@ public struct SessionView: Sendable, Codable, Equatable {
     public var id: UUID
     public var createdAt: Date
     public var lastSeenAt: Date
+    /// When it ends if not used again (moves with use, never past `endsAt`).
     public var expiresAt: Date
+    /// When it ends however much it is used (from sign-in).
+    public var endsAt: Date
     public var userAgent: String
     public var ip: String
     public var current: Bool

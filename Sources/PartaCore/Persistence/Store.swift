@@ -13,11 +13,6 @@ public struct Store: Sendable {
     private let writeGate: AsyncGate
     /// SQLite: a connection of Parta's own for batched sends (`SendQueue`).
     let sqliteWriter: SQLiteWriter?
-    /// One turn per chat for a send written alone, from its transaction to its event's publication,
-    /// so this process publishes a chat's messages in commit order (the database's row lock already
-    /// orders the commits; an event published out of order sends every socket of the chat to the
-    /// log to catch up).
-    let chatTurns = KeyedGate<UUID>()
 
     public init(dialect: Dialect, sqliteWriter: SQLiteWriter? = nil, makeDatabase: @escaping @Sendable () -> any Database) {
         self.makeDatabase = makeDatabase
@@ -58,41 +53,6 @@ public struct Store: Sendable {
 
     /// Whether a writer waits for its turn (see `withSQLiteWriter`).
     var othersWaiting: Bool { writeGate.hasWaiters }
-}
-
-/// FIFO async mutexes, one per key, made on demand and dropped when free.
-final class KeyedGate<Key: Hashable & Sendable>: @unchecked Sendable {
-    // @unchecked: all state is guarded by `lock`.
-    private let lock = NSLock()
-    private var waiting: [Key: [CheckedContinuation<Void, Never>]] = [:]   // present while the key is held
-
-    func acquire(_ key: Key) async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            lock.lock()
-            if waiting[key] != nil {
-                waiting[key]!.append(c)
-                lock.unlock()
-            } else {
-                waiting[key] = []
-                lock.unlock()
-                c.resume()
-            }
-        }
-    }
-
-    func release(_ key: Key) {
-        lock.lock()
-        guard var queue = waiting[key] else { lock.unlock(); return }
-        if queue.isEmpty {
-            waiting[key] = nil
-            lock.unlock()
-        } else {
-            let next = queue.removeFirst()
-            waiting[key] = queue
-            lock.unlock()
-            next.resume()
-        }
-    }
 }
 
 /// A FIFO async mutex.

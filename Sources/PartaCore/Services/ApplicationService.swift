@@ -32,7 +32,7 @@ public struct ApplicationService: Sendable {
     public func submit(_ form: Form, order: Upload?, ip: String) async throws -> ApplicationReceipt {
         var problems: [String: String] = [:]
         func text(_ value: String, _ field: String, min: Int, max: Int, _ message: String) -> String {
-            let v = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            let v = Text.cleanLine(value)
             if v.count < min || v.count > max { problems[field] = message }
             return v
         }
@@ -40,7 +40,7 @@ public struct ApplicationService: Sendable {
         let shortName = text(form.shortName, "shortName", min: 2, max: 100, "Укажите краткое название.")
         let address = text(form.address, "address", min: 5, max: 500, "Укажите адрес.")
         let region = text(form.region, "region", min: 2, max: 200, "Укажите регион.")
-        let inn = form.inn.trimmingCharacters(in: .whitespaces)
+        let inn = Text.cleanLine(form.inn)
         if !INN.isValid(inn) || inn.count != 10 { problems["inn"] = "ИНН организации — 10 цифр с верной контрольной суммой." }
         let adminName = text(form.adminFullName, "adminFullName", min: 5, max: 200, "Укажите ФИО администратора.")
         let email = Email.normalize(form.adminEmail)
@@ -124,7 +124,7 @@ public struct ApplicationService: Sendable {
 
     public func reject(_ actor: Actor, id: UUID, reason: String) async throws -> ApplicationView {
         guard Policy.canReviewApplications(actor) else { throw PartaError.notFound("Заявка") }
-        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        let reason = Text.cleanLines(reason)
         guard (3...2000).contains(reason.count) else { throw PartaError.invalid("reason", "Укажите причину отказа.") }
         let now = ctx.clock.now()
         let operatorID = actor.userID
@@ -329,9 +329,7 @@ public struct ApplicationService: Sendable {
 
     /// Keeps a display name: no path, no control characters, bounded, with an extension that matches the content.
     static func safeFileName(_ raw: String, contentType: String) -> String {
-        let base = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-        var cleaned = String(base.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) && $0 != "\"" }.map(Character.init))
-        cleaned = String(cleaned.prefix(150)).trimmingCharacters(in: .whitespaces)
+        var cleaned = Text.cleanFileName(raw, limit: 150, fallback: "")
         let ext: String = ["application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"][contentType] ?? "bin"
         if cleaned.isEmpty { cleaned = "prikaz" }
         if !cleaned.lowercased().hasSuffix("." + ext) && !(ext == "jpg" && cleaned.lowercased().hasSuffix(".jpeg")) {

@@ -126,11 +126,7 @@ public struct AttachmentService: Sendable {
         for file in files { ctx.files.delete(file) }
     }
 
-    /// A file name safe to show and to send back: no paths, no control characters, at most 200 characters.
-    static func cleanName(_ raw: String) -> String {
-        let last = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-        let clean = String(last.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init))
-            .trimmingCharacters(in: .whitespaces)
-        return clean.isEmpty ? "файл" : String(clean.prefix(200))
-    }
+    /// A file name safe to show and to send back (`Text.cleanFileName`: no paths, no control or
+    /// bidirectional characters, at most 200 characters). The type still comes from the content.
+    static func cleanName(_ raw: String) -> String { Text.cleanFileName(raw) }
 }

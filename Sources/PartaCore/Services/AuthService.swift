@@ -163,7 +163,9 @@ public struct AuthService: Sendable {
         record.tokenHash = Secrets.sha256Hex(token)
         record.createdAt = now
         record.lastSeenAt = now
-        record.expiresAt = now.addingTimeInterval(ctx.rules.sessionLifetime)
+        let strict = try await Self.hasStrictSessions(userID: userID, on: database ?? ctx.store.db)
+        let limits = ctx.rules.sessionLimits(strict: strict)
+        record.expiresAt = now.addingTimeInterval(min(limits.idle, limits.max))
         record.userAgent = client.userAgent
         record.ip = client.ip
         if let database {
@@ -172,7 +174,21 @@ public struct AuthService: Sendable {
             try await ctx.store.write { db in try await record.create(on: db) }
         }
         let user = try await UserQueries.view(userID: userID, on: database ?? ctx.store.db)
-        return SignedIn(token: token, session: Self.view(record, current: true), user: user)
+        return SignedIn(token: token, session: Self.view(record, current: true, limits: limits), user: user)
+    }
+
+    static func hasStrictSessions(userID: UUID, on db: any Database) async throws -> Bool {
+        if try await UserRecord.find(userID, on: db)?.isOperator == true { return true }
+        return try await MembershipRecord.query(on: db).filter(\.$userID == userID)
+            .filter(\.$role == SchoolRole.admin.rawValue).count() > 0
+    }
+
+    /// A session's two ends: the idle one (last use + idle timeout, stored as `expires_at` and
+    /// never past the other) and the absolute one (sign-in + lifetime; nothing moves it). The
+    /// limits are those of the person's roles now, so one made administrator gets the shorter ones.
+    static func ends(_ s: SessionRecord, limits: (idle: TimeInterval, max: TimeInterval)) -> (idle: Date, absolute: Date) {
+        let absolute = s.createdAt.addingTimeInterval(limits.max)
+        return (min(s.expiresAt, s.lastSeenAt.addingTimeInterval(limits.idle), absolute), absolute)
     }
 
     /// Resolves a bearer token or cookie to the acting person. Nil for unknown, expired or disabled.
@@ -188,16 +204,21 @@ public struct AuthService: Sendable {
         guard session.expiresAt > now,
               let user = try await UserRecord.find(session.userID, on: db),
               user.status == AccountStatus.active.rawValue else { return nil }
-        // Sliding expiry, written at most every five minutes to keep reads cheap.
+        let memberships = try await MembershipRecord.query(on: db).filter(\.$userID == session.userID).all()
+        let limits = ctx.rules.sessionLimits(strict: user.isOperator || memberships.contains { $0.role == SchoolRole.admin.rawValue })
+        let ends = Self.ends(session, limits: limits), absoluteEnd = ends.absolute
+        var idleEnd = ends.idle
+        guard idleEnd > now else { return nil }
+        // The idle end follows use (written at most every five minutes to keep reads cheap), never
+        // past the absolute end.
         if now.timeIntervalSince(session.lastSeenAt) > 300 {
-            let lifetime = ctx.rules.sessionLifetime
-            let sessionID = try session.requireID()
+            idleEnd = min(now.addingTimeInterval(limits.idle), absoluteEnd)
+            let sessionID = try session.requireID(), newEnd = idleEnd
             try await ctx.store.write { db in
                 try await SessionRecord.query(on: db).filter(\.$id == sessionID)
-                    .set(\.$lastSeenAt, to: now).set(\.$expiresAt, to: now.addingTimeInterval(lifetime)).update()
+                    .set(\.$lastSeenAt, to: now).set(\.$expiresAt, to: newEnd).update()
             }
         }
-        let memberships = try await MembershipRecord.query(on: db).filter(\.$userID == session.userID).all()
         let homerooms = memberships.contains { $0.role == SchoolRole.teacher.rawValue }
             ? try await HomeroomAssignmentRecord.query(on: db).filter(\.$userID == session.userID).filter(\.$endedAt == nil).all()
             : []
@@ -205,9 +226,9 @@ public struct AuthService: Sendable {
                           memberships: memberships.compactMap { m in
                               SchoolRole(rawValue: m.role).map { Actor.Membership(schoolID: m.schoolID, role: $0, verified: m.verified) }
                           },
-                          homeroomClassIDs: Set(homerooms.map(\.classID)))
-        // Not beyond the session's own end (nor past the next sliding-expiry write).
-        ctx.actors.put(tokenHash, actor, until: min(now.addingTimeInterval(ActorCache.lifetime), session.expiresAt), readAt: generation)
+                          homeroomClassIDs: Set(homerooms.map(\.classID)), sessionEndsAt: absoluteEnd)
+        // Never served from the cache past the session's end.
+        ctx.actors.put(tokenHash, actor, until: min(now.addingTimeInterval(ActorCache.lifetime), idleEnd), readAt: generation)
         return actor
     }
 
@@ -217,10 +238,12 @@ public struct AuthService: Sendable {
 
     public func sessions(_ actor: Actor) async throws -> [SessionView] {
         let now = ctx.clock.now()
+        let limits = ctx.rules.sessionLimits(strict: actor.hasStrictSessions)
         return try await SessionRecord.query(on: ctx.store.db)
             .filter(\.$userID == actor.userID).filter(\.$expiresAt > now)
             .sort(\.$lastSeenAt, .descending).all()
-            .map { Self.view($0, current: $0.id == actor.sessionID) }
+            .map { Self.view($0, current: $0.id == actor.sessionID, limits: limits) }
+            .filter { $0.expiresAt > now }
     }
 
     /// Ends one of the actor's own sessions; another person's session id answers "not found".
@@ -300,9 +323,10 @@ public struct AuthService: Sendable {
         }
     }
 
-    static func view(_ s: SessionRecord, current: Bool) -> SessionView {
-        SessionView(id: s.id!, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, expiresAt: s.expiresAt,
-                    userAgent: s.userAgent, ip: s.ip, current: current)
+    static func view(_ s: SessionRecord, current: Bool, limits: (idle: TimeInterval, max: TimeInterval)) -> SessionView {
+        let (idle, absolute) = ends(s, limits: limits)
+        return SessionView(id: s.id!, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, expiresAt: idle, endsAt: absolute,
+                           userAgent: s.userAgent, ip: s.ip, current: current)
     }
 }
 

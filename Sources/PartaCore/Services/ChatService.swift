@@ -27,7 +27,7 @@ public struct ChatService: Sendable {
 
     public func create(_ actor: Actor, schoolID: UUID, kind: ChatKind, title rawTitle: String?, memberIDs: [UUID],
                        readOnly: Bool) async throws -> ChatView {
-        let title = (rawTitle ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let title = Text.cleanLine(rawTitle ?? "")
         let others = Array(Set(memberIDs)).filter { $0 != actor.userID }
         switch kind {
         case .direct: guard others.count == 1 else { throw PartaError.invalid("memberIds", "Личный чат — с одним человеком.") }

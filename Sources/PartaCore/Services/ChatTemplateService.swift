@@ -110,7 +110,7 @@ public struct ChatTemplateService: Sendable {
     /// template for the same class (and subject) again returns the chat already made.
     public func create(_ actor: Actor, schoolID: UUID, template: ChatTemplate, classID: UUID?, subject rawSubject: String?,
                        memberIDs: [UUID]) async throws -> ChatView {
-        let subject = (rawSubject ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let subject = Text.cleanLine(rawSubject ?? "")
         if template == .subject {
             guard (1...60).contains(subject.count) else { throw PartaError.invalid("subject", "Предмет: от 1 до 60 символов.") }
         }

@@ -5,7 +5,12 @@ import Logging
 public struct AuthRules: Sendable {
     public var codeLifetime: TimeInterval = 10 * 60
     public var codeAttempts = 5
-    public var sessionLifetime: TimeInterval = 30 * 24 * 3600
+    /// A session ends after `sessionIdle` without use, and `sessionMaxLifetime` after sign-in
+    /// however much it is used (OWASP ASVS 3.3); school administrators' and the operator's sooner.
+    public var sessionIdle: TimeInterval = 30 * 24 * 3600
+    public var sessionMaxLifetime: TimeInterval = 90 * 24 * 3600
+    public var adminSessionIdle: TimeInterval = 12 * 3600
+    public var adminSessionMaxLifetime: TimeInterval = 7 * 24 * 3600
     public var setupLinkLifetime: TimeInterval = 24 * 3600
     public var activationLinkLifetime: TimeInterval = 7 * 24 * 3600
     public var minimumPasswordLength = 8
@@ -33,6 +38,12 @@ public struct AuthRules: Sendable {
     public var socketsPerAddress = 2_000
     public init() {}
     public init(messagesPerMinute: Int) { messagesPerUser = RateLimiter.Rule(limit: messagesPerMinute, window: 60) }
+
+    /// Idle timeout and absolute lifetime of a session of someone who is (`strict`) or is not an
+    /// operator or a school administrator.
+    public func sessionLimits(strict: Bool) -> (idle: TimeInterval, max: TimeInterval) {
+        strict ? (adminSessionIdle, adminSessionMaxLifetime) : (sessionIdle, sessionMaxLifetime)
+    }
 }
 
 /// Everything services need, built once at start-up and passed down (no globals).

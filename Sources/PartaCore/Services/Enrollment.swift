@@ -60,7 +60,8 @@ enum Enrollment {
 
     /// The student of a class a parent names: every word they typed must be a word of the student's
     /// full name (case and «ё» ignored), at least two words. One match, or a clear error.
-    static func matchChild(named raw: String, in classID: UUID, on db: any Database) async throws -> UserRecord {
+    static func matchChild(named rawName: String, in classID: UUID, on db: any Database) async throws -> UserRecord {
+        let raw = Text.cleanLine(rawName)
         let words = UserSearchKey.fold(raw).split(separator: " ").map(String.init)
         guard words.count >= 2, raw.count <= 200 else {
             throw PartaError.invalid("childName", "Укажите фамилию и имя ребёнка, как в школе.")

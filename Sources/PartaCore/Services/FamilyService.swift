@@ -39,7 +39,7 @@ public struct FamilyService: Sendable {
     /// A student added to the class by hand (a child without a phone), with a login and password
     /// now or an activation code later.
     public func addStudent(_ actor: Actor, classID: UUID, fullName raw: String, login: String?, password: String?) async throws -> ClassRosterView.Person {
-        let fullName = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let fullName = Text.cleanLine(raw)
         guard (2...200).contains(fullName.count), fullName.split(separator: " ").count >= 2 else {
             throw PartaError.invalid("fullName", "Укажите фамилию и имя ученика.")
         }

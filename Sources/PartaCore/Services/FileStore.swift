@@ -14,25 +14,40 @@ public struct FileStore: Sendable {
         directory.appendingPathComponent(id.uuidString.lowercased())
     }
 
+    /// A full disk (or quota) is `PartaError.insufficientStorage`; the temporary file is removed
+    /// on any failure, so nothing half-written stays.
     public func save(_ data: Data, id: UUID) throws {
         let temp = directory.appendingPathComponent(".\(id.uuidString.lowercased()).tmp")
+        func failure() -> any Error {
+            let code = errno
+            return code == ENOSPC || code == EDQUOT ? PartaError.insufficientStorage : CocoaError(.fileWriteUnknown)
+        }
         let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
-        var ok = true
+        guard fd >= 0 else { throw failure() }
+        var error: (any Error)?
         data.withUnsafeBytes { buf in
             var offset = 0
             while offset < buf.count {
                 let n = write(fd, buf.baseAddress! + offset, buf.count - offset)
-                if n <= 0 { ok = false; break }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { error = n == 0 ? PartaError.insufficientStorage : failure(); break }
                 offset += n
             }
         }
-        if fsync(fd) != 0 { ok = false }
+        if error == nil, fsync(fd) != 0 { error = failure() }
         close(fd)
-        guard ok else { unlink(temp.path); throw CocoaError(.fileWriteUnknown) }
+        if let error { unlink(temp.path); throw error }
         guard rename(temp.path, url(for: id).path) == 0 else {
-            unlink(temp.path); throw CocoaError(.fileWriteUnknown)
+            let error = failure()
+            unlink(temp.path); throw error
         }
+    }
+
+    /// Free bytes for unprivileged writers on the file system holding `path` (nil if unknown).
+    public static func freeBytes(at path: String) -> Int64? {
+        var s = statvfs()
+        guard statvfs(path, &s) == 0 else { return nil }
+        return Int64(s.f_bavail) * Int64(s.f_frsize)
     }
 
     public func delete(_ id: UUID) {

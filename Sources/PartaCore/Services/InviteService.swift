@@ -117,7 +117,7 @@ public struct InviteService: Sendable {
     /// A new account is prepared (inactive until the code is entered); an existing one keeps its name.
     public func requestCode(token: String, fullName rawName: String, login raw: String, childName: String?,
                             client: AuthService.ClientInfo) async throws -> CodeSent {
-        let fullName = rawName.trimmingCharacters(in: .whitespacesAndNewlines)
+        let fullName = Text.cleanLine(rawName)
         var problems: [String: String] = [:]
         if fullName.count < 2 || fullName.count > 200 { problems["fullName"] = "Укажите фамилию и имя." }
         let identifier = LoginIdentifier.parse(raw)

@@ -33,7 +33,7 @@ public struct JoinRequestService: Sendable {
     /// Approves or rejects the given requests in one transaction: all of them or, when one cannot
     /// be decided (not visible, decided already), none. A rejection needs a reason.
     public func decide(_ actor: Actor, ids: [UUID], approve: Bool, reason: String?) async throws -> [JoinRequestView] {
-        let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let reason = reason.map(Text.cleanLines)
         guard !ids.isEmpty, ids.count <= Self.maxBulk else { throw PartaError.invalid("ids", "Выберите от 1 до \(Self.maxBulk) заявок.") }
         if !approve, (reason ?? "").isEmpty { throw PartaError.invalid("reason", "Укажите причину отказа.") }
         if let reason, reason.count > 500 { throw PartaError.invalid("reason", "Причина — до 500 символов.") }

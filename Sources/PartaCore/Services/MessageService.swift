@@ -51,7 +51,7 @@ public struct MessageService: Sendable {
             throw PartaError.invalid("attachments", "Не больше \(AttachmentService.maxPerMessage) вложений.")
         }
         // A message with files may have no text.
-        let text = attachments.isEmpty || !raw.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        let text = attachments.isEmpty || !Text.cleanMessage(raw).isEmpty
             ? try Self.checkedText(raw) : ""
         let clientID = extras.clientID
         if let clientID, !(1...64).contains(clientID.count) { throw PartaError.invalid("clientId", "clientId: от 1 до 64 символов.") }
@@ -147,9 +147,6 @@ public struct MessageService: Sendable {
     /// plain SQL: the checks above, one UPDATE for both counters, the view built in memory. The
     /// extras as `send` leaves them (each person and file once).
     func sendAlone(_ actor: Actor, chatID: UUID, text: String, extras: Extras, now: Date) async throws -> MessageView {
-        // Commit and publish in the chat's turn: its events go out in commit order.
-        await ctx.store.chatTurns.acquire(chatID)
-        defer { ctx.store.chatTurns.release(chatID) }
         let attachments = extras.attachments
         let clientID = extras.clientID
         let outcome: Sent
@@ -269,7 +266,7 @@ public struct MessageService: Sendable {
     static let mentionAllForbidden = PartaError(.forbidden, "forbidden", "@all — для администраторов чата.")
 
     static func checkedText(_ raw: String) throws -> String {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = Text.cleanMessage(raw)
         guard (1...maxLength).contains(text.count) else {
             throw PartaError.invalid("text", "Сообщение: от 1 до \(maxLength) символов.")
         }

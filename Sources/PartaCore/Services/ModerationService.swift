@@ -46,7 +46,7 @@ public struct ModerationService: Sendable {
         guard Self.reasons.contains(reason) else {
             throw PartaError.invalid("reason", "Причина: " + Self.reasons.sorted().joined(separator: ", ") + ".")
         }
-        let note = (comment ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let note = Text.cleanLines(comment ?? "")
         guard note.count <= 500 else { throw PartaError.invalid("comment", "Комментарий — до 500 символов.") }
         try ctx.limiter.hitCreation(.reports, by: actor.userID, ctx.rules.creation)
         let now = ctx.clock.now()
@@ -193,7 +193,7 @@ public struct ModerationService: Sendable {
             }
             var changed = false
             if let rawTitle {
-                let title = rawTitle.trimmingCharacters(in: .whitespacesAndNewlines)
+                let title = Text.cleanLine(rawTitle)
                 guard (1...ChatService.maxTitle).contains(title.count) else { throw PartaError.invalid("title", "Название: от 1 до \(ChatService.maxTitle) символов.") }
                 if title != chat.title { chat.title = title; changed = true }
             }

@@ -11,9 +11,9 @@ public struct PollService: Sendable {
 
     public func create(_ actor: Actor, chatID: UUID, question raw: String, options rawOptions: [String], multiple: Bool,
                        anonymous: Bool) async throws -> MessageView {
-        let question = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let question = Text.cleanLine(raw)
         guard (1...300).contains(question.count) else { throw PartaError.invalid("question", "Вопрос: от 1 до 300 символов.") }
-        let options = rawOptions.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let options = rawOptions.map(Text.cleanLine)
         guard (2...10).contains(options.count), options.allSatisfy({ (1...100).contains($0.count) }) else {
             throw PartaError.invalid("options", "От 2 до 10 вариантов, каждый от 1 до 100 символов.")
         }

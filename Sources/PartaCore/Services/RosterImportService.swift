@@ -96,7 +96,7 @@ public struct RosterImportService: Sendable {
         guard Policy.canManageMembers(actor, schoolID: schoolID) else { throw Self.refused }
         let table = CSVParser.parse(csv)
         guard let header = table.first else { throw PartaError.invalid("file", "Файл пуст.") }
-        let names = header.map { UserSearchKey.fold($0.trimmingCharacters(in: .whitespaces)).replacingOccurrences(of: "\u{FEFF}", with: "") }
+        let names = header.map { UserSearchKey.fold(Text.cleanLine($0)) }   // also drops a BOM
         func column(_ aliases: [String]) -> Int? { names.firstIndex { aliases.contains($0) } }
         guard let classCol = column(["класс", "class"]),
               let studentCol = column(["ученик", "фио ученика", "student"]) else {
@@ -107,7 +107,7 @@ public struct RosterImportService: Sendable {
                     parentEmail: column(["email родителя", "parent email"]),
                     parent2: column(["родитель 2", "фио родителя 2", "parent 2"]), parent2Phone: column(["телефон родителя 2", "parent 2 phone"]),
                     parent2Email: column(["email родителя 2", "parent 2 email"]))
-        let body = table.dropFirst().enumerated().filter { !$0.element.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }
+        let body = table.dropFirst().enumerated().filter { !$0.element.allSatisfy { Text.cleanLine($0).isEmpty } }
         guard body.count <= Self.maxRows else { throw PartaError.invalid("file", "Не больше \(Self.maxRows) строк за один раз.") }
 
         let classes = try await ClassRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$archived == false)
@@ -119,7 +119,7 @@ public struct RosterImportService: Sendable {
         var perClass: [String: Int] = [:]
         for (index, cells) in body {
             let line = index + 2
-            func cell(_ i: Int?) -> String { i.flatMap { $0 < cells.count ? cells[$0].trimmingCharacters(in: .whitespacesAndNewlines) : nil } ?? "" }
+            func cell(_ i: Int?) -> String { i.flatMap { $0 < cells.count ? Text.cleanLine(cells[$0]) : nil } ?? "" }
             func fail(_ field: String, _ message: String) { errors.append(.init(line: line, field: field, message: message)) }
             var row = Row(line: line, className: "", student: cell(studentCol), studentContact: nil, parents: [])
             let rawClass = cell(classCol)

@@ -37,7 +37,7 @@ public struct SchoolService: Sendable {
         var problems: [String: String] = [:]
         func text(_ value: String?, _ field: String, min: Int, max: Int, _ message: String) -> String? {
             guard let value else { return nil }
-            let v = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            let v = Text.cleanLine(value)
             if v.count < min || v.count > max { problems[field] = message }
             return v
         }
@@ -46,10 +46,10 @@ public struct SchoolService: Sendable {
         let address = text(patch.address, "address", min: 5, max: 500, "Адрес: от 5 до 500 символов.")
         let region = text(patch.region, "region", min: 2, max: 200, "Регион: от 2 до 200 символов.")
         let directorName = text(patch.directorName, "directorName", min: 0, max: 200, "ФИО директора: до 200 символов.")
-        let inn = patch.inn?.trimmingCharacters(in: .whitespaces)
+        let inn = patch.inn.map(Text.cleanLine)
         if let inn, !(INN.isValid(inn) && inn.count == 10) { problems["inn"] = "ИНН организации — 10 цифр с верной контрольной суммой." }
         var phone: String?
-        if let raw = patch.phone?.trimmingCharacters(in: .whitespaces) {
+        if let raw = patch.phone.map(Text.cleanLine) {
             let digits = raw.filter(\.isNumber)
             let allowed = CharacterSet(charactersIn: "+0123456789 ()-")
             if raw.isEmpty { phone = "" }
@@ -58,11 +58,11 @@ public struct SchoolService: Sendable {
             } else { phone = raw }
         }
         var email: String?
-        if let raw = patch.email?.trimmingCharacters(in: .whitespaces) {
+        if let raw = patch.email.map(Text.cleanLine) {
             if raw.isEmpty { email = "" } else if let e = Email.normalize(raw) { email = e } else { problems["email"] = "Неверный email." }
         }
         var website: String?
-        if let raw = patch.website?.trimmingCharacters(in: .whitespaces) {
+        if let raw = patch.website.map(Text.cleanLine) {
             if raw.isEmpty { website = "" }
             else if raw.count <= 300, let url = URL(string: raw), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil {
                 website = raw

@@ -44,7 +44,7 @@ public struct SetupService: Sendable {
 
     public func completeSetup(token: String, form: OperatorForm, client: AuthService.ClientInfo) async throws -> SignedIn {
         var problems: [String: String] = [:]
-        let name = form.fullName.trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = Text.cleanLine(form.fullName)
         if name.count < 2 || name.count > 200 { problems["fullName"] = "Укажите ФИО." }
         let email = Email.normalize(form.email)
         if email == nil { problems["email"] = "Неверный email." }

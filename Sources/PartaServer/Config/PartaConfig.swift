@@ -30,6 +30,26 @@ public struct PartaConfig: Sendable {
     public var socketsPerAddress = 2_000
     /// PostgreSQL connections per event loop (PARTA_DB_POOL_PER_LOOP; one event loop per core).
     public var databasePoolPerLoop = 4
+    /// Session idle timeout and absolute lifetime (PARTA_SESSION_IDLE_DAYS, PARTA_SESSION_MAX_DAYS),
+    /// and the shorter pair for school administrators and operators (PARTA_ADMIN_SESSION_IDLE_HOURS,
+    /// PARTA_ADMIN_SESSION_MAX_DAYS), in seconds.
+    public var sessionIdle: TimeInterval = 30 * 24 * 3600
+    public var sessionMaxLifetime: TimeInterval = 90 * 24 * 3600
+    public var adminSessionIdle: TimeInterval = 12 * 3600
+    public var adminSessionMaxLifetime: TimeInterval = 7 * 24 * 3600
+    /// Below this much free space in the data directory `/readyz` answers 503 (PARTA_MIN_FREE_MB).
+    public var minFreeBytes: Int64 = 64 * 1024 * 1024
+
+    /// The identity rules these settings make.
+    public var authRules: AuthRules {
+        var rules = AuthRules(messagesPerMinute: messagesPerMinute)
+        rules.sessionIdle = sessionIdle; rules.sessionMaxLifetime = sessionMaxLifetime
+        rules.adminSessionIdle = adminSessionIdle; rules.adminSessionMaxLifetime = adminSessionMaxLifetime
+        rules.creation = creation
+        rules.socketsPerUser = socketsPerUser
+        rules.socketsPerAddress = socketsPerAddress
+        return rules
+    }
 
     public init(dataDirectory: URL, databaseURL: String? = nil, publicURL: String? = nil, publicDirectory: String? = nil,
                 openAPIPath: String? = nil, sms: SMSSender = .console, mail: MailSender = .console, bcryptCost: Int = 12,
@@ -146,6 +166,12 @@ public struct PartaConfig: Sendable {
         config.socketsPerUser = try int("PARTA_WS_PER_USER", default: 20, range: 1...10_000)
         config.socketsPerAddress = try int("PARTA_WS_PER_ADDRESS", default: 2_000, range: 0...1_000_000)
         config.databasePoolPerLoop = try int("PARTA_DB_POOL_PER_LOOP", default: 4, range: 1...100)
+        let day: TimeInterval = 24 * 3600
+        config.sessionIdle = Double(try int("PARTA_SESSION_IDLE_DAYS", default: 30, range: 1...3650)) * day
+        config.sessionMaxLifetime = Double(try int("PARTA_SESSION_MAX_DAYS", default: 90, range: 1...3650)) * day
+        config.adminSessionIdle = Double(try int("PARTA_ADMIN_SESSION_IDLE_HOURS", default: 12, range: 1...8760)) * 3600
+        config.adminSessionMaxLifetime = Double(try int("PARTA_ADMIN_SESSION_MAX_DAYS", default: 7, range: 1...3650)) * day
+        config.minFreeBytes = Int64(try int("PARTA_MIN_FREE_MB", default: 64, range: 0...1_000_000)) * 1024 * 1024
         return config
     }
 }

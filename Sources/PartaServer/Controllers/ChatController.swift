@@ -141,7 +141,8 @@ struct ChatController {
         let disposition = SchoolController.attachment(file.fileName)
         response.headers.replaceOrAdd(name: .contentDisposition,
                                       value: file.image ? disposition.replacingOccurrences(of: "attachment;", with: "inline;") : disposition)
-        response.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=86400")
+        // Not kept by the browser or any cache: the next reader of a shared device must not find it.
+        response.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
         response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'none'; sandbox")
         response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         return response

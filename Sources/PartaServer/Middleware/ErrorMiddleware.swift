@@ -1,5 +1,6 @@
 import Foundation
 import PartaCore
+import FluentPostgresDriver
 import Vapor
 
 /// Renders every failure as `{"error":{"code","message","fields"?}}` with the right status.
@@ -26,6 +27,12 @@ struct PartaErrorMiddleware: AsyncMiddleware {
         func body(_ code: String, _ message: String, _ fields: [String: String]? = nil) -> Body {
             Body(error: .init(code: code, message: message, fields: fields?.isEmpty == false ? fields : nil))
         }
+        // A full disk, wherever it was met, is one answer: 507 and a message people understand.
+        if isDiskFull(error) {
+            logger.critical("storage full, write refused: \(String(reflecting: error))")
+            let e = PartaError.insufficientStorage
+            return (.insufficientStorage, body(e.code, e.message), headers)
+        }
         switch error {
         case let e as PartaError:
             let status: HTTPResponseStatus
@@ -44,6 +51,7 @@ struct PartaErrorMiddleware: AsyncMiddleware {
             case .serviceUnavailable:
                 status = .serviceUnavailable
                 headers.replaceOrAdd(name: .retryAfter, value: "2")
+            case .insufficientStorage: status = .insufficientStorage
             }
             return (status, body(e.code, e.message, e.fields), headers)
         case let e as DecodingError:
@@ -59,6 +67,8 @@ struct PartaErrorMiddleware: AsyncMiddleware {
             switch abort.status {
             case .notFound: code = "not_found"; message = "Не найдено."
             case .payloadTooLarge: code = "payload_too_large"; message = "Слишком большой запрос."
+            case .uriTooLong: (code, message) = RequestLimits.uriTooLong
+            case .requestHeaderFieldsTooLarge: (code, message) = RequestLimits.headersTooLarge
             case .unsupportedMediaType: code = "unsupported_media_type"; message = "Неподдерживаемый тип содержимого: ожидается JSON."
             case .methodNotAllowed: code = "method_not_allowed"; message = "Метод не поддерживается."
             case .unauthorized: code = "unauthenticated"; message = "Войдите в систему."
@@ -74,6 +84,12 @@ struct PartaErrorMiddleware: AsyncMiddleware {
             logger.error("request failed: \(String(reflecting: error))")
             return (.internalServerError, body("internal", "Внутренняя ошибка сервера. Мы уже знаем о ней."), headers)
         }
+    }
+
+    /// SQLite, files, POSIX (`StorageFull`) and PostgreSQL's 53100 disk_full.
+    static func isDiskFull(_ error: any Error) -> Bool {
+        if let e = error as? PSQLError, e.serverInfo?[.sqlState] == "53100" { return true }
+        return StorageFull.matches(error)
     }
 
     static func describeDecoding(_ error: DecodingError) -> Body {

@@ -37,10 +37,11 @@ extension Application {
 enum SessionCookie {
     static let name = "parta_session"
 
-    /// The new session as an HttpOnly, SameSite=Lax cookie for the web client.
+    /// The new session as an HttpOnly, SameSite=Lax cookie for the web client. It lasts until the
+    /// session's absolute end: the idle end moves with use, and the cookie is not set again then.
     static func set(_ s: SignedIn, on response: Response, for req: Request) {
         response.cookies[name] = HTTPCookies.Value(
-            string: s.token, expires: s.session.expiresAt, maxAge: nil, domain: nil, path: "/",
+            string: s.token, expires: s.session.endsAt, maxAge: nil, domain: nil, path: "/",
             isSecure: req.parta.config.cookieSecure, isHTTPOnly: true, sameSite: .lax)
     }
 }
@@ -84,9 +85,11 @@ extension Request {
         return try? await actor()
     }
 
-    /// Cross-site request forgery guard for cookie sessions (on top of SameSite=Lax).
+    /// Cross-site request forgery guard for cookie sessions (on top of SameSite=Lax). No `Origin`
+    /// (same-origin GETs, older clients) passes; `Origin: null` does not: browsers send it from
+    /// sandboxed frames, `data:` pages and some redirects — never from our own pages.
     func checkSameOrigin() throws {
-        guard let origin = headers.first(name: .origin), origin != "null" else { return }
+        guard let origin = headers.first(name: .origin) else { return }
         let host = headers.first(name: .host) ?? ""
         let allowed = ["http://\(host)", "https://\(host)", parta.context.publicURL]
         if !allowed.contains(origin) {

@@ -388,6 +388,17 @@ final class SocketHub: Sendable {
         }
     }
 
+    /// Closes, as a revoked session's, the sockets whose session has reached its absolute end
+    /// (`Actor.sessionEndsAt`, read at connect). `configure` runs it every minute.
+    func endSessions(endedBy now: Date) async {
+        let ended: [UUID: UUID] = state.withLockedValue { st in
+            var ended: [UUID: UUID] = [:]   // session → user
+            for c in st.connections.values where c.actor.sessionEndsAt <= now { ended[c.sessionID] = c.userID }
+            return ended
+        }
+        for (sessionID, userID) in ended { await closeSessions(userID: userID, sessionIDs: [sessionID]) }
+    }
+
     /// The socket's connection, once authenticated.
     func connection(of ws: WebSocket) -> Connection? {
         state.withLockedValue { $0.connections[ObjectIdentifier(ws)] }
