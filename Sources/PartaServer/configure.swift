@@ -104,6 +104,7 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     app.socketHub = hub
     if let postgresBus {
         postgresBus.onRelisten = { context.actors.forgetAll(); await hub.closeAll() }
+        postgresBus.onConnectionLost = { availability.probeSoon() }
         postgresBus.start(store: store)
         app.lifecycle.use(StopOnShutdown { postgresBus.stop() })
     }

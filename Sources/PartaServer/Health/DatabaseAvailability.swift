@@ -13,11 +13,14 @@ import Vapor
 /// - A request that fails because the database is unreachable (connection refused or closed by the
 ///   server, an administrator's shutdown, the pool waiting too long) is answered 503
 ///   `database_unavailable` (`DatabaseGuard`) and starts the probe.
-/// - The probe opens a fresh connection of its own every 300 ms. While that fails, the database is
-///   *down*: every API request and `/readyz` answer 503 at once, without touching the pool. Once it
-///   answers, the pool is asked for `SELECT 1`; if the pool cannot serve it within a second while
-///   the server answers fresh connections, the pool is wedged and is replaced
-///   (`Databases.reinitialize`). Then the database is up again.
+/// - The probe opens a fresh connection of its own every 300 ms (given 0.4 s to answer). While that
+///   fails, the database is *down*: every API request and `/readyz` answer 503 at once, without
+///   touching the pool, and requests in flight are answered 503 at once (`failingOnOutage`: a query
+///   on a connection that died at the wrong moment may never complete). When it answers again the
+///   pool is replaced (`Databases.reinitialize`): connections held by such queries go with the old
+///   one. A pool that cannot serve `SELECT 1` within a second while the server answers fresh
+///   connections is wedged and is replaced too. Then the database is up again.
+/// - The LISTEN connection's loss starts the probe at once (`probeSoon`).
 /// - The LISTEN connection of `PostgresEventBus` reconnects by itself; when it does, every socket
 ///   is told to reconnect and resume.
 /// On SQLite nothing of this runs (the database is a file in the process).
@@ -80,16 +83,24 @@ final class DatabaseAvailability: @unchecked Sendable {
     @discardableResult
     func noticed(_ error: any Error) -> Bool {
         guard configuration != nil, Self.isUnavailability(error) else { return false }
+        if startProbe() { logger.warning("database unreachable (\(String(reflecting: error))); probing") }
+        return true
+    }
+
+    /// Something other than a request saw the database go (the LISTEN connection was lost): probe
+    /// now, so requests hanging on dead connections are answered at once.
+    func probeSoon() { _ = startProbe() }
+
+    /// Starts the probe unless it runs already; whether it started.
+    private func startProbe() -> Bool {
+        guard configuration != nil else { return false }
         let start = lock.withLock { () -> Bool in
             guard !probing, !stopped else { return false }
             probing = true
             return true
         }
-        if start {
-            logger.warning("database unreachable (\(String(reflecting: error))); probing")
-            Task { await self.probe() }
-        }
-        return true
+        if start { Task { await self.probe() } }
+        return start
     }
 
     func stop() { lock.withLock { stopped = true } }
@@ -98,6 +109,12 @@ final class DatabaseAvailability: @unchecked Sendable {
         var wasDown = false
         while !lock.withLock({ stopped }) {
             if await freshConnectionAnswers() {
+                // Back after an outage: a fresh pool. Connections of the old one may be held for
+                // good by queries that never completed when the server went away.
+                if wasDown {
+                    logger.notice("database back: replacing the connection pool")
+                    databases.reinitialize(.psql)
+                }
                 if await poolAnswers() {
                     break
                 }
@@ -120,11 +137,13 @@ final class DatabaseAvailability: @unchecked Sendable {
         if wasDown { logger.notice("database reachable again") }
     }
 
-    /// A connection of its own (never waits for the pool): connect, `SELECT 1`, close — within a second.
+    /// A connection of its own (never waits for the pool): connect, `SELECT 1`, close — within 0.4 s
+    /// (a database server that takes longer to accept a connection is as good as down: requests in
+    /// flight are released with 503 then, well within the second the product promises).
     private func freshConnectionAnswers() async -> Bool {
         guard let configuration else { return true }
         let group = eventLoopGroup, logger = logger
-        return await Self.within(seconds: 1) {
+        return await Self.within(seconds: 0.4) {
             let connection = try await PostgresConnection.connect(on: group.any(), configuration: configuration, id: 2, logger: logger)
             // Closed (and awaited) on every path: PostgresNIO asserts a connection is closed before it goes.
             do { _ = try await connection.query("SELECT 1", logger: logger).get() } catch {

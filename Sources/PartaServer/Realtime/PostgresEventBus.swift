@@ -35,6 +35,8 @@ final class PostgresEventBus: EventBus, @unchecked Sendable {
     /// processes may have been missed meanwhile (configure: drop cached sign-ins, make every socket
     /// reconnect and resume).
     var onRelisten: (@Sendable () async -> Void)?
+    /// Runs when the listening connection is lost (configure: probe the database at once).
+    var onConnectionLost: (@Sendable () -> Void)?
     private var listenedBefore = false
 
     init(url: String, eventLoopGroup: any EventLoopGroup, logger: Logger) throws {
@@ -72,7 +74,8 @@ final class PostgresEventBus: EventBus, @unchecked Sendable {
                     try await self.listenOnce()
                 } catch {
                     if Task.isCancelled { return }
-                    self.logger.warning("events: LISTEN connection lost (\(error)); reconnecting")
+                    self.logger.warning("events: LISTEN connection lost (\(String(reflecting: error))); reconnecting")
+                    self.onConnectionLost?()
                 }
                 try? await Task.sleep(nanoseconds: 1_000_000_000)
             }
