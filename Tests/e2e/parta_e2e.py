@@ -712,6 +712,18 @@ def expect(resp: requests.Response, status: int | tuple[int, ...], code: Optiona
 SNAKE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+def stored_message_ids(session, chat_id: str) -> set[str]:
+    """Every message id of a chat, read page by page from the oldest (GET …/messages?after=)."""
+    stored: set[str] = set()
+    after = 0
+    while True:
+        page = expect(session.get(f"/api/v1/chats/{chat_id}/messages?after={after}&limit=100"), 200)["items"]
+        if not page:
+            return stored
+        stored.update(m["id"] for m in page)
+        after = max(m["seq"] for m in page)
+
+
 def error_shape_problem(resp: requests.Response) -> Optional[str]:
     """None if `resp` is a 4xx with `{"error": {"code", "message", "fields"?}}`, else what is wrong."""
     if not 400 <= resp.status_code <= 499:

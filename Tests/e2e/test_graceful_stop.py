@@ -13,7 +13,7 @@ import time
 import requests
 import websocket
 
-from parta_e2e import approve_and_activate, create_operator, expect, submit_application
+from parta_e2e import approve_and_activate, create_operator, expect, stored_message_ids, submit_application
 
 SOCKETS = 4
 HTTP_SENDERS = 2
@@ -110,13 +110,6 @@ def test_sigterm_under_load_stops_quickly_keeps_every_acknowledged_message_and_c
     acknowledged = {mid for r in results.values() for mid in r["acked"]}
     assert len(acknowledged) >= 200
     server.start()
-    stored: set[str] = set()
-    after = 0
-    while True:
-        page = expect(admin.get(f"/api/v1/chats/{channel['id']}/messages?after={after}&limit=100"), 200)["items"]
-        if not page:
-            break
-        stored.update(m["id"] for m in page)
-        after = max(m["seq"] for m in page)
+    stored = stored_message_ids(admin, channel["id"])
     missing = acknowledged - stored
     assert not missing, f"{len(missing)} of {len(acknowledged)} acknowledged messages were lost"

@@ -22,7 +22,9 @@ import pytest
 import requests
 import websocket
 
-from parta_e2e import PartaServer, approve_and_activate, create_operator, expect, free_port, submit_application
+from parta_e2e import (
+    PartaServer, approve_and_activate, create_operator, expect, free_port, stored_message_ids, submit_application,
+)
 
 
 def _pg_bin() -> Path | None:
@@ -218,14 +220,7 @@ def test_postgres_restarts_under_load_fail_fast_and_heal_by_themselves(parta_bin
         assert not senders.bad, senders.bad[:10]
         assert not senders.slow, f"answers slower than 1 s while the database was down: {senders.slow[:10]}"
         assert 500 not in senders.statuses, senders.statuses
-        stored: set[str] = set()
-        after = 0
-        while True:
-            page = expect(admin.get(f"/api/v1/chats/{channel['id']}/messages?after={after}&limit=100"), 200)["items"]
-            if not page:
-                break
-            stored.update(m["id"] for m in page)
-            after = max(m["seq"] for m in page)
+        stored = stored_message_ids(admin, channel["id"])
         assert not (senders.acked - stored), f"{len(senders.acked - stored)} acknowledged messages lost"
         log = server.log()
         assert "Fatal error" not in log
