@@ -76,11 +76,11 @@ public enum Text {
         return finish(out)
     }
 
-    /// A file name to show and send back: the last path component, one clean line, no quotes, at
+    /// A file name to show and send back: the last path component, one clean line, at
     /// most `limit` characters; `fallback` when nothing is left.
     public static func cleanFileName(_ raw: String, limit: Int = 200, fallback: String = "файл") -> String {
         let last = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-        let clean = cleanLine(last.replacingOccurrences(of: "\"", with: ""))
+        let clean = cleanLine(last)   // quotes stay: the download header escapes them
         return clean.isEmpty ? fallback : String(clean.prefix(limit)).trimmingCharacters(in: .whitespaces)
     }
 

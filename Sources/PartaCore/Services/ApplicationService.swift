@@ -329,7 +329,7 @@ public struct ApplicationService: Sendable {
 
     /// Keeps a display name: no path, no control characters, bounded, with an extension that matches the content.
     static func safeFileName(_ raw: String, contentType: String) -> String {
-        var cleaned = Text.cleanFileName(raw, limit: 150, fallback: "")
+        var cleaned = Text.cleanFileName(raw.replacingOccurrences(of: "\"", with: ""), limit: 150, fallback: "")
         let ext: String = ["application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"][contentType] ?? "bin"
         if cleaned.isEmpty { cleaned = "prikaz" }
         if !cleaned.lowercased().hasSuffix("." + ext) && !(ext == "jpg" && cleaned.lowercased().hasSuffix(".jpeg")) {
