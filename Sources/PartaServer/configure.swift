@@ -95,6 +95,9 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     }
     RosterChats.follow(events, context)
 
+    // Thousands of clients connect at once at the first bell (see ListenBacklog.swift).
+    ListenBacklog.apply(config.listenBacklog, to: app)
+
     // Middleware: errors in the API's JSON shape, security headers, the web client from Public/.
     app.routes.defaultMaxBodySize = ByteCount(integerLiteral: Request.maxJSONBodySize)
     app.middleware = Middlewares()
