@@ -82,6 +82,11 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     let hub = SocketHub(replay: { chatID, after in try await ChatEventLog.replay(chatID: chatID, after: after, on: store.db) },
                         logger: logger, socketsPerUser: context.rules.socketsPerUser,
                         socketsPerAddress: context.rules.socketsPerAddress)
+    app.socketHub = hub
+    // After a wave of disconnects, the memory they freed goes back to the kernel (SocketMemory.swift).
+    let trimmer = TrimAfterDisconnects(hub: hub, sweep: { context.actors.sweep(now: clock.now()) }, logger: logger)
+    trimmer.start(on: app.eventLoopGroup.any())
+    app.lifecycle.use(StopOnShutdown { trimmer.stop() })
     context.actors.follow(events)
     events.subscribeToAllProcesses { event in await hub.handle(event) }
     // Housekeeping every hour: the realtime log beyond its retention, uploads never sent.
@@ -109,6 +114,9 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
         app.lifecycle.use(StopOnShutdown { postgresBus.stop() })
     }
     RosterChats.follow(events, context)
+
+    // Thousands of clients connect at once at the first bell (see ListenBacklog.swift).
+    ListenBacklog.apply(config.listenBacklog, to: app)
 
     // Middleware: errors in the API's JSON shape, security headers, the web client from Public/.
     app.routes.defaultMaxBodySize = ByteCount(integerLiteral: Request.maxJSONBodySize)

@@ -5,6 +5,7 @@
 import Foundation
 import Histogram
 import NIOCore
+import NIOPosix
 import PartaCore
 #if canImport(Glibc)
 import Glibc
@@ -233,9 +234,26 @@ func fanout(_ o: Options) async throws -> Bool {
 
 // MARK: idle
 
+extension ServerProcess {
+    /// Sockets the server's hub holds now (`parta_websocket_connections` at /metrics); nil if unreadable.
+    func registeredSockets() async -> Int? {
+        guard let c = try? await HTTPConnection.connect(group: MultiThreadedEventLoopGroup.singleton, port: port) else { return nil }
+        defer { Task { await c.close() } }
+        guard let text = try? await c.request(.GET, "/metrics").text else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("parta_websocket_connections ") {
+            return line.split(separator: " ").last.flatMap { Double($0) }.map { Int($0) }
+        }
+        return nil
+    }
+}
+
+/// Rounds of `--clients` sockets connecting, idling `--hold` s and all leaving at once, on one server:
+/// RSS with everyone connected and after everyone left, per round (memory kept from a round shows as
+/// growth in the next), then RSS `--settle` s after the last round left.
 func idle(_ o: Options) async throws -> Bool {
-    let count = o.clients ?? 10_000, hold = o.hold ?? 5
-    say("parta-bench idle: \(count) authenticated idle WebSocket clients (each reads the school's system channel)")
+    let count = o.clients ?? 10_000, hold = o.hold ?? 5, rounds = o.rounds ?? 10, settle = o.settle ?? 60
+    say("parta-bench idle: \(count) authenticated idle WebSocket clients (each reads the school's system channel), "
+        + "\(rounds) rounds of all connecting, idling \(Int(hold)) s and all leaving at once; RSS \(Int(settle)) s after the last round left")
     return try await withServer(o) { s in
         try await s.people(count, role: .student, name: "Ученик")
     } body: { server, people in
@@ -248,35 +266,61 @@ func idle(_ o: Options) async throws -> Bool {
         try await Task.sleep(nanoseconds: 1_000_000_000)
         guard let before = server.sample else { return false }
         let benchBefore = ProcSample.current()
-        say("server before: RSS \(mb(before.rssKB)) (VmHWM \(mb(before.hwmKB)))")
+        say("server before (empty baseline): RSS \(mb(before.rssKB)) (VmHWM \(mb(before.hwmKB)); anonymous \(mb(before.anonKB)), "
+            + "file pages \(mb(before.fileKB)))")
         let clients = people.enumerated().map { WSClient(index: $0.offset, token: $0.element.token) }
-        let cpu0 = server.sample
-        let connected = await connectAll(pool, clients, concurrency: o.connectConcurrency, timeout: o.timeout, label: "idle clients")
-        let cpu1 = server.sample
-        serverLine("while connecting", cpu0, cpu1)
-        let up = clients.filter { $0.failure == nil && !$0.closed }.count
-        try await Task.sleep(nanoseconds: UInt64(hold * 1e9))
-        guard let after = server.sample else { return false }
-        serverLine("holding \(up) idle sockets for \(Int(hold)) s", cpu1, after)
-        let benchAfter = ProcSample.current()
-        let perConnection = Double(after.rssKB - before.rssKB) * 1024 / Double(max(1, up))
-        say(String(format: "server RSS: before %@, after %@ with %d sockets (VmHWM %@) → %.0f bytes = %.1f KB per connection",
-                   mb(before.rssKB), mb(after.rssKB), up, mb(after.hwmKB), perConnection, perConnection / 1024))
-        say(String(format: "load generator RSS: %@ → %@ (%.1f KB per client)", mb(benchBefore.rssKB), mb(benchAfter.rssKB),
-                   Double(benchAfter.rssKB - benchBefore.rssKB) / Double(max(1, up))))
-        await pool.closeAll(clients)
-        try await Task.sleep(nanoseconds: 3_000_000_000)
-        if let gone = server.sample { say("server RSS 3 s after all disconnected: \(mb(gone.rssKB))") }
-        // A second round tells a leak (RSS grows by as much again) from memory the allocator keeps for reuse.
-        _ = await connectAll(pool, clients, concurrency: o.connectConcurrency, timeout: o.timeout, label: "second round")
-        try await Task.sleep(nanoseconds: 2_000_000_000)
-        if let again = server.sample {
-            say(String(format: "server RSS with the %d sockets connected again: %@ (%+.1f KB per connection against the first round)",
-                       up, mb(again.rssKB), Double(again.rssKB - after.rssKB) / Double(max(1, up))))
+        var allConnected = true
+        var perConnection: [Double] = []   // bytes per connection over the empty baseline, per round
+        var up = 0
+        for r in 1...rounds {
+            let label = String(format: "round %2d/%d", r, rounds)
+            let cpu0 = server.sample
+            allConnected = await connectAll(pool, clients, concurrency: o.connectConcurrency, timeout: o.timeout, label: label) && allConnected
+            let cpu1 = server.sample
+            up = clients.filter { $0.failure == nil && !$0.closed }.count
+            try await Task.sleep(nanoseconds: UInt64(hold * 1e9))
+            guard let connected = server.sample else { return false }
+            if r == 1 {
+                serverLine("while connecting", cpu0, cpu1)
+                serverLine("holding \(up) idle sockets for \(Int(hold)) s", cpu1, connected)
+                let benchAfter = ProcSample.current()
+                say(String(format: "load generator RSS: %@ → %@ (%.1f KB per client)", mb(benchBefore.rssKB), mb(benchAfter.rssKB),
+                           Double(benchAfter.rssKB - benchBefore.rssKB) / Double(max(1, up))))
+            }
+            let bytes = Double(connected.rssKB - before.rssKB) * 1024 / Double(max(1, up))
+            perConnection.append(bytes)
+            // Everyone leaves; wait until the hub has let go of every socket (at most 10 s), then 1 s more.
+            let leave = monotonicNanos()
+            await pool.closeAll(clients)
+            var registered = await server.registeredSockets()
+            while (registered ?? 0) > 0 && monotonicNanos() - leave < 10_000_000_000 {
+                try await Task.sleep(nanoseconds: 100_000_000)
+                registered = await server.registeredSockets()
+            }
+            let emptied = monotonicNanos() - leave
+            try await Task.sleep(nanoseconds: 1_000_000_000)
+            let left = server.sample
+            say(String(format: "%@: RSS %@ with %d connected (VmHWM %@) → %.1f KB per connection over the empty baseline; "
+                       + "all left: %@ sockets registered after %@, RSS %@ 1 s later", label, mb(connected.rssKB), up,
+                       mb(connected.hwmKB), bytes / 1024, registered.map(String.init) ?? "?", seconds(emptied),
+                       left.map { mb($0.rssKB) } ?? "?"))
         }
-        await pool.closeAll(clients)
-        let met = goal(connected && perConnection <= 15 * 1024,
-                       String(format: "≤ 15 KB per idle connection: %.1f KB (%d of %d connected)", perConnection / 1024, up, count))
+        if settle > 0 {
+            say("waiting \(Int(settle)) s after the last round left…")
+            try await Task.sleep(nanoseconds: UInt64(settle * 1e9))
+        }
+        guard let after = server.sample else { return false }
+        let growth = Double(after.rssKB - before.rssKB) / Double(max(1, before.rssKB))
+        say(String(format: "server RSS %d s after everyone left: %@ (empty baseline %@, %+.0f%%); anonymous %@ (baseline %@), "
+                   + "file pages (code run since) %@ (baseline %@)", Int(settle), mb(after.rssKB), mb(before.rssKB), growth * 100,
+                   mb(after.anonKB), mb(before.anonKB), mb(after.fileKB), mb(before.fileKB)))
+        let first = perConnection.first ?? 0, last = perConnection.last ?? 0
+        var met = goal(allConnected && first <= 15 * 1024,
+                       String(format: "≤ 15 KB per idle connection in round 1: %.1f KB (%d of %d connected)", first / 1024, up, count))
+        met = goal(allConnected && last <= 15 * 1024,
+                   String(format: "≤ 15 KB per idle connection after round %d: %.1f KB", rounds, last / 1024)) && met
+        met = goal(growth <= 0.2, String(format: "RSS within 20%% of the empty baseline %d s after everyone left: %@ against %@ (%+.0f%%)",
+                                         Int(settle), mb(after.rssKB), mb(before.rssKB), growth * 100)) && met
         return met
     }
 }
@@ -372,7 +416,7 @@ func sends(_ o: Options) async throws -> Bool {
 // MARK: bellring
 
 func bellring(_ o: Options) async throws -> Bool {
-    let count = o.clients ?? 1_000
+    let count = o.clients ?? 5_000   // a whole school opening the app at the first bell
     say("parta-bench bellring: \(count) clients connect and authenticate at once; then all drop at once and reconnect at once "
         + "(resuming the chat they read, as the web client does)")
     struct Seeded: Sendable { let people: [Person]; let channel: UUID }
@@ -383,13 +427,18 @@ func bellring(_ o: Options) async throws -> Bool {
         defer { Task { await pool.shutdown() } }
         let clients = seeded.people.enumerated().map { WSClient(index: $0.offset, token: $0.element.token) }
         var allMet = true
+        // Connects beyond the listen backlog wait for the kernel's 1 s SYN retransmit (PARTA_LISTEN_BACKLOG).
+        say("server listen backlog (ss Send-Q): \(listenBacklog(port: server.port).map(String.init) ?? "?"); "
+            + "net.core.somaxconn \(somaxconn().map(String.init) ?? "?")")
 
         func round(_ label: String) async -> Bool {
+            let kernel0 = TCPCounters.read()
             let cpu0 = server.sample
             let start = monotonicNanos()
             await pool.connect(clients, concurrency: clients.count, timeout: o.timeout)
             await pool.barrier()
             let cpu1 = server.sample
+            let kernel1 = TCPCounters.read()
             var hello = makeLatencies(), ready = makeLatencies()
             var lastHello: UInt64 = start, lastReady: UInt64 = start
             for c in clients where c.failure == nil {
@@ -409,9 +458,11 @@ func bellring(_ o: Options) async throws -> Bool {
             say("  per client, connect → hello: \(hello.summary)")
             if resuming { say("  per client, connect → resumed: \(ready.summary)") }
             serverLine("during \(label)", cpu0, cpu1)
-            return goal(failed.isEmpty && Double(all) / 1e9 < 2,
-                        String(format: "%@: all %d subscribed in < 2 s, none stalled or failed: %.2f s, %d failed", label, clients.count,
-                               Double(all) / 1e9, failed.count))
+            say("  kernel TCP counters (whole machine): \(kernel1.change(since: kernel0))")
+            return goal(failed.isEmpty && Double(all) / 1e9 <= 2,
+                        String(format: "%@: all %d subscribed in ≤ 2 s, none stalled or failed: %.2f s, %d failed "
+                               + "(listen overflows +%d)", label, clients.count, Double(all) / 1e9, failed.count,
+                               kernel1.delta("TcpExtListenOverflows", since: kernel0)))
         }
 
         allMet = await round("first connect") && allMet

@@ -51,6 +51,9 @@ struct ProcSample {
     var system: Double
     var rssKB: Int
     var hwmKB: Int
+    /// RSS in anonymous memory (the heap, stacks) and in file pages (the binary's and libraries' code).
+    var anonKB = 0
+    var fileKB = 0
     var at: UInt64   // monotonic ns
 
     static let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
@@ -61,14 +64,17 @@ struct ProcSample {
         // Fields after "(comm)": state is field 3; utime and stime are fields 14 and 15.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 13, let utime = Double(fields[11]), let stime = Double(fields[12]) else { return nil }
-        var rss = 0, hwm = 0
+        var rss = 0, hwm = 0, anon = 0, file = 0
         if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) {
             for line in status.split(separator: "\n") {
-                if line.hasPrefix("VmRSS:") { rss = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0 }
-                if line.hasPrefix("VmHWM:") { hwm = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0 }
+                let kb = { Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0 }
+                if line.hasPrefix("VmRSS:") { rss = kb() }
+                if line.hasPrefix("VmHWM:") { hwm = kb() }
+                if line.hasPrefix("RssAnon:") { anon = kb() }
+                if line.hasPrefix("RssFile:") { file = kb() }
             }
         }
-        return ProcSample(user: utime / ticks, system: stime / ticks, rssKB: rss, hwmKB: hwm, at: monotonicNanos())
+        return ProcSample(user: utime / ticks, system: stime / ticks, rssKB: rss, hwmKB: hwm, anonKB: anon, fileKB: file, at: monotonicNanos())
     }
 
     static func current() -> ProcSample { read(pid: getpid())! }
@@ -181,4 +187,68 @@ func serverBinary(_ option: String?) -> String {
         fail("no server binary at \(path): build it (swift build -c release --product parta) or pass --server-bin PATH")
     }
     return path
+}
+
+// MARK: The kernel's TCP counters
+
+/// The kernel's TCP counters that tell a listen queue too short for a burst of connects: accept-queue
+/// overflows and the SYNs dropped with them (`TcpExtListenOverflows`, `TcpExtListenDrops`), and the
+/// retransmits they cause (`TcpExtTCPSynRetrans`, `TcpRetransSegs`). Read from /proc/net/netstat and
+/// /proc/net/snmp, named as `nstat` names them. They count the whole machine (its network namespace),
+/// not only this bench.
+struct TCPCounters {
+    static let shown = ["TcpExtListenOverflows", "TcpExtListenDrops", "TcpExtTCPSynRetrans", "TcpRetransSegs"]
+    var values: [String: Int] = [:]
+
+    static func read() -> TCPCounters {
+        var counters = TCPCounters()
+        for file in ["/proc/net/netstat", "/proc/net/snmp"] {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
+            // Pairs of lines: "TcpExt: Name Name …" then "TcpExt: 1 2 …".
+            let lines = text.split(separator: "\n")
+            var i = 0
+            while i + 1 < lines.count {
+                let names = lines[i].split(separator: " "), numbers = lines[i + 1].split(separator: " ")
+                guard let prefix = names.first, prefix == numbers.first, names.count == numbers.count else { i += 1; continue }
+                let group = prefix.dropLast()   // "TcpExt:" → "TcpExt"
+                for (name, number) in zip(names.dropFirst(), numbers.dropFirst()) {
+                    counters.values["\(group)\(name)"] = Int(number)
+                }
+                i += 2
+            }
+        }
+        return counters
+    }
+
+    /// "TcpExtListenOverflows 10 → 12 (+2), …"
+    func change(since before: TCPCounters) -> String {
+        Self.shown.map { name in
+            guard let b = before.values[name], let a = values[name] else { return "\(name) (unreadable)" }
+            return "\(name) \(b) → \(a) (+\(a - b))"
+        }.joined(separator: ", ")
+    }
+
+    func delta(_ name: String, since before: TCPCounters) -> Int { (values[name] ?? 0) - (before.values[name] ?? 0) }
+}
+
+/// The listen backlog of the socket listening on `port`, as the kernel reports it (`ss -ltn`: a
+/// listening socket's Send-Q is its backlog, already capped at net.core.somaxconn); nil without `ss`.
+func listenBacklog(port: Int) -> Int? {
+    let ss = Process()
+    ss.executableURL = URL(fileURLWithPath: "/usr/bin/ss")
+    ss.arguments = ["-ltnH", "sport = :\(port)"]
+    let pipe = Pipe()
+    ss.standardOutput = pipe
+    ss.standardError = FileHandle.nullDevice
+    guard (try? ss.run()) != nil else { return nil }
+    let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    ss.waitUntilExit()
+    // "LISTEN 0 4096 127.0.0.1:8080 0.0.0.0:*"
+    let fields = out.split(separator: "\n").first?.split(separator: " ", omittingEmptySubsequences: true) ?? []
+    return fields.count > 2 ? Int(fields[2]) : nil
+}
+
+/// net.core.somaxconn: the kernel caps every listen backlog at it.
+func somaxconn() -> Int? {
+    (try? String(contentsOfFile: "/proc/sys/net/core/somaxconn", encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
 }

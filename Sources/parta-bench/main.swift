@@ -17,9 +17,9 @@
 // server's CPU and memory from /proc/<pid>:
 //
 //   parta-bench fanout   [--members 1000] [--rate 50] [--seconds 20] [--max-seconds 10] [--senders 32] [--system-channel]
-//   parta-bench idle     [--clients 10000] [--hold 5]
+//   parta-bench idle     [--clients 10000] [--hold 5] [--rounds 10] [--settle 60]
 //   parta-bench sends    [--chats 1000] [--senders 200] [--seconds 20] [--via ws|http] [--no-listen]
-//   parta-bench bellring [--clients 1000]
+//   parta-bench bellring [--clients 5000]
 //   parta-bench history  [--messages 10000] [--requests 400]
 //
 // Common options: --server-bin PATH (default: `parta` next to this executable), --threads N (the load
@@ -48,6 +48,9 @@ struct Options {
     var clients: Int?
     var chats: Int?
     var hold: Double?
+    /// idle: connect/disconnect rounds, and the wait after the last disconnect before RSS is read.
+    var rounds: Int?
+    var settle: Double?
     var messages: Int?
     var systemChannel = false
     var listen = true
@@ -79,6 +82,8 @@ struct Options {
             case "--clients": o.clients = Int(value) ?? o.clients
             case "--chats": o.chats = Int(value) ?? o.chats
             case "--hold": o.hold = Double(value) ?? o.hold
+            case "--rounds": o.rounds = Int(value).map { max(1, $0) } ?? o.rounds
+            case "--settle": o.settle = Double(value).map { max(0, $0) } ?? o.settle
             case "--messages": o.messages = Int(value) ?? o.messages
             case "--threads": o.threads = max(1, Int(value) ?? o.threads)
             case "--timeout": o.timeout = Double(value) ?? o.timeout

@@ -8,6 +8,9 @@ import Vapor
 @main
 enum Entrypoint {
     static func main() async {
+        // Before any thread allocates: fewer malloc arenas, so memory freed by closed sockets is
+        // reused by the next ones (see Allocator in SocketMemory.swift).
+        Allocator.tuneForServer()
         let config: PartaConfig
         do {
             config = try PartaConfig.fromEnvironment()

@@ -116,6 +116,18 @@ public final class ActorCache: @unchecked Sendable {
         lock.withLock { generation += 1; entries.removeAll() }
     }
 
+    /// Drops the entries past their time (otherwise dropped only when their token comes back), so a
+    /// wave of sockets that left does not keep thousands of small entries scattered through the heap.
+    /// How many it dropped.
+    @discardableResult
+    public func sweep(now: Date) -> Int {
+        lock.withLock {
+            let before = entries.count
+            entries = entries.filter { $0.value.until > now }
+            return before - entries.count
+        }
+    }
+
     /// Drops a person's entries when their sessions or roles change, here or in another process.
     public func follow(_ bus: any EventBus) {
         bus.subscribeToAllProcesses { [weak self] event in

@@ -50,15 +50,19 @@ public struct PartaConfig: Sendable {
         rules.socketsPerAddress = socketsPerAddress
         return rules
     }
+    /// Connections the kernel holds for the server until it accepts them (PARTA_LISTEN_BACKLOG,
+    /// default 4096; capped by the kernel at net.core.somaxconn). See `ListenBacklog`.
+    public var listenBacklog: Int
 
     public init(dataDirectory: URL, databaseURL: String? = nil, publicURL: String? = nil, publicDirectory: String? = nil,
                 openAPIPath: String? = nil, sms: SMSSender = .console, mail: MailSender = .console, bcryptCost: Int = 12,
                 logFormat: LogFormat = .text, logLevel: Logger.Level = .info, cookieSecure: Bool = false, trustProxy: Bool = false,
-                messagesPerMinute: Int = 30) {
+                messagesPerMinute: Int = 30, listenBacklog: Int = 4096) {
         self.dataDirectory = dataDirectory; self.databaseURL = databaseURL; self.publicURL = publicURL
         self.publicDirectory = publicDirectory; self.openAPIPath = openAPIPath; self.sms = sms; self.mail = mail
         self.bcryptCost = bcryptCost; self.logFormat = logFormat; self.logLevel = logLevel
         self.cookieSecure = cookieSecure; self.trustProxy = trustProxy; self.messagesPerMinute = messagesPerMinute
+        self.listenBacklog = listenBacklog
     }
 
     public struct Invalid: Error, CustomStringConvertible {
@@ -154,7 +158,8 @@ public struct PartaConfig: Sendable {
             sms: sms, mail: mail, bcryptCost: try int("PARTA_BCRYPT_COST", default: 12, range: 4...31),
             logFormat: format, logLevel: level, cookieSecure: try bool("PARTA_COOKIE_SECURE", default: false),
             trustProxy: try bool("PARTA_TRUST_PROXY", default: false),
-            messagesPerMinute: try int("PARTA_MESSAGES_PER_MINUTE", default: 30, range: 1...1_000_000))
+            messagesPerMinute: try int("PARTA_MESSAGES_PER_MINUTE", default: 30, range: 1...1_000_000),
+            listenBacklog: try int("PARTA_LISTEN_BACKLOG", default: 4096, range: 1...65535))
         for kind in CreationLimits.Kind.allCases {
             let name = "PARTA_LIMIT_" + kind.rawValue.uppercased()
             guard let raw = value(name) else { continue }

@@ -115,6 +115,9 @@ final class LoopOutbox: @unchecked Sendable {
 
     init(_ loop: any EventLoop) { self.loop = loop }
 
+    /// Frames waiting for the next pass.
+    var queued: Int { lock.withLock { pending.count } }
+
     /// Queues frames (callers hold the hub's lock, so every socket's frames keep their order).
     func enqueue(_ writers: [FrameWriter], frame: ByteBuffer, payload: ByteBuffer) {
         let schedule = lock.withLock { () -> Bool in

@@ -256,6 +256,12 @@ final class SocketHub: Sendable {
 
     var count: Int { state.withLockedValue { $0.connections.count } }
 
+    /// Reads the hub's indexes and outboxes under their locks (`SocketHub.footprint`, SocketMemory.swift).
+    func inspect<T>(_ body: (State, [LoopOutbox]) -> T) -> T {
+        let outboxes = _outboxes.withLockedValue { Array($0.values) }
+        return state.withLockedValue { body($0, outboxes) }
+    }
+
     /// `parta_websocket_connections` at /metrics.
     private let gauge = Gauge(label: "parta_websocket_connections")
     private func report(_ st: State) { gauge.record(st.connections.count) }
@@ -522,7 +528,10 @@ enum RealtimeGateway {
         // A client that vanishes without closing (a phone off the network) answers no ping: the
         // socket is closed after one missed pong, so it does not linger as "online".
         ws.pingInterval = .seconds(30)
-        ws.onClose.whenComplete { _ in if let c = hub.connection(of: ws) { hub.remove(c) } }
+        ws.onClose.whenComplete { _ in
+            if let c = hub.connection(of: ws) { hub.remove(c) }
+            ws.releaseAfterClose()   // nothing may hold a closed socket (SocketMemory.swift)
+        }
         if let (actor, token) = preauthenticated {
             guard hub.beginWork() else { ws.close(code: .goingAway, promise: nil); return }
             Task {
@@ -534,7 +543,9 @@ enum RealtimeGateway {
                 }
             }
         } else {
-            eventLoop.scheduleTask(in: .seconds(10)) { if hub.connection(of: ws) == nil { _ = ws.close(code: .policyViolation) } }
+            eventLoop.scheduleTask(in: .seconds(10)) { [weak ws] in
+                if let ws, hub.connection(of: ws) == nil { _ = ws.close(code: .policyViolation) }
+            }
         }
         let authenticating = NIOLockedValueBox(false)
         ws.onText { ws, text in
