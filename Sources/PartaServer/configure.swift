@@ -106,7 +106,6 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
         housekeepingLoop.makeFutureWithTask { await hub.endSessions(endedBy: clock.now()) }
     }
     app.lifecycle.use(StopOnShutdown { sessionSweep.cancel() })
-    app.socketHub = hub
     if let postgresBus {
         postgresBus.onRelisten = { context.actors.forgetAll(); await hub.closeAll() }
         postgresBus.onConnectionLost = { availability.probeSoon() }
@@ -161,12 +160,6 @@ struct GracefulStop: LifecycleHandler {
 }
 
 extension Application {
-    private struct SocketHubKey: StorageKey { typealias Value = SocketHub }
-    /// The WebSocket gateway (tests drive its session sweep).
-    var socketHub: SocketHub? {
-        get { storage[SocketHubKey.self] }
-        set { storage[SocketHubKey.self] = newValue }
-    }
     private struct OpenAPIPathKey: StorageKey { typealias Value = String }
     var openAPIPath: String? {
         get { storage[OpenAPIPathKey.self] }
