@@ -1,5 +1,6 @@
 import FluentKit
 import Foundation
+import SQLKit
 
 /// Sign-in by password or one-time code, sessions, and the account's own password.
 public struct AuthService: Sendable {
@@ -187,8 +188,13 @@ public struct AuthService: Sendable {
     /// never past the other) and the absolute one (sign-in + lifetime; nothing moves it). The
     /// limits are those of the person's roles now, so one made administrator gets the shorter ones.
     static func ends(_ s: SessionRecord, limits: (idle: TimeInterval, max: TimeInterval)) -> (idle: Date, absolute: Date) {
-        let absolute = s.createdAt.addingTimeInterval(limits.max)
-        return (min(s.expiresAt, s.lastSeenAt.addingTimeInterval(limits.idle), absolute), absolute)
+        ends(createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, expiresAt: s.expiresAt, limits: limits)
+    }
+
+    static func ends(createdAt: Date, lastSeenAt: Date, expiresAt: Date,
+                     limits: (idle: TimeInterval, max: TimeInterval)) -> (idle: Date, absolute: Date) {
+        let absolute = createdAt.addingTimeInterval(limits.max)
+        return (min(expiresAt, lastSeenAt.addingTimeInterval(limits.idle), absolute), absolute)
     }
 
     /// Resolves a bearer token or cookie to the acting person. Nil for unknown, expired or disabled.
@@ -199,34 +205,52 @@ public struct AuthService: Sendable {
         let now = ctx.clock.now()
         if let cached = ctx.actors.get(tokenHash, now: now) { return cached }
         let generation = ctx.actors.currentGeneration()
-        guard let session = try await SessionRecord.query(on: db)
-            .filter(\.$tokenHash == tokenHash).first() else { return nil }
-        guard session.expiresAt > now,
-              let user = try await UserRecord.find(session.userID, on: db),
-              user.status == AccountStatus.active.rawValue else { return nil }
-        let memberships = try await MembershipRecord.query(on: db).filter(\.$userID == session.userID).all()
-        let limits = ctx.rules.sessionLimits(strict: user.isOperator || memberships.contains { $0.role == SchoolRole.admin.rawValue })
-        let ends = Self.ends(session, limits: limits), absoluteEnd = ends.absolute
+        // One statement for the session, its person and their roles (a row per role), decoded by
+        // column: this runs for every socket of the 8 a.m. bell, and Fluent's models (decoded
+        // through reflection) made it most of the server's work at a connect.
+        let sql = db as! any SQLDatabase
+        let rows = try await sql.raw("""
+            SELECT s.id AS session_id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.status, u.is_operator,
+              m.school_id, m.role, m.verified
+            FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN memberships m ON m.user_id = s.user_id
+            WHERE s.token_hash = \(bind: tokenHash)
+            """).all()
+        guard let first = rows.first else { return nil }
+        let sessionID = try first.decode(column: "session_id", as: UUID.self)
+        let userID = try first.decode(column: "user_id", as: UUID.self)
+        let expiresAt = try first.decode(column: "expires_at", as: Date.self)
+        let lastSeenAt = try first.decode(column: "last_seen_at", as: Date.self)
+        let createdAt = try first.decode(column: "created_at", as: Date.self)
+        let isOperator = try first.decode(column: "is_operator", as: Bool.self)
+        guard expiresAt > now, try first.decode(column: "status", as: String.self) == AccountStatus.active.rawValue else { return nil }
+        var memberships: [Actor.Membership] = []
+        for row in rows {
+            guard let school = try row.decode(column: "school_id", as: UUID?.self),
+                  let role = SchoolRole(rawValue: try row.decode(column: "role", as: String?.self) ?? "") else { continue }
+            memberships.append(.init(schoolID: school, role: role, verified: try row.decode(column: "verified", as: Bool?.self) ?? false))
+        }
+        let limits = ctx.rules.sessionLimits(strict: isOperator || memberships.contains { $0.role == .admin })
+        let ends = Self.ends(createdAt: createdAt, lastSeenAt: lastSeenAt, expiresAt: expiresAt, limits: limits)
+        let absoluteEnd = ends.absolute
         var idleEnd = ends.idle
         guard idleEnd > now else { return nil }
         // The idle end follows use (written at most every five minutes to keep reads cheap), never
         // past the absolute end.
-        if now.timeIntervalSince(session.lastSeenAt) > 300 {
+        if now.timeIntervalSince(lastSeenAt) > 300 {
             idleEnd = min(now.addingTimeInterval(limits.idle), absoluteEnd)
-            let sessionID = try session.requireID(), newEnd = idleEnd
+            let newEnd = idleEnd
             try await ctx.store.write { db in
                 try await SessionRecord.query(on: db).filter(\.$id == sessionID)
                     .set(\.$lastSeenAt, to: now).set(\.$expiresAt, to: newEnd).update()
             }
         }
-        let homerooms = memberships.contains { $0.role == SchoolRole.teacher.rawValue }
-            ? try await HomeroomAssignmentRecord.query(on: db).filter(\.$userID == session.userID).filter(\.$endedAt == nil).all()
+        let homerooms = memberships.contains { $0.role == .teacher }
+            ? try await sql.raw("""
+                SELECT class_id FROM homeroom_assignments WHERE user_id = \(bind: userID) AND ended_at IS NULL
+                """).all().map { try $0.decode(column: "class_id", as: UUID.self) }
             : []
-        let actor = Actor(userID: session.userID, sessionID: try session.requireID(), isOperator: user.isOperator,
-                          memberships: memberships.compactMap { m in
-                              SchoolRole(rawValue: m.role).map { Actor.Membership(schoolID: m.schoolID, role: $0, verified: m.verified) }
-                          },
-                          homeroomClassIDs: Set(homerooms.map(\.classID)), sessionEndsAt: absoluteEnd)
+        let actor = Actor(userID: userID, sessionID: sessionID, isOperator: isOperator, memberships: memberships,
+                          homeroomClassIDs: Set(homerooms), sessionEndsAt: absoluteEnd)
         // Never served from the cache past the session's end.
         ctx.actors.put(tokenHash, actor, until: min(now.addingTimeInterval(ActorCache.lifetime), idleEnd), readAt: generation)
         return actor
