@@ -130,6 +130,26 @@ extension RealtimeTests {
         }
     }
 
+    /// A graceful stop closes every socket with 1001 at once — also one still waiting for its first
+    /// frame, which would otherwise hold the HTTP server's stop for its 10 s.
+    func testAStopClosesEverySocketWith1001EvenOneNotSignedInYet() async throws {
+        let h = try await TestHarness()
+        let (admin, _) = try await h.makeSchool(operatorToken: try await h.makeOperator())
+        let port = try await startServer(h)
+        h.app.http.server.configuration.shutdownTimeout = .seconds(10)   // what a real server waits
+        let signedIn = Probe(), waiting = Probe()
+        _ = try await connect(h, port: port, headers: ["Authorization": "Bearer \(admin)"], probe: signedIn)
+        try await waitUntil { self.frames(signedIn).contains { $0.type == "hello" } }
+        _ = try await connect(h, port: port, headers: [:], probe: waiting)
+        let started = Date()
+        try await h.shutdown()
+        try await waitUntil { signedIn.closed.withLockedValue { $0 } && waiting.closed.withLockedValue { $0 } }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5, "the stop waited for a socket")
+        XCTAssertEqual(signedIn.closeCode.withLockedValue { $0 }, .goingAway)
+        XCTAssertEqual(waiting.closeCode.withLockedValue { $0 }, .goingAway)
+        XCTAssertTrue(frames(signedIn).contains { $0.type == "server_stopping" })
+    }
+
     /// The slow-reader cut-off and the UTF-8 guard reach websocket-kit's private channel by
     /// reflection: this fails if a new version renames it.
     func testTheWebSocketsChannelIsFoundByReflection() async throws {

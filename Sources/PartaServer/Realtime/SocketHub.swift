@@ -69,6 +69,8 @@ final class SocketHub: Sendable {
         var rooms: [UUID: [ObjectIdentifier: Subscription]] = [:]
         /// Open sockets (authenticated or not yet) per client address.
         var byAddress: [String: Int] = [:]
+        /// Every open socket, authenticated or still waiting for its first frame (a stop closes them all).
+        var open: [ObjectIdentifier: WebSocket] = [:]
         var nextSerial: UInt64 = 0
         /// The server is stopping: no new sockets, no new work from frames.
         var stopping = false
@@ -166,20 +168,22 @@ final class SocketHub: Sendable {
 
     /// Counts a new socket of an address (before it authenticates); false past the cap or while
     /// the server stops — the caller closes it.
-    func admit(address: String) -> Bool {
+    func admit(_ ws: WebSocket, address: String) -> Bool {
         state.withLockedValue { st in
             guard !st.stopping else { return false }
             let count = st.byAddress[address] ?? 0
             if socketsPerAddress > 0 && count >= socketsPerAddress { return false }
             st.byAddress[address] = count + 1
+            st.open[ObjectIdentifier(ws)] = ws
             return true
         }
     }
 
-    func release(address: String) {
+    func release(_ ws: WebSocket, address: String) {
         state.withLockedValue { st in
             let count = (st.byAddress[address] ?? 1) - 1
             st.byAddress[address] = count > 0 ? count : nil
+            st.open[ObjectIdentifier(ws)] = nil
         }
     }
 
@@ -211,17 +215,18 @@ final class SocketHub: Sendable {
         while state.withLockedValue({ $0.inflight }) > 0 && NIODeadline.now() < deadline {
             try? await Task.sleep(nanoseconds: 5_000_000)
         }
-        let everyone: [Connection] = state.withLockedValue { st in
-            let all = Array(st.connections.values)
-            for c in all { st.remove(c) }
+        // Authenticated sockets and those still waiting for their first frame (which would otherwise
+        // hold the HTTP server's stop for up to their 10 s).
+        let everyone: [WebSocket] = state.withLockedValue { st in
+            for c in Array(st.connections.values) { st.remove(c) }
             report(st)
-            return all
+            return Array(st.open.values)
         }
         await withTaskGroup(of: Void.self) { group in
-            for c in everyone {
+            for ws in everyone {
                 group.addTask {
-                    try? await c.ws.send(#"{"type":"server_stopping"}"#)
-                    try? await c.ws.close(code: .goingAway)
+                    try? await ws.send(#"{"type":"server_stopping"}"#)
+                    try? await ws.close(code: .goingAway)
                 }
             }
         }
@@ -509,11 +514,11 @@ enum RealtimeGateway {
             // the handler below sees every frame (the async variant starts a Task and may miss some).
             return req.webSocket(maxFrameSize: .init(integerLiteral: 64 * 1024)) { req, ws in
                 // Counted per address from here (racing upgrades past the cap are closed at once).
-                guard hub.admit(address: address) else {
+                guard hub.admit(ws, address: address) else {
                     ws.close(code: hub.isStopping ? .goingAway : .unknown(1013), promise: nil)   // 1013: try again later
                     return
                 }
-                ws.onClose.whenComplete { _ in hub.release(address: address) }
+                ws.onClose.whenComplete { _ in hub.release(ws, address: address) }
                 InboundTextGuard.install(on: ws)
                 serve(ws, context: context, eventLoop: req.eventLoop, preauthenticated: preauthenticated, held: held, hub: hub)
             }
