@@ -12,48 +12,19 @@ import XCTVapor
 /// still holds (the server's `WebSocket`, its channel and the hub's `Connection` are freed). With
 /// thousands of sockets coming and going every day, anything kept per closed socket is memory that
 /// only grows.
-final class SocketCleanupTests: XCTestCase {
-    final class Probe: @unchecked Sendable {
-        let texts = NIOLockedValueBox<[String]>([])
-        let closed = NIOLockedValueBox(false)
-        func saw(_ part: String) -> Bool { texts.withLockedValue { $0.contains { $0.contains(part) } } }
-    }
-
+extension RealtimeTests {
     final class Weak<T: AnyObject>: @unchecked Sendable {
         weak var object: T?
         init(_ object: T) { self.object = object }
     }
 
-    func connect(_ h: TestHarness, port: Int, token: String, inFirstFrame: Bool = false) async throws -> (WebSocket, Probe) {
+    /// A socket signed in by a bearer header, or by its first frame, once it has its `hello`.
+    func signedInSocket(_ h: TestHarness, port: Int, token: String, inFirstFrame: Bool = false) async throws -> (WebSocket, Probe) {
         let probe = Probe()
-        let box = NIOLockedValueBox<WebSocket?>(nil)
-        let headers: HTTPHeaders = inFirstFrame ? [:] : ["Authorization": "Bearer \(token)"]
-        try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/api/v1/ws", headers: headers, on: h.app.eventLoopGroup) { ws in
-            box.withLockedValue { $0 = ws }
-            ws.onText { _, text in probe.texts.withLockedValue { $0.append(text) } }
-            ws.onClose.whenComplete { _ in probe.closed.withLockedValue { $0 = true } }
-        }.get()
-        try await waitUntil("the upgrade callback") { box.withLockedValue { $0 } != nil }
-        let ws = try XCTUnwrap(box.withLockedValue { $0 })
+        let ws = try await connect(h, port: port, headers: inFirstFrame ? [:] : ["Authorization": "Bearer \(token)"], probe: probe)
         if inFirstFrame { try await ws.send(#"{"type":"auth","token":"\#(token)"}"#) }
-        try await waitUntil("hello") { probe.saw(#""type":"hello""#) }
+        try await waitUntil { probe.saw(#""type":"hello""#) }
         return (ws, probe)
-    }
-
-    func waitUntil(_ what: String, timeout: TimeInterval = 5, _ condition: @escaping () -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while !condition() {
-            if Date() > deadline { XCTFail("timed out waiting for \(what)"); return }
-            try await Task.sleep(nanoseconds: 20_000_000)
-        }
-    }
-
-    func startServer(_ h: TestHarness) async throws -> Int {
-        h.app.http.server.configuration.hostname = "127.0.0.1"
-        h.app.http.server.configuration.port = 0
-        h.app.http.server.configuration.shutdownTimeout = .milliseconds(300)
-        try await h.app.server.start(address: .hostname("127.0.0.1", port: 0))
-        return try XCTUnwrap(h.app.http.server.shared.localAddress?.port)
     }
 
     func testNothingOfASocketStaysAfterItCloses() async throws {
@@ -68,8 +39,8 @@ final class SocketCleanupTests: XCTestCase {
             // 8 sockets each by a bearer header, 2 more authenticated by their first frame.
             var opened: [(WebSocket, Probe)] = []
             for person in [teacher, student] {
-                for _ in 0..<8 { opened.append(try await connect(h, port: port, token: person.token)) }
-                opened.append(try await connect(h, port: port, token: person.token, inFirstFrame: true))
+                for _ in 0..<8 { opened.append(try await signedInSocket(h, port: port, token: person.token)) }
+                opened.append(try await signedInSocket(h, port: port, token: person.token, inFirstFrame: true))
             }
             let sockets = opened
             let open = hub.footprint
@@ -81,9 +52,9 @@ final class SocketCleanupTests: XCTestCase {
             let sent = try await h.request(.POST, "/api/v1/chats/\(group)/messages", token: teacher.token,
                                            json: ["text": "Звонок!", "clientId": "bell-1"])
             XCTAssertEqual(sent.status, .created)
-            try await waitUntil("the message on every socket") { sockets.allSatisfy { $0.1.saw("Звонок!") } }
+            try await waitUntil { sockets.allSatisfy { $0.1.saw("Звонок!") } }
             for (ws, _) in sockets { try await ws.send(#"{"type":"ping"}"#) }
-            try await waitUntil("every pong") { sockets.allSatisfy { $0.1.saw(#""type":"pong""#) } }
+            try await waitUntil { sockets.allSatisfy { $0.1.saw(#""type":"pong""#) } }
 
             // Weakly held: nothing but the server may keep these alive.
             let connections = hub.connectionsForTesting.map { Weak($0) }
@@ -94,16 +65,21 @@ final class SocketCleanupTests: XCTestCase {
             for (ws, _) in sockets.prefix(9) { try await ws.close() }
             let studentID = try XCTUnwrap(UUID(uuidString: student.id))
             await hub.closeSessions(userID: studentID, sessionIDs: nil)
-            try await waitUntil("every socket closed") { sockets.allSatisfy { $0.1.closed.withLockedValue { $0 } } }
+            try await waitUntil { sockets.allSatisfy { $0.1.closed.withLockedValue { $0 } } }
 
-            try await waitUntil("the hub to let go of every socket") { hub.footprint == .init() }
+            try await waitUntil { hub.footprint == .init() }
             XCTAssertEqual(hub.footprint, .init(), "the hub keeps state of closed sockets")
             XCTAssertEqual(hub.count, 0)
             // No timer, callback or task keeps a closed socket's objects (websocket-kit's ping timer
             // held each closed WebSocket, with its channel, until its next ping up to 30 s later).
-            try await waitUntil("the server's WebSockets to be freed", timeout: 3) { webSockets.allSatisfy { $0.object == nil } }
+            try await waitUntil({ webSockets.allSatisfy { $0.object == nil } }, timeout: 3)
             XCTAssertEqual(webSockets.filter { $0.object != nil }.count, 0, "closed WebSockets still held")
             XCTAssertEqual(connections.filter { $0.object != nil }.count, 0, "closed connections still held")
         }
     }
+}
+
+extension RealtimeTests.Probe {
+    /// Whether some frame so far contains `part`.
+    func saw(_ part: String) -> Bool { texts.withLockedValue { $0.contains { $0.contains(part) } } }
 }

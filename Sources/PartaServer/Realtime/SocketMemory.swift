@@ -21,7 +21,7 @@ extension Application {
 
 extension SocketHub {
     /// What the hub holds: its indexes and the frames waiting in its outboxes. All zero once every
-    /// socket has closed (tested in SocketCleanupTests).
+    /// socket has closed (tested in RealtimeTests.testNothingOfASocketStaysAfterItCloses).
     struct Footprint: Equatable {
         var connections = 0, users = 0, rooms = 0, subscriptions = 0, queuedFrames = 0
     }
