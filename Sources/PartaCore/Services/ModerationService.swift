@@ -63,15 +63,18 @@ public struct ModerationService: Sendable {
             try await r.create(on: db)
             return (r, try await Self.handlers(of: r, on: db))
         }
-        // Each handler gets the report as they may see it (the reporter's name or not).
+        // The reporter sees their report whole; each handler as they may see it (the reporter's name or not).
+        let full = try await views([report], showReporter: { _ in true }, showResolver: { _ in false })[0]
+        var anonymous = full
+        anonymous.reporterId = nil; anonymous.reporterName = nil
         let school = try await SchoolRecord.find(report.schoolID, on: ctx.store.db)
         let admins = handlers.filter(\.isSchoolAdmin)
         let others = handlers.filter { !$0.isSchoolAdmin }
         for (group, seesReporter) in [(admins, true), (others, school?.moderatorsSeeReporters ?? false)] where !group.isEmpty {
-            let view = try await views([report], showReporter: { _ in seesReporter }, showResolver: { _ in false })[0]
-            await ctx.events.publish(.notice(userIDs: group.map(\.userID), type: "report.created", data: try ChatEventLog.encode(view)))
+            await ctx.events.publish(.notice(userIDs: group.map(\.userID), type: "report.created",
+                                             data: try ChatEventLog.encode(seesReporter ? full : anonymous)))
         }
-        return try await views([report], showReporter: { _ in true }, showResolver: { _ in false })[0]
+        return full
     }
 
     /// Open (or all) reports the actor moderates: the whole school for its administrators, the
