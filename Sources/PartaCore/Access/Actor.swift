@@ -31,7 +31,7 @@ public struct Actor: Sendable {
     }
 
     /// Operators and school administrators get the shorter session limits.
-    public var hasStrictSessions: Bool { isOperator || memberships.contains { $0.role == .admin } }
+    public var hasStrictSessions: Bool { Policy.hasStrictSessions(isOperator: isOperator, roles: memberships.map(\.role)) }
 
     public func isVerified(_ role: SchoolRole, in schoolID: UUID) -> Bool {
         memberships.contains { $0.schoolID == schoolID && $0.role == role && $0.verified }

@@ -95,74 +95,28 @@ public enum Policy {
         !(existing.contains(.student) && role.isStaff)
     }
 
-    // MARK: Chats (issue 4)
-
-    /// Someone a chat would be started with or a person added: their roles in the chat's school and
-    /// whether their teacher status is confirmed.
-    public struct ChatPeer: Sendable, Equatable {
-        public var roles: Set<SchoolRole>
-        public var confirmedTeacher: Bool
-        public init(roles: Set<SchoolRole>, confirmedTeacher: Bool) { self.roles = roles; self.confirmedTeacher = confirmedTeacher }
-        public static let student = ChatPeer(roles: [.student], confirmedTeacher: false)
-        /// Whom a student or parent may write to directly (safe mode): the administration and
-        /// confirmed teachers — those the people finder shows them.
-        var isTrustedStaff: Bool {
-            !roles.isDisjoint(with: [.admin, .director, .deputy]) || (roles.contains(.teacher) && confirmedTeacher)
-        }
+    /// A parent manages their own child's account (login, password, activation code) while they
+    /// are a parent in the child's school; the caller checks the family link itself.
+    public static func canManageChildAccountAsParent(_ actor: Actor, schoolID: UUID) -> Bool {
+        actor.roles(in: schoolID).contains(.parent)
     }
 
-    /// Who starts chats (PRODUCT.md's role table): the administration and teachers; an unconfirmed
-    /// teacher not with students (§2.3, §2.4). Students and parents write directly, and only to the
-    /// administration and confirmed teachers (safe mode).
-    public static func canStartChat(_ actor: Actor, schoolID: UUID, kind: ChatKind, with peers: [ChatPeer]) -> Bool {
-        let mine = actor.roles(in: schoolID)
-        guard !mine.isEmpty, peers.allSatisfy({ !$0.roles.isEmpty }) else { return false }
-        let leadership = !mine.isDisjoint(with: [.admin, .director, .deputy])
-        let teacher = mine.contains(.teacher)
-        let confirmed = leadership || actor.isVerified(.teacher, in: schoolID)
-        let withStudents = peers.contains { $0.roles.contains(.student) }
-        switch kind {
-        case .channel: return mine.contains(.admin)
-        case .group: return (leadership || teacher) && (confirmed || !withStudents)
-        case .direct:
-            if leadership || teacher { return confirmed || !withStudents }
-            // Students and parents (safe mode): a direct chat with the school's trusted staff only.
-            return peers.allSatisfy(\.isTrustedStaff)
-        }
+    /// Roles an administrator gives or takes: staff roles. Students and parents come by links,
+    /// import, transfer and leaving.
+    public static let assignableRoles: Set<SchoolRole> = [.admin, .director, .deputy, .teacher]
+
+    /// Additional administrators are made only from confirmed teachers (§2.1). `current` are the
+    /// person's roles in the school with whether each is confirmed.
+    public static func mayBecomeAdmin(current: [(role: SchoolRole, verified: Bool)]) -> Bool {
+        current.contains { $0.role == .teacher && $0.verified }
     }
 
-    /// «Общешкольный канал» is read by every member; «Сотрудники» by staff only. The operator sees
-    /// the structure of every school. (Other channels come with messaging.)
-    public static func canSeeSystemChannel(_ actor: Actor, schoolID: UUID, audience: ChannelAudience?) -> Bool {
-        if actor.isOperator { return true }
-        let roles = actor.roles(in: schoolID)
-        switch audience {
-        case .school: return !roles.isEmpty
-        case .staff: return roles.contains(where: \.isStaff)
-        case nil: return false
-        }
-    }
+    /// Whether a role is confirmed the moment a person takes it by a link or an import: every role
+    /// but a teacher's, who waits for an administrator or the director (§2.3, §2.4).
+    public static func isConfirmedOnJoining(_ role: SchoolRole) -> Bool { role != .teacher }
 
-    // MARK: Reports (moderation)
-
-    /// Who handles a report of a message: never its author; the school's administrators; the chat's
-    /// moderators (owner, admins) unless the reported author is a moderator of that chat — a report
-    /// about a moderator goes to the school's administrators only.
-    public static func canHandleReport(_ actor: Actor, schoolID: UUID, authorID: UUID,
-                                       actorModeratesChat: Bool, authorModeratesChat: Bool) -> Bool {
-        guard actor.userID != authorID else { return false }
-        if actor.roles(in: schoolID).contains(.admin) { return true }
-        return actorModeratesChat && !authorModeratesChat
-    }
-
-    /// Who the reporter was: the school's administrators see it; chat moderators only when the
-    /// school allows it (off by default), so a child's report stays safe with the adults who judge it.
-    public static func canSeeReporter(_ actor: Actor, schoolID: UUID, schoolAllowsModerators: Bool) -> Bool {
-        actor.roles(in: schoolID).contains(.admin) || schoolAllowsModerators
-    }
-
-    /// Who resolved a report is the administrators' to see (they oversee the moderators).
-    public static func canSeeReportResolver(_ actor: Actor, schoolID: UUID) -> Bool {
-        actor.roles(in: schoolID).contains(.admin)
+    /// Operators and school administrators get the shorter session limits.
+    public static func hasStrictSessions(isOperator: Bool, roles: some Sequence<SchoolRole>) -> Bool {
+        isOperator || roles.contains(.admin)
     }
 }

@@ -33,21 +33,24 @@ public struct Recipients: Sendable {
             SELECT c.id, c.school_id, c.last_event, c.read_only, c.kind, m.role FROM chat_members m JOIN chats c ON c.id = m.chat_id
             WHERE m.user_id = \(bind: actor.userID) AND c.school_id IN (\(binds: schools)) AND c.system_audience IS NULL
             """).all() {
-            let schoolAdmin = actor.roles(in: try row.decode(column: "school_id", as: UUID.self)).contains(.admin)
-            let writer = try !row.decode(column: "read_only", as: Bool.self) || row.decode(column: "role", as: String.self) != ChatRole.member.rawValue
+            guard let rights = Policy.chatRights(actor, schoolID: try row.decode(column: "school_id", as: UUID.self), systemAudience: nil,
+                                                 readOnly: try row.decode(column: "read_only", as: Bool.self),
+                                                 memberRole: ChatRole(rawValue: try row.decode(column: "role", as: String.self)) ?? .member)
+            else { continue }
             out[try row.decode(column: "id", as: UUID.self)] = Readable(lastEvent: try row.decode(column: "last_event", as: Int.self),
-                                                                         mayWrite: writer || schoolAdmin,
+                                                                         mayWrite: rights.canPost,
                                                                          direct: try row.decode(column: "kind", as: String.self) == ChatKind.direct.rawValue)
         }
         for row in try await sql.raw("""
             SELECT id, school_id, system_audience, last_event FROM chats
             WHERE system_audience IS NOT NULL AND school_id IN (\(binds: schools))
             """).all() {
-            let audience = try row.decode(column: "system_audience", as: String?.self).flatMap(ChannelAudience.init(rawValue:))
-            let schoolID = try row.decode(column: "school_id", as: UUID.self)
-            guard Policy.canSeeSystemChannel(actor, schoolID: schoolID, audience: audience) else { continue }
+            guard let audience = try row.decode(column: "system_audience", as: String?.self).flatMap(ChannelAudience.init(rawValue:)),
+                  let rights = Policy.chatRights(actor, schoolID: try row.decode(column: "school_id", as: UUID.self),
+                                                 systemAudience: audience, readOnly: true, memberRole: nil)
+            else { continue }
             out[try row.decode(column: "id", as: UUID.self)] = Readable(lastEvent: try row.decode(column: "last_event", as: Int.self),
-                                                                         mayWrite: actor.roles(in: schoolID).contains(.admin))
+                                                                         mayWrite: rights.canPost)
         }
         return out
     }

@@ -179,9 +179,9 @@ public struct AuthService: Sendable {
     }
 
     static func hasStrictSessions(userID: UUID, on db: any Database) async throws -> Bool {
-        if try await UserRecord.find(userID, on: db)?.isOperator == true { return true }
-        return try await MembershipRecord.query(on: db).filter(\.$userID == userID)
-            .filter(\.$role == SchoolRole.admin.rawValue).count() > 0
+        let isOperator = try await UserRecord.find(userID, on: db)?.isOperator == true
+        let roles = try await MembershipRecord.query(on: db).filter(\.$userID == userID).all().compactMap { SchoolRole(rawValue: $0.role) }
+        return Policy.hasStrictSessions(isOperator: isOperator, roles: roles)
     }
 
     /// A session's two ends: the idle one (last use + idle timeout, stored as `expires_at` and
@@ -229,7 +229,7 @@ public struct AuthService: Sendable {
                   let role = SchoolRole(rawValue: try row.decode(column: "role", as: String?.self) ?? "") else { continue }
             memberships.append(.init(schoolID: school, role: role, verified: try row.decode(column: "verified", as: Bool?.self) ?? false))
         }
-        let limits = ctx.rules.sessionLimits(strict: isOperator || memberships.contains { $0.role == .admin })
+        let limits = ctx.rules.sessionLimits(strict: Policy.hasStrictSessions(isOperator: isOperator, roles: memberships.map(\.role)))
         let ends = Self.ends(createdAt: createdAt, lastSeenAt: lastSeenAt, expiresAt: expiresAt, limits: limits)
         let absoluteEnd = ends.absolute
         var idleEnd = ends.idle

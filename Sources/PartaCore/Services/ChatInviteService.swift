@@ -118,7 +118,7 @@ public struct ChatInviteService: Sendable {
     /// A link the actor may use now: of a chat of their school, not revoked, not expired.
     private func usable(_ actor: Actor, token: String, now: Date, on db: any Database) async throws -> (ChatInviteRecord, ChatRecord) {
         guard (20...100).contains(token.count), let invite = try await ChatInviteRecord.query(on: db).filter(\.$token == token).first(),
-              let chat = try await ChatRecord.find(invite.chatID, on: db), !actor.roles(in: chat.schoolID).isEmpty
+              let chat = try await ChatRecord.find(invite.chatID, on: db), Policy.isMember(actor, schoolID: chat.schoolID)
         else { throw PartaError.notFound("Ссылка") }
         guard invite.revokedAt == nil else { throw PartaError(.gone, "invite_revoked", "Ссылка отозвана.") }
         guard invite.expiresAt > now else { throw PartaError(.gone, "invite_expired", "Срок действия ссылки истёк.") }
@@ -127,10 +127,9 @@ public struct ChatInviteService: Sendable {
         }
         // A link is as good as its maker: still an owner or admin of the chat, or an administrator of the school.
         let maker = try await ChatMemberRecord.query(on: db).filter(\.$chatID == invite.chatID).filter(\.$userID == invite.createdBy).first()
-        let makerModerates = maker.map { $0.role != ChatRole.member.rawValue } ?? false
         let makerIsAdmin = try await MembershipRecord.query(on: db).filter(\.$schoolID == chat.schoolID).filter(\.$userID == invite.createdBy)
             .filter(\.$role == SchoolRole.admin.rawValue).first() != nil
-        guard makerModerates || makerIsAdmin else { throw PartaError(.gone, "invite_revoked", "Ссылка больше не действует.") }
+        guard Policy.chatLinkStillValid(makerRole: maker.flatMap { ChatRole(rawValue: $0.role) }, makerIsSchoolAdmin: makerIsAdmin) else { throw PartaError(.gone, "invite_revoked", "Ссылка больше не действует.") }
         return (invite, chat)
     }
 

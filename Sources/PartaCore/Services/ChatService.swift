@@ -18,9 +18,11 @@ public struct ChatService: Sendable {
         let chat: ChatRecord
         /// The member row (system channels: the reader's read-state row, if any).
         let member: ChatMemberRecord?
-        let role: ChatRole?
-        let canPost: Bool
-        let canModerate: Bool
+        /// What the actor may do there (`Policy.chatRights`).
+        let rights: Policy.ChatRights
+        var role: ChatRole { rights.role }
+        var canPost: Bool { rights.canPost }
+        var canModerate: Bool { rights.canModerate }
     }
 
     // MARK: Creating
@@ -140,11 +142,11 @@ public struct ChatService: Sendable {
             guard access.chat.systemAudience == nil, access.chat.kind != ChatKind.direct.rawValue else {
                 throw PartaError(.conflict, "fixed_members", "Из этого чата нельзя удалить участника.")
             }
-            guard userID == actor.userID || access.canModerate else { throw Self.notModerator }
+            guard Policy.canRemoveChatMember(actor, userID: userID, rights: access.rights) else { throw Self.notModerator }
             guard let row = try await ChatMemberRecord.query(on: db).filter(\.$chatID == chatID).filter(\.$userID == userID).first() else {
                 throw PartaError.notFound("Участник")
             }
-            if row.role == ChatRole.owner.rawValue && userID != actor.userID { throw PartaError(.conflict, "owner", "Владельца чата удалить нельзя.") }
+            if !Policy.isRemovableFromChat(ChatRole(rawValue: row.role) ?? .member) && userID != actor.userID { throw PartaError(.conflict, "owner", "Владельца чата удалить нельзя.") }
             try await row.delete(on: db)
             if userID != actor.userID { try await Self.recordRemoval(chatID, userID, by: actor.userID, now: now, on: db) }
             return try await Self.membersEvent(chatID, joined: [], left: [userID], now: now, on: db)
@@ -211,30 +213,20 @@ public struct ChatService: Sendable {
 
     /// The chat if the actor may read it, with what they may do there; "not found" otherwise.
     static func access(_ actor: Actor, chatID: UUID, on db: any Database) async throws -> Access {
-        guard let chat = try await ChatRecord.find(chatID, on: db), !actor.roles(in: chat.schoolID).isEmpty else {
+        guard let chat = try await ChatRecord.find(chatID, on: db), Policy.isMember(actor, schoolID: chat.schoolID) else {
             throw PartaError.notFound("Чат")
         }
         let member = try await ChatMemberRecord.query(on: db).filter(\.$chatID == chatID).filter(\.$userID == actor.userID).first()
         guard let r = rights(actor, schoolID: chat.schoolID, systemAudience: chat.systemAudience, readOnly: chat.readOnly,
                              memberRole: member.map { ChatRole(rawValue: $0.role) ?? .member }) else { throw PartaError.notFound("Чат") }
-        return Access(chat: chat, member: member, role: r.role, canPost: r.canPost, canModerate: r.canModerate)
+        return Access(chat: chat, member: member, rights: r)
     }
 
-    /// The one rule for what a person may do in a chat (nil: they may not read it). System channels:
-    /// their audience reads, the school's administrators write and moderate. Other chats: members
-    /// read; in a read-only chat only its owner and admins write; they and the school's
-    /// administrators moderate.
+    /// `Policy.chatRights` for a chat row's stored values.
     static func rights(_ actor: Actor, schoolID: UUID, systemAudience: String?, readOnly: Bool,
-                       memberRole: ChatRole?) -> (role: ChatRole, canPost: Bool, canModerate: Bool)? {
-        let roles = actor.roles(in: schoolID)
-        guard !roles.isEmpty else { return nil }
-        let schoolAdmin = roles.contains(.admin)
-        if let audience = systemAudience.flatMap(ChannelAudience.init(rawValue:)) {
-            guard Policy.canSeeSystemChannel(actor, schoolID: schoolID, audience: audience) else { return nil }
-            return (schoolAdmin ? .admin : .member, schoolAdmin, schoolAdmin)
-        }
-        guard let role = memberRole else { return nil }
-        return (role, !readOnly || role != .member, role != .member || schoolAdmin)
+                       memberRole: ChatRole?) -> Policy.ChatRights? {
+        Policy.chatRights(actor, schoolID: schoolID, systemAudience: systemAudience.flatMap(ChannelAudience.init(rawValue:)),
+                          readOnly: readOnly, memberRole: memberRole)
     }
 
     func views(_ actor: Actor, _ chats: [ChatRecord], members mine: [ChatMemberRecord], on db: any Database) async throws -> [ChatView] {
@@ -265,7 +257,7 @@ public struct ChatService: Sendable {
                 title: c.kind == ChatKind.direct.rawValue ? (peerName[id] ?? "") : c.title,
                 audience: c.systemAudience.flatMap(ChannelAudience.init(rawValue:)), readOnly: c.readOnly,
                 // System channels: the school's administrators are the channel's admins.
-                role: c.systemAudience != nil ? (actor.roles(in: c.schoolID).contains(.admin) ? .admin : nil)
+                role: c.systemAudience != nil ? (Policy.runsSystemChannels(actor, schoolID: c.schoolID) ? .admin : nil)
                     : read.flatMap { ChatRole(rawValue: $0.role) }, memberCount: c.systemAudience == nil ? (counts[id] ?? 0) : nil,
                 lastSeq: c.lastSeq, lastReadSeq: read?.lastReadSeq ?? 0, unread: max(0, c.lastSeq - (read?.lastReadSeq ?? 0)),
                 lastMessage: lastMessages[id], createdAt: c.createdAt, lastEvent: c.lastEvent,

@@ -79,27 +79,27 @@ public struct ChatTemplateService: Sendable {
         let db = ctx.store.db
         _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
         var out: [ChatTemplateView] = []
-        let roles = actor.roles(in: schoolID)
         let existing = try await ChatRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$createdBy == actor.userID)
             .filter(\.$template != nil).all()
         func made(_ t: ChatTemplate, _ classID: UUID?) -> UUID? {
             existing.first { $0.template == t.rawValue && $0.rosterClassID == classID }?.id
         }
-        if !roles.isDisjoint(with: [.director, .admin]) {
+        if Policy.canMakeDirectorChats(actor, schoolID: schoolID) {
             for t in ChatTemplate.allCases where t.forDirector {
                 out.append(ChatTemplateView(template: t, title: t.title(className: nil, subject: nil), classId: nil, bound: t.rosterRole != nil,
                                             picks: t.pickedRole, needsSubject: false, existingChatId: made(t, nil)))
             }
         }
-        let homeroom = actor.homeroomClassIDs.isEmpty ? [] : try await ClassRecord.query(on: db).filter(\.$schoolID == schoolID)
-            .filter(\.$id ~~ Array(actor.homeroomClassIDs)).filter(\.$archived == false).sort(\.$name).all()
+        let ownClasses = actor.homeroomClassIDs.filter { Policy.canMakeClassChats(actor, schoolID: schoolID, classID: $0) }
+        let homeroom = ownClasses.isEmpty ? [] : try await ClassRecord.query(on: db).filter(\.$schoolID == schoolID)
+            .filter(\.$id ~~ Array(ownClasses)).filter(\.$archived == false).sort(\.$name).all()
         for cls in homeroom {
             for t in [ChatTemplate.classStudents, .classParents, .classTeachers] {
                 out.append(ChatTemplateView(template: t, title: t.title(className: cls.name, subject: nil), classId: cls.id, bound: t.rosterRole != nil,
                                             picks: t.pickedRole, needsSubject: false, existingChatId: made(t, cls.id)))
             }
         }
-        if actor.isVerified(.teacher, in: schoolID) || roles.contains(.admin) {
+        if Policy.canMakeSubjectChats(actor, schoolID: schoolID) {
             out.append(ChatTemplateView(template: .subject, title: "Класс — предмет", classId: nil, bound: true, picks: nil,
                                         needsSubject: true, existingChatId: nil))
         }
@@ -124,7 +124,6 @@ public struct ChatTemplateService: Sendable {
         let now = ctx.clock.now()
         let (chatID, event): (UUID, ChatEvent?) = try await ctx.store.write { db in
             _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
-            let roles = actor.roles(in: schoolID)
             var cls: ClassRecord?
             if let classID {
                 guard let found = try await ClassRecord.find(classID, on: db), found.schoolID == schoolID else { throw PartaError.notFound("Класс") }
@@ -133,11 +132,7 @@ public struct ChatTemplateService: Sendable {
                 }
                 cls = found
             }
-            let allowed: Bool
-            if template.forDirector { allowed = !roles.isDisjoint(with: [.director, .admin]) }
-            else if template == .subject { allowed = actor.isVerified(.teacher, in: schoolID) || roles.contains(.admin) }
-            else { allowed = roles.contains(.admin) || (classID.map { actor.homeroomClassIDs.contains($0) } ?? false) }
-            guard allowed else {
+            guard Policy.canUseChatTemplate(actor, schoolID: schoolID, template: template, classID: classID) else {
                 throw PartaError(.forbidden, "forbidden", template.forDirector ? "Эти чаты создают директор и администраторы."
                     : template == .subject ? "Чат предмета создаёт подтверждённый учитель." : "Чаты класса создаёт его классный руководитель.")
             }

@@ -23,11 +23,8 @@ public struct DirectoryService: Sendable {
     public func find(_ actor: Actor, schoolID: UUID, query: String?, role: SchoolRole?) async throws -> [DirectoryEntry] {
         let db = ctx.store.db
         _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
-        let mine = actor.roles(in: schoolID)
-        guard !mine.isEmpty, let sql = db as? any SQLDatabase else { return [] }
-        let leadership = !mine.isDisjoint(with: [.admin, .director, .deputy])
-        let seesEveryone = leadership || actor.isVerified(.teacher, in: schoolID)
-        var roles: [SchoolRole] = seesEveryone ? SchoolRole.allCases : SchoolRole.allCases.filter(\.isStaff)
+        guard let sql = db as? any SQLDatabase else { return [] }
+        var roles = Policy.findableRoles(actor, schoolID: schoolID)
         if let role { roles = roles.filter { $0 == role } }
         guard !roles.isEmpty else { return [] }
         let folded = query.map(UserSearchKey.fold)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""

@@ -28,7 +28,7 @@ enum Enrollment {
         if membership == nil {
             let m = MembershipRecord()
             m.schoolID = schoolID; m.userID = userID; m.role = role.rawValue
-            m.verified = role != .teacher   // teachers wait for an administrator (§2.3, §2.4)
+            m.verified = Policy.isConfirmedOnJoining(role)   // teachers wait (§2.3, §2.4)
             m.createdAt = now
             try await m.create(on: db)
             membership = m

@@ -153,7 +153,7 @@ public struct FamilyService: Sendable {
         let classes = seats.isEmpty ? [] : try await ClassRecord.query(on: db).filter(\.$id ~~ seats.map(\.classID)).all()
         for cls in classes where Policy.canManageChildAccounts(actor, schoolID: cls.schoolID, classID: cls.id!) { return cls.schoolID }
         if let link = try await FamilyLinkRecord.query(on: db).filter(\.$parentID == actor.userID).filter(\.$childID == childID).first(),
-           actor.roles(in: link.schoolID).contains(.parent) {
+           Policy.canManageChildAccountAsParent(actor, schoolID: link.schoolID) {
             return link.schoolID
         }
         throw PartaError.notFound("Ученик")

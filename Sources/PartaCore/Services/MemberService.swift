@@ -88,9 +88,8 @@ public struct MemberService: Sendable {
 
     // MARK: Roles in place (§2.1)
 
-    /// Roles an administrator gives or takes: staff roles. Students and parents come by links,
-    /// import, transfer and leaving; additional administrators only from confirmed teachers.
-    public static let assignableRoles: Set<SchoolRole> = [.admin, .director, .deputy, .teacher]
+    /// Roles an administrator gives or takes (`Policy.assignableRoles`).
+    public static var assignableRoles: Set<SchoolRole> { Policy.assignableRoles }
 
     public func setRole(_ actor: Actor, schoolID: UUID, userID: UUID, role: SchoolRole, granted: Bool) async throws -> MemberView {
         guard Self.assignableRoles.contains(role) else {
@@ -103,7 +102,7 @@ public struct MemberService: Sendable {
             let current = roles.first { $0.role == role.rawValue }
             if granted {
                 guard current == nil else { return }
-                if role == .admin, !roles.contains(where: { $0.role == SchoolRole.teacher.rawValue && $0.verified }) {
+                if role == .admin, !Policy.mayBecomeAdmin(current: roles.compactMap { r in SchoolRole(rawValue: r.role).map { ($0, r.verified) } }) {
                     throw PartaError(.conflict, "not_verified_teacher", "Администратором назначают подтверждённого учителя (§2.1).")
                 }
                 let m = MembershipRecord()

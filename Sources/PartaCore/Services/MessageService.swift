@@ -109,7 +109,7 @@ public struct MessageService: Sendable {
                     throw PartaError.invalid("replyTo", "Ответ — на сообщение этого чата.")
                 }
             }
-            if extras.mentionAll && !rights.canModerate { throw mentionAllForbidden }
+            if extras.mentionAll && !Policy.canMentionAll(rights) { throw mentionAllForbidden }
             try await checkReaders(extras.mentions, chatID: chatID, schoolID: schoolID, system: audience != nil, on: db)
             try await AttachmentService.checkAttachable(extras.attachments, chatID: chatID, author: actor.userID, on: db)
         }

@@ -84,7 +84,7 @@ public struct ModerationService: Sendable {
         let school = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
         var query = MessageReportRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$authorID != actor.userID)
         var moderated: Set<UUID> = []
-        if !actor.roles(in: schoolID).contains(.admin) {
+        if !Policy.seesEveryReport(actor, schoolID: schoolID) {
             moderated = Set(try await ChatMemberRecord.query(on: db).filter(\.$userID == actor.userID)
                 .filter(\.$role ~~ ChatRole.moderatorRoles).all().map(\.chatID))
             guard !moderated.isEmpty else { return [] }
@@ -130,7 +130,7 @@ public struct ModerationService: Sendable {
                     events.append(try await MessageService.changed(m, "message.deleted", now: now, on: db))
                 }
             case .mute:
-                guard let row = authorRow, row.role == ChatRole.member.rawValue else {
+                guard let row = authorRow, Policy.isMutable(ChatRole(rawValue: row.role) ?? .owner) else {
                     throw PartaError(.conflict, "not_mutable", "Автор не участник чата или его администратор.")
                 }
                 row.mutedUntil = now.addingTimeInterval(TimeInterval(muteMinutes * 60))
@@ -141,7 +141,7 @@ public struct ModerationService: Sendable {
                       chat.kind != ChatKind.direct.rawValue else {
                     throw PartaError(.conflict, "fixed_members", "Из этого чата нельзя удалить участника.")
                 }
-                guard let row = authorRow, row.role != ChatRole.owner.rawValue else {
+                guard let row = authorRow, Policy.isRemovableFromChat(ChatRole(rawValue: row.role) ?? .owner) else {
                     throw PartaError(.conflict, "not_removable", "Автор не участник чата или его владелец.")
                 }
                 try await row.delete(on: db)
@@ -176,7 +176,7 @@ public struct ModerationService: Sendable {
             guard let row = try await ChatMemberRecord.query(on: db).filter(\.$chatID == chatID).filter(\.$userID == userID).first() else {
                 throw PartaError.notFound("Участник")
             }
-            guard row.role == ChatRole.member.rawValue else { throw PartaError(.conflict, "moderator", "Владельца и администраторов чата не заглушают.") }
+            guard Policy.isMutable(ChatRole(rawValue: row.role) ?? .owner) else { throw PartaError(.conflict, "moderator", "Владельца и администраторов чата не заглушают.") }
             row.mutedUntil = minutes == 0 ? nil : now.addingTimeInterval(TimeInterval(minutes * 60))
             try await row.save(on: db)
             return try await Self.mutedEvent(chatID, userID, row.mutedUntil, now: now, on: db)
@@ -216,7 +216,7 @@ public struct ModerationService: Sendable {
         let now = ctx.clock.now()
         let event: ChatEvent? = try await ctx.store.write { db in
             let access = try await ChatService.access(actor, chatID: chatID, on: db)
-            guard access.role == .owner || actor.roles(in: access.chat.schoolID).contains(.admin) else {
+            guard Policy.canAppointChatAdmins(actor, schoolID: access.chat.schoolID, rights: access.rights) else {
                 throw PartaError(.forbidden, "forbidden", "Администраторов чата назначает его владелец.")
             }
             guard access.chat.systemAudience == nil, access.chat.kind != ChatKind.direct.rawValue else {

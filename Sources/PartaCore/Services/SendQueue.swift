@@ -6,7 +6,7 @@ import Foundation
 /// place in the chat, its author and any earlier message with its clientId are read; then the
 /// batch's messages and events are written with one statement each, and each chat's two counters
 /// and each author's read mark once. Who may write is
-/// decided by the same rules as everywhere (`ChatService.rights`, `MessageService.checkNotMuted`),
+/// decided by the same rules as everywhere (`Policy.chatRights`, `MessageService.checkNotMuted`),
 /// inside the transaction, so a plain send needs no statement before it reaches the batch. A send
 /// refused in the batch fails alone; a batch that fails otherwise is retried send by send
 /// (`MessageService.sendAlone`), so only the faulty one fails. Events go out after the commit, in
@@ -247,7 +247,7 @@ public final class SendQueue: @unchecked Sendable {
             // 3. May write now.
             guard rights.canPost else { results.append(.failure(MessageService.readOnly)); continue }
             do { try MessageService.checkNotMuted(until: place?.muted, now: now) } catch { results.append(.failure(error)); continue }
-            if s.extras.mentionAll && !rights.canModerate { results.append(.failure(MessageService.mentionAllForbidden)); continue }
+            if s.extras.mentionAll && !Policy.canMentionAll(rights) { results.append(.failure(MessageService.mentionAllForbidden)); continue }
             if names[user] == nil {
                 names[user] = .some(try db.first("SELECT full_name FROM users WHERE id = ?1", [SQLiteValue(user)])?[0].string)
             }
