@@ -217,6 +217,15 @@ final class TestHarness: @unchecked Sendable {
         return String(text[r])
     }
 
+    /// Every table of the database (but the migrations' own).
+    func tableNames() async throws -> [String] {
+        let sql = app.db as! any SQLDatabase
+        let query: SQLQueryString = app.parta.context.store.dialect == .sqlite
+            ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_fluent_migrations' ORDER BY name"
+            : "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename <> '_fluent_migrations' ORDER BY tablename"
+        return try await sql.raw(query).all().map { try $0.decode(column: "name", as: String.self) }
+    }
+
     func count(_ table: String) async throws -> Int {
         let sql = app.db as! any SQLDatabase
         let row = try await sql.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()
