@@ -83,29 +83,3 @@ enum Enrollment {
         }
     }
 }
-
-/// The history of a person's moves in a school (§2.1 "движение"), one row per move.
-enum History {
-    enum Kind: String { case joined, transferred, left, graduated, promoted, roleAdded = "role_added", roleRemoved = "role_removed" }
-
-    static func record(schoolID: UUID, userID: UUID, kind: Kind, role: SchoolRole?, from: String?, to: String?,
-                       actorID: UUID?, note: String, at: Date, on db: any Database) async throws {
-        let event = MemberEventRecord()
-        event.schoolID = schoolID; event.userID = userID; event.kind = kind.rawValue; event.role = role?.rawValue
-        event.fromClass = from; event.toClass = to; event.actorID = actorID; event.note = String(note.prefix(500)); event.at = at
-        try await event.create(on: db)
-    }
-}
-
-/// The audit log of administrative actions: written in the same transaction as the action itself.
-enum Audit {
-    static func record(_ actor: Actor, schoolID: UUID, action: String, targetUserID: UUID? = nil, target: String,
-                       details: String = "", at: Date, on db: any Database) async throws {
-        let name = try await UserRecord.find(actor.userID, on: db)?.fullName ?? ""
-        let entry = AuditRecord()
-        entry.schoolID = schoolID; entry.actorID = actor.userID; entry.actorName = name; entry.action = action
-        entry.targetUserID = targetUserID; entry.target = String(target.prefix(300)); entry.details = String(details.prefix(1000))
-        entry.ip = actor.ip; entry.at = at
-        try await entry.create(on: db)
-    }
-}

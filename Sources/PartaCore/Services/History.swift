@@ -1,0 +1,15 @@
+import FluentKit
+import Foundation
+
+/// The history of a person's moves in a school (§2.1 "движение"), one row per move.
+enum History {
+    enum Kind: String { case joined, transferred, left, graduated, promoted, roleAdded = "role_added", roleRemoved = "role_removed" }
+
+    static func record(schoolID: UUID, userID: UUID, kind: Kind, role: SchoolRole?, from: String?, to: String?,
+                       actorID: UUID?, note: String, at: Date, on db: any Database) async throws {
+        let event = MemberEventRecord()
+        event.schoolID = schoolID; event.userID = userID; event.kind = kind.rawValue; event.role = role?.rawValue
+        event.fromClass = from; event.toClass = to; event.actorID = actorID; event.note = String(note.prefix(500)); event.at = at
+        try await event.create(on: db)
+    }
+}
