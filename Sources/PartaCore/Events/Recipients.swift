@@ -29,28 +29,32 @@ public struct Recipients: Sendable {
         var out: [UUID: Readable] = [:]
         let schools = Array(Set(actor.memberships.map(\.schoolID)))
         guard !schools.isEmpty else { return out }
+        // One statement (this runs for every socket at connect): the chats the person is a member
+        // of, then the system channels of their schools (no member rows: their audience reads them).
         for row in try await sql.raw("""
-            SELECT c.id, c.school_id, c.last_event, c.read_only, c.kind, m.role FROM chat_members m JOIN chats c ON c.id = m.chat_id
+            SELECT c.id, c.school_id, c.last_event, c.read_only, c.kind, c.system_audience, m.role
+            FROM chat_members m JOIN chats c ON c.id = m.chat_id
             WHERE m.user_id = \(bind: actor.userID) AND c.school_id IN (\(binds: schools)) AND c.system_audience IS NULL
-            """).all() {
-            guard let rights = Policy.chatRights(actor, schoolID: try row.decode(column: "school_id", as: UUID.self), systemAudience: nil,
-                                                 readOnly: try row.decode(column: "read_only", as: Bool.self),
-                                                 memberRole: ChatRole(rawValue: try row.decode(column: "role", as: String.self)) ?? .member)
-            else { continue }
-            out[try row.decode(column: "id", as: UUID.self)] = Readable(lastEvent: try row.decode(column: "last_event", as: Int.self),
-                                                                         mayWrite: rights.canPost,
-                                                                         direct: try row.decode(column: "kind", as: String.self) == ChatKind.direct.rawValue)
-        }
-        for row in try await sql.raw("""
-            SELECT id, school_id, system_audience, last_event FROM chats
+            UNION ALL
+            SELECT id, school_id, last_event, read_only, kind, system_audience, NULL FROM chats
             WHERE system_audience IS NOT NULL AND school_id IN (\(binds: schools))
             """).all() {
-            guard let audience = try row.decode(column: "system_audience", as: String?.self).flatMap(ChannelAudience.init(rawValue:)),
-                  let rights = Policy.chatRights(actor, schoolID: try row.decode(column: "school_id", as: UUID.self),
-                                                 systemAudience: audience, readOnly: true, memberRole: nil)
-            else { continue }
-            out[try row.decode(column: "id", as: UUID.self)] = Readable(lastEvent: try row.decode(column: "last_event", as: Int.self),
-                                                                         mayWrite: rights.canPost)
+            let schoolID = try row.decode(column: "school_id", as: UUID.self)
+            let audience = try row.decode(column: "system_audience", as: String?.self)
+            let rights: Policy.ChatRights?
+            if let audience {
+                // A system channel of a kind this version does not know: nobody reads it.
+                guard let known = ChannelAudience(rawValue: audience) else { continue }
+                rights = Policy.chatRights(actor, schoolID: schoolID, systemAudience: known, readOnly: true, memberRole: nil)
+            } else {
+                rights = Policy.chatRights(actor, schoolID: schoolID, systemAudience: nil,
+                                           readOnly: try row.decode(column: "read_only", as: Bool.self),
+                                           memberRole: ChatRole(rawValue: try row.decode(column: "role", as: String?.self) ?? "") ?? .member)
+            }
+            guard let rights else { continue }
+            let direct = try audience == nil && row.decode(column: "kind", as: String.self) == ChatKind.direct.rawValue
+            out[try row.decode(column: "id", as: UUID.self)] = Readable(
+                lastEvent: try row.decode(column: "last_event", as: Int.self), mayWrite: rights.canPost, direct: direct)
         }
         return out
     }
