@@ -9,13 +9,21 @@ let package = Package(
         .executable(name: "parta-bench", targets: ["parta-bench"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        // `exact:` pins — vapor, sqlite-nio, websocket-kit — mark the packages Parta reaches past
+        // the public API of; an update is a deliberate change here, checked by the tests named.
+        // vapor: `LimitsHTTPServer` (Middleware/RequestLimits.swift) finds the HTTP server's
+        //   private listening channel by reflection (`HTTPServer.connection`) to answer over-long
+        //   request heads; RealtimeTests.testTheListeningChannelIsFoundByReflection.
+        .package(url: "https://github.com/vapor/vapor.git", exact: "4.122.3"),
         .package(url: "https://github.com/vapor/fluent-kit.git", from: "1.57.0"),
         .package(url: "https://github.com/vapor/fluent.git", from: "4.13.0"),
         .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
-        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        // sqlite-nio (exact, see above): `SQLiteWriter` calls its bundled SQLite through the
+        //   `sqlite_nio_`-prefixed C symbols of its internal VaporCSQLite target, declared by hand
+        //   in Sources/CPartaSQLite; a renamed symbol breaks the link, a changed signature would not.
+        .package(url: "https://github.com/vapor/sqlite-nio.git", exact: "1.13.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -23,7 +31,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
-        .package(url: "https://github.com/vapor/websocket-kit.git", from: "2.16.2"),
+        // websocket-kit (exact, see above): `FrameWriter` and `InboundTextGuard` read `WebSocket`'s
+        //   internal `channel` by reflection; without it the slow-reader cut-off and the UTF-8 guard
+        //   are silently off. RealtimeTests.testTheWebSocketsChannelIsFoundByReflection.
+        .package(url: "https://github.com/vapor/websocket-kit.git", exact: "2.16.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [

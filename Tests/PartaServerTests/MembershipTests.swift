@@ -432,6 +432,58 @@ final class MembershipTests: XCTestCase {
         }
     }
 
+    /// A roster saved by Excel in Russian («CSV (разделители — запятые)»: Windows-1251, `;`, CRLF)
+    /// imports; it used to be refused with «Файл должен быть в кодировке UTF-8». The export is what
+    /// Excel opens: BOM, `;`, CRLF.
+    func testAnExcelRosterInWindows1251WithSemicolonsImports() async throws {
+        try await withHarness { h in
+            let op = try await h.makeOperator()
+            let w = try await makeWorld(h, op: op)
+            // Класс;Ученик;Родитель;Телефон родителя / 5А;Ёлкина Алёна;Ёлкин Пётр;+7 900 555-07-01 /
+            // 5Б;"Щукин-Эрдман, Юрий";; — each line ending in CRLF, in Windows-1251.
+            let excel: [UInt8] = [
+                0xCA, 0xEB, 0xE0, 0xF1, 0xF1, 0x3B, 0xD3, 0xF7, 0xE5, 0xED, 0xE8, 0xEA, 0x3B, 0xD0, 0xEE, 0xE4,
+                0xE8, 0xF2, 0xE5, 0xEB, 0xFC, 0x3B, 0xD2, 0xE5, 0xEB, 0xE5, 0xF4, 0xEE, 0xED, 0x20, 0xF0, 0xEE,
+                0xE4, 0xE8, 0xF2, 0xE5, 0xEB, 0xFF, 0x0D, 0x0A, 0x35, 0xC0, 0x3B, 0xA8, 0xEB, 0xEA, 0xE8, 0xED,
+                0xE0, 0x20, 0xC0, 0xEB, 0xB8, 0xED, 0xE0, 0x3B, 0xA8, 0xEB, 0xEA, 0xE8, 0xED, 0x20, 0xCF, 0xB8,
+                0xF2, 0xF0, 0x3B, 0x2B, 0x37, 0x20, 0x39, 0x30, 0x30, 0x20, 0x35, 0x35, 0x35, 0x2D, 0x30, 0x37,
+                0x2D, 0x30, 0x31, 0x0D, 0x0A, 0x35, 0xC1, 0x3B, 0x22, 0xD9, 0xF3, 0xEA, 0xE8, 0xED, 0x2D, 0xDD,
+                0xF0, 0xE4, 0xEC, 0xE0, 0xED, 0x2C, 0x20, 0xDE, 0xF0, 0xE8, 0xE9, 0x22, 0x3B, 0x3B, 0x0D, 0x0A,
+            ]
+            // 5Я;Новиков Саша;; CRLF — a class the school does not have.
+            let unknownClass: [UInt8] = [
+                0x35, 0xDF, 0x3B, 0xCD, 0xEE, 0xE2, 0xE8, 0xEA, 0xEE, 0xE2, 0x20, 0xD1, 0xE0, 0xF8, 0xE0, 0x3B,
+                0x3B, 0x0D, 0x0A,
+            ]
+            let path = "/api/v1/schools/\(w.schoolID)/roster"
+            let checked = try await h.request(.POST, path + "/preview", token: w.admin, bytes: excel + unknownClass, contentType: "text/csv")
+            XCTAssertEqual(checked.status, .ok, String(buffer: checked.body))
+            let errors = try XCTUnwrap(checked.json["errors"] as? [[String: Any]])
+            XCTAssertEqual(errors.map { $0["line"] as? Int }, [4])
+            XCTAssertEqual(errors.first?["message"] as? String, "Нет такого класса: «5Я».", "the same message as from a UTF-8 file")
+
+            let imported = try await h.request(.POST, path + "/import", token: w.admin, bytes: excel, contentType: "text/csv")
+            XCTAssertEqual(imported.status, .created, String(buffer: imported.body))
+            XCTAssertEqual(imported.json["newStudents"] as? Int, 2)
+            XCTAssertEqual(imported.json["newParents"] as? Int, 1)
+            let students = try await members(h, w, "role=student").compactMap { $0["fullName"] as? String }
+            XCTAssertEqual(students.sorted(), ["Ёлкина Алёна", "Щукин-Эрдман, Юрий"])
+            let parents = try await members(h, w, "role=parent").compactMap { $0["fullName"] as? String }
+            XCTAssertEqual(parents, ["Ёлкин Пётр"])
+
+            let export = try await h.request(.GET, "/api/v1/schools/\(w.schoolID)/roster.csv", token: w.admin)
+            let text = String(buffer: export.body)
+            XCTAssertTrue(text.hasPrefix("\u{FEFF}Класс;Ученик;Телефон ученика;"), text)
+            XCTAssertTrue(text.contains("\r\n5А;Ёлкина Алёна;;;Ёлкин Пётр;+79005550701;;;;\r\n"), text)
+            XCTAssertTrue(text.contains("\r\n5Б;\"Щукин-Эрдман, Юрий\";;;;;;;;\r\n"), text)
+            // The export imports again as it is, and changes nothing.
+            let again = try await h.request(.POST, path + "/import", token: w.admin, raw: text, contentType: "text/csv")
+            XCTAssertEqual(again.status, .created, String(buffer: again.body))
+            XCTAssertEqual(again.json["newStudents"] as? Int, 0)
+            XCTAssertEqual(again.json["newParents"] as? Int, 0)
+        }
+    }
+
     // MARK: The new school year
 
     func testPromotionMovesEveryClassUpAndGraduatesTheEleventh() async throws {

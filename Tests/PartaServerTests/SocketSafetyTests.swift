@@ -151,13 +151,34 @@ extension RealtimeTests {
     }
 
     /// The slow-reader cut-off and the UTF-8 guard reach websocket-kit's private channel by
-    /// reflection: this fails if a new version renames it.
+    /// reflection (websocket-kit is pinned in Package.swift): this fails if a new version renames
+    /// it — on the server's own socket, where a failed lookup would silently switch both off.
     func testTheWebSocketsChannelIsFoundByReflection() async throws {
         try await withHarness { h in
             let (admin, _) = try await h.makeSchool(operatorToken: try await h.makeOperator())
             let port = try await startServer(h)
-            let ws = try await connect(h, port: port, headers: ["Authorization": "Bearer \(admin)"], probe: Probe())
-            XCTAssertNotNil(FrameWriter.channel(of: ws))
+            let probe = Probe()
+            let client = try await connect(h, port: port, headers: ["Authorization": "Bearer \(admin)"], probe: probe)
+            XCTAssertNotNil(FrameWriter.channel(of: client))
+            try await waitUntil { self.frames(probe).contains { $0.type == "hello" } }
+            let hub = try XCTUnwrap(h.app.socketHub)
+            let connection = try XCTUnwrap(hub.connectionsForTesting.first)
+            let channel = try XCTUnwrap(connection.writer.channel, "FrameWriter did not find the server socket's channel")
+            XCTAssertTrue(channel === FrameWriter.channel(of: connection.ws))
+            // What the writer and the guard then use: the frame encoder to write below, the guard in place.
+            _ = try await channel.pipeline.handler(type: WebSocketFrameEncoder.self).get()
+            _ = try await channel.pipeline.handler(type: InboundTextGuard.self).get()
+        }
+    }
+
+    /// Over-long request heads are answered through a hook on Vapor's private listening channel,
+    /// found by reflection (vapor is pinned in Package.swift): this fails if a new version moves it.
+    func testTheListeningChannelIsFoundByReflection() async throws {
+        try await withHarness { h in
+            _ = try await startServer(h)
+            XCTAssertNotNil(LimitsHTTPServer.listeningChannel(of: h.app.http.server.shared))
+            let installed = await LimitsHTTPServer.isInstalled(on: h.app.http.server.shared)
+            XCTAssertTrue(installed, "accepted connections are not watched")
         }
     }
 }

@@ -83,7 +83,7 @@ final class TestHarness: @unchecked Sendable {
 
     @discardableResult
     func request(_ method: HTTPMethod, _ path: String, token: String? = nil, json: Any? = nil, raw: String? = nil,
-                 contentType: String? = nil, headers extra: [(String, String)] = [],
+                 bytes: [UInt8]? = nil, contentType: String? = nil, headers extra: [(String, String)] = [],
                  file: StaticString = #filePath, line: UInt = #line) async throws -> Reply {
         var headers = HTTPHeaders()
         if let token { headers.bearerAuthorization = .init(token: token) }
@@ -95,6 +95,10 @@ final class TestHarness: @unchecked Sendable {
         if let raw {
             body.writeString(raw)
             headers.replaceOrAdd(name: .contentType, value: contentType ?? "application/json")
+        }
+        if let bytes {   // a file as some program saved it (not necessarily UTF-8)
+            body.writeBytes(bytes)
+            headers.replaceOrAdd(name: .contentType, value: contentType ?? "application/octet-stream")
         }
         for (k, v) in extra { headers.replaceOrAdd(name: k, value: v) }
         var reply: Reply?

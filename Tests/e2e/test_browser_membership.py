@@ -1,6 +1,7 @@
 """Issue 3 in a real headless Chromium: a parent joins by a parent link and is linked to their child;
 the administrator transfers a student to another class; a roster CSV with a bad row is shown with
-its error before anything is written, and the corrected file is imported.
+its error before anything is written, and the corrected file is imported; a roster saved by Excel
+in Russian (Windows-1251, `;`) imports too.
 """
 
 from __future__ import annotations
@@ -130,4 +131,34 @@ def test_roster_import_shows_a_bad_row_before_anything_is_written(server, browse
     assert sorted(s["fullName"] for s in students["items"]) == ["Новиков Саша", "Орлова Даша"]
     assert all(len(s["parents"]) == 1 for s in students["items"])
     page.no_sideways_scroll()
+    assert page.severe_console_errors() == []
+
+
+def test_a_roster_saved_by_excel_in_windows_1251_imports(server, browser, tmp_path):
+    """Excel in Russian saves «CSV (разделители — запятые)» in Windows-1251 with `;` and CRLF; the
+    browser uploads the file's bytes as they are, and the server reads them (it used to refuse the
+    file: «Файл должен быть в кодировке UTF-8»)."""
+    admin, _ = _school_with_classes(server, "5А, 5Б")
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes("Класс;Ученик;Родитель;Телефон родителя\r\n"
+                      "5А;Ёлкина Алёна;Ёлкин Пётр;+7 900 555-07-01\r\n"
+                      "5Б;\"Щукин-Эрдман, Юрий\";;\r\n".encode("cp1251"))
+
+    page = Page(browser, server.url)
+    page.sign_in(admin.email, admin.password, f"#/school/{admin.school_id}")
+    page.click("#school-manage-import")
+    page.wait_route(f"#/school/{admin.school_id}/import")
+    page.el("#import-file").send_keys(str(excel))
+    page.click("#import-check")
+    page.el("#import-ready")
+    page.click("#import-run")
+    page.wait(lambda d: "2" in page.text("#import-message"), 10, "import did not finish")
+    students = expect(admin.get(f"/api/v1/schools/{admin.school_id}/members?role=student"), 200)
+    assert sorted(s["fullName"] for s in students["items"]) == ["Ёлкина Алёна", "Щукин-Эрдман, Юрий"]
+
+    # The export is what Excel opens: UTF-8 with a BOM, `;`, CRLF.
+    exported = admin.get(f"/api/v1/schools/{admin.school_id}/roster.csv")
+    assert exported.status_code == 200
+    assert exported.content.startswith("\ufeffКласс;Ученик;".encode("utf-8"))
+    assert "\r\n5А;Ёлкина Алёна;;;Ёлкин Пётр;+79005550701;" in exported.content.decode("utf-8-sig")
     assert page.severe_console_errors() == []

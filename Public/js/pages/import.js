@@ -8,8 +8,8 @@ import { t, addStrings } from '../i18n.js';
 addStrings({
   im_title: ['Загрузка списков учеников', 'Roster import'],
   im_back: ['← К школе', '← School'],
-  im_format: ['Файл CSV (в Excel: «Сохранить как» → «CSV UTF-8»). Первая строка — заголовки: «Класс», «Ученик» и по желанию «Телефон ученика», «Email ученика», «Родитель», «Телефон родителя», «Email родителя» (и для второго родителя: «Родитель 2», «Телефон родителя 2», «Email родителя 2»). Разделитель — точка с запятой или запятая.',
-    'A CSV file (in Excel: Save as → CSV UTF-8). The first row holds the headers: «Класс», «Ученик» and optionally «Телефон ученика», «Email ученика», «Родитель», «Телефон родителя», «Email родителя» (and «Родитель 2», «Телефон родителя 2», «Email родителя 2» for a second parent). Separated by semicolons or commas.'],
+  im_format: ['Файл CSV (в Excel: «Сохранить как» → «CSV UTF-8» или «CSV (разделители — запятые)»; кодировка UTF-8 или Windows-1251). Первая строка — заголовки: «Класс», «Ученик» и по желанию «Телефон ученика», «Email ученика», «Родитель», «Телефон родителя», «Email родителя» (и для второго родителя: «Родитель 2», «Телефон родителя 2», «Email родителя 2»). Разделитель — точка с запятой или запятая.',
+    'A CSV file (in Excel: Save as → CSV UTF-8 or CSV (Comma delimited); UTF-8 or Windows-1251). The first row holds the headers: «Класс», «Ученик» and optionally «Телефон ученика», «Email ученика», «Родитель», «Телефон родителя», «Email родителя» (and «Родитель 2», «Телефон родителя 2», «Email родителя 2» for a second parent). Separated by semicolons or commas.'],
   im_file: ['Файл со списком', 'Roster file'],
   im_check: ['Проверить файл', 'Check the file'],
   im_uploading: ['Загрузка файла…', 'Uploading…'],

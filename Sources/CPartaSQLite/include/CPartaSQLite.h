@@ -4,7 +4,8 @@
 // on every symbol), declared here because that target is not a product one may depend on. Using
 // the same copy matters: two copies of SQLite in one process keep separate tables of POSIX locks
 // on the same file and can corrupt it (https://www.sqlite.org/howtocorrupt.html, 2.2.1). The
-// symbols are linked through the SQLiteNIO product that PartaCore depends on.
+// symbols are linked through the SQLiteNIO product that PartaCore depends on; sqlite-nio is pinned
+// to an exact version in Package.swift, since these declarations must match its copy.
 #ifndef C_PARTA_SQLITE_H
 #define C_PARTA_SQLITE_H
 

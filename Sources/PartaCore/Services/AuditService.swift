@@ -27,15 +27,15 @@ public struct AuditService: Sendable {
         return Page(items: entries.map(Self.view), total: total, page: page, perPage: perPage)
     }
 
-    /// The filtered log as CSV (UTF-8 with BOM so spreadsheet programs read Cyrillic), newest first.
+    /// The filtered log as CSV (`CSVWriter`: what Excel opens, Cyrillic included), newest first.
     public func csv(_ actor: Actor, schoolID: UUID, filter: Filter) async throws -> String {
         let entries = try await query(actor, schoolID: schoolID, filter: filter).sort(\.$at, .descending).range(..<100_000).all()
-        var out = "\u{FEFF}" + CSV.row(["Когда (UTC)", "Кто", "Действие", "Над кем", "Подробности", "IP"])
+        var out = CSVWriter(header: ["Когда (UTC)", "Кто", "Действие", "Над кем", "Подробности", "IP"])
         let formatter = ISO8601DateFormatter()
         for e in entries {
-            out += CSV.row([formatter.string(from: e.at), e.actorName, e.action, e.target, e.details, e.ip])
+            out.append([formatter.string(from: e.at), e.actorName, e.action, e.target, e.details, e.ip])
         }
-        return out
+        return out.text
     }
 
     private func query(_ actor: Actor, schoolID: UUID, filter: Filter) async throws -> QueryBuilder<AuditRecord> {
@@ -62,21 +62,5 @@ public struct AuditService: Sendable {
     static func view(_ e: AuditRecord) -> AuditEntryView {
         AuditEntryView(id: e.id!, at: e.at, actorId: e.actorID, actorName: e.actorName, action: e.action,
                        targetUserId: e.targetUserID, target: e.target, details: e.details, ip: e.ip)
-    }
-}
-
-/// RFC 4180 fields: quoted when they hold a separator, a quote or a line break. A leading
-/// `= + - @` is prefixed with `'` so a spreadsheet never runs a cell as a formula.
-public enum CSV {
-    public static func field(_ raw: String) -> String {
-        var value = raw
-        let isPhone = value.hasPrefix("+") && value.dropFirst().allSatisfy(\.isNumber)
-        if let first = value.first, "=+-@\t\r".contains(first), !isPhone { value = "'" + value }
-        guard value.contains(where: { $0 == "," || $0 == ";" || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    public static func row(_ fields: [String]) -> String {
-        fields.map(field).joined(separator: ",") + "\r\n"
     }
 }

@@ -22,13 +22,14 @@ public struct RosterImportService: Sendable {
         var parents: [(name: String, contact: LoginIdentifier)]
     }
 
-    public func preview(_ actor: Actor, schoolID: UUID, csv: String) async throws -> ImportReport {
+    /// `csv` is the uploaded file as it came (`CSVReader` decodes it).
+    public func preview(_ actor: Actor, schoolID: UUID, csv: Data) async throws -> ImportReport {
         let (rows, report, _) = try await check(actor, schoolID: schoolID, csv: csv, on: ctx.store.db)
         _ = rows
         return report
     }
 
-    public func run(_ actor: Actor, schoolID: UUID, csv: String) async throws -> ImportReport {
+    public func run(_ actor: Actor, schoolID: UUID, csv: Data) async throws -> ImportReport {
         let now = ctx.clock.now()
         let done: ImportReport = try await ctx.store.write { db in
             let (rows, report, classes) = try await check(actor, schoolID: schoolID, csv: csv, on: db)
@@ -51,7 +52,8 @@ public struct RosterImportService: Sendable {
         return done
     }
 
-    /// The school's students by class with their parents, as CSV in the import's own format.
+    /// The school's students by class with their parents, as CSV in the import's own format
+    /// (`CSVWriter`).
     public func export(_ actor: Actor, schoolID: UUID) async throws -> String {
         let db = ctx.store.db
         _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
@@ -65,7 +67,7 @@ public struct RosterImportService: Sendable {
         let users = Dictionary(uniqueKeysWithValues: try await UserRecord.query(on: db)
             .filter(\.$id ~~ Array(Set(seats.map(\.userID) + links.map(\.parentID)))).all().map { ($0.id!, $0) })
         let className = Dictionary(uniqueKeysWithValues: classes.map { ($0.id!, $0) })
-        var out = "\u{FEFF}" + CSV.row(Self.columns.map { $0.prefix(1).uppercased() + $0.dropFirst() })
+        var out = CSVWriter(header: Self.columns.map { $0.prefix(1).uppercased() + $0.dropFirst() })
         let sorted = seats.sorted {
             let a = className[$0.classID], b = className[$1.classID]
             return ((a?.grade ?? 0), a?.name ?? "", users[$0.userID]?.fullName ?? "") < ((b?.grade ?? 0), b?.name ?? "", users[$1.userID]?.fullName ?? "")
@@ -81,22 +83,22 @@ public struct RosterImportService: Sendable {
                 let first: UserRecord? = i < parents.count ? parents[i] : nil
                 let second: UserRecord? = i + 1 < parents.count ? parents[i + 1] : nil
                 let fields: [String] = [name] + cells(student) + cells(first) + cells(second)
-                out += CSV.row(fields)
+                out.append(fields)
                 i += 2
             } while i < parents.count
         }
-        return out
+        return out.text
     }
 
     // MARK: Checking
 
-    private func check(_ actor: Actor, schoolID: UUID, csv: String, on db: any Database) async throws
+    private func check(_ actor: Actor, schoolID: UUID, csv: Data, on db: any Database) async throws
         -> ([Row], ImportReport, [String: ClassRecord]) {
         _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
         guard Policy.canManageMembers(actor, schoolID: schoolID) else { throw Self.refused }
-        let table = CSVParser.parse(csv)
+        let table = try CSVReader.read(csv).rows
         guard let header = table.first else { throw PartaError.invalid("file", "Файл пуст.") }
-        let names = header.map { UserSearchKey.fold(Text.cleanLine($0)) }   // also drops a BOM
+        let names = header.map { UserSearchKey.fold(Text.cleanLine($0)) }
         func column(_ aliases: [String]) -> Int? { names.firstIndex { aliases.contains($0) } }
         guard let classCol = column(["класс", "class"]),
               let studentCol = column(["ученик", "фио ученика", "student"]) else {
@@ -311,35 +313,4 @@ public struct ImportReport: Sendable, Codable, Equatable {
     public var newStudents: Int
     public var newParents: Int
     public var imported: Bool
-}
-
-/// RFC 4180 reading with the separator a spreadsheet chose (`;` from Russian Excel, `,` or tab).
-public enum CSVParser {
-    public static func parse(_ text: String) -> [[String]] {
-        let firstLine = text.prefix { $0 != "\n" && $0 != "\r\n" }
-        let separator: Character = [";", "\t", ","].max { a, b in firstLine.filter { $0 == a }.count < firstLine.filter { $0 == b }.count } ?? ","
-        var rows: [[String]] = [], row: [String] = [], field = ""
-        var quoted = false, atFieldStart = true
-        var chars = text.makeIterator()
-        var pending: Character? = nil
-        while let c = pending ?? chars.next() {
-            pending = nil
-            if quoted {
-                if c == "\"" {
-                    if let next = chars.next() {
-                        if next == "\"" { field.append("\"") } else { quoted = false; pending = next }
-                    } else { quoted = false }
-                } else { field.append(c) }
-                continue
-            }
-            switch c {
-            case "\"" where atFieldStart: quoted = true; atFieldStart = false
-            case separator: row.append(field); field = ""; atFieldStart = true
-            case "\n", "\r\n", "\r": row.append(field); rows.append(row); row = []; field = ""; atFieldStart = true
-            default: field.append(c); atFieldStart = false
-            }
-        }
-        if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
-        return rows
-    }
 }

@@ -103,8 +103,10 @@ private final class AcceptedConnectionHook: ChannelInboundHandler {
 
 /// Vapor's HTTP server with `AcceptedConnectionHook` on its listening channel. Vapor keeps that
 /// channel private; it is found once, at start, by reflection (the first `Channel` held by the
-/// server). Should a Vapor update move it, the server runs as before and logs a warning (the e2e
-/// test `test_request_limits.py` notices).
+/// server's `connection`), so vapor is pinned to an exact version in Package.swift. Should an
+/// update move it, the server runs as before and logs a warning, and two tests fail:
+/// `RealtimeTests.testTheListeningChannelIsFoundByReflection` (SocketSafetyTests.swift) and the
+/// e2e `test_request_limits.py`.
 struct LimitsHTTPServer: Server {
     let inner: HTTPServer
     let logger: Logger
@@ -125,8 +127,7 @@ struct LimitsHTTPServer: Server {
     func shutdown() async { await inner.shutdown() }
 
     private func install() {
-        let connection = Mirror(reflecting: inner).children.first { $0.label == "connection" }?.value
-        guard let connection, let listener = Self.findChannel(in: connection, depth: 6) else {
+        guard let listener = Self.listeningChannel(of: inner) else {
             logger.warning("over-long request heads will be dropped without an answer: the listening channel was not found")
             return
         }
@@ -135,6 +136,19 @@ struct LimitsHTTPServer: Server {
             do { try listener.pipeline.syncOperations.addHandler(AcceptedConnectionHook(), position: .last) }
             catch { logger.warning("could not watch accepted connections: \(error)") }
         }
+    }
+
+    /// The started server's listening channel, read by reflection (nil when Vapor moved it).
+    static func listeningChannel(of server: HTTPServer) -> Channel? {
+        guard let connection = Mirror(reflecting: server).children.first(where: { $0.label == "connection" })?.value else { return nil }
+        return findChannel(in: connection, depth: 6)
+    }
+
+    /// Whether accepted connections are watched: the hook is on the started server's listening channel.
+    static func isInstalled(on server: HTTPServer) async -> Bool {
+        guard let listener = listeningChannel(of: server) else { return false }
+        let found = listener.eventLoop.submit { (try? listener.pipeline.syncOperations.handler(type: AcceptedConnectionHook.self)) != nil }
+        return (try? await found.get()) ?? false
     }
 
     static func findChannel(in value: Any, depth: Int) -> Channel? {

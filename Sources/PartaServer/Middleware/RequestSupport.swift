@@ -167,16 +167,15 @@ enum QueryID {
 }
 
 extension Request {
-    /// A CSV upload: `text/csv` (or `text/plain`) in UTF-8, within the route's collect limit.
-    func csvBody() throws -> String {
+    /// A CSV upload: `text/csv` (or `text/plain`), within the route's collect limit, as its bytes
+    /// (`CSVReader` decodes them: UTF-8, Windows-1251…; a `charset` parameter is not trusted —
+    /// browsers send none for files).
+    func csvBody() throws -> Data {
         guard let type = headers.contentType, type.type == "text", ["csv", "plain"].contains(type.subType) else {
             throw PartaError(.unsupportedMedia, "unsupported_media_type", "Ожидается файл CSV (Content-Type: text/csv).")
         }
         guard let buffer = body.data, buffer.readableBytes > 0 else { throw PartaError.invalid("file", "Файл пуст.") }
-        guard let text = String(data: Data(buffer: buffer), encoding: .utf8) else {
-            throw PartaError.invalid("file", "Файл должен быть в кодировке UTF-8 (в Excel: «CSV UTF-8»).")
-        }
-        return text
+        return Data(buffer: buffer)
     }
 }
 
