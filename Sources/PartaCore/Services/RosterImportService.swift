@@ -236,51 +236,24 @@ public struct RosterImportService: Sendable {
             if let contact { known[contact.value] = u }
             return u.id!
         }
-        let memberships = try await MembershipRecord.query(on: db).filter(\.$schoolID == schoolID).all()
-        var hasRole = Set(memberships.map { "\($0.userID)|\($0.role)" })
-        let classIDs = classes.values.compactMap(\.id)
-        var seated = Set(try await ClassMemberRecord.query(on: db).filter(\.$classID ~~ classIDs).all().map { "\($0.classID)|\($0.userID)|\($0.role)" })
-        var families = Set(try await FamilyLinkRecord.query(on: db).filter(\.$schoolID == schoolID).all().map { "\($0.parentID)|\($0.childID)" })
-        var newMemberships: [MembershipRecord] = [], newSeats: [ClassMemberRecord] = [], newLinks: [FamilyLinkRecord] = []
-        var events: [MemberEventRecord] = []
-        func enroll(_ userID: UUID, _ cls: ClassRecord, _ role: SchoolRole) {
-            if hasRole.insert("\(userID)|\(role.rawValue)").inserted {
-                let m = MembershipRecord()
-                m.schoolID = schoolID; m.userID = userID; m.role = role.rawValue; m.verified = true; m.createdAt = now
-                newMemberships.append(m)
-            }
-            if seated.insert("\(cls.id!)|\(userID)|\(role.rawValue)").inserted {
-                let s = ClassMemberRecord()
-                s.classID = cls.id!; s.userID = userID; s.role = role.rawValue; s.createdAt = now
-                newSeats.append(s)
-                let e = MemberEventRecord()
-                e.schoolID = schoolID; e.userID = userID; e.kind = History.Kind.joined.rawValue; e.role = role.rawValue
-                e.toClass = cls.name; e.actorID = actor.userID; e.note = "импорт списка"; e.at = now
-                events.append(e)
-            }
-        }
-        let existing = try await studentsByName(classIDs: classIDs, on: db)
+        var batch = try await Enrollment.Batch(schoolID: schoolID, classIDs: classes.values.compactMap(\.id), on: db)
+        let existing = try await studentsByName(classIDs: classes.values.compactMap(\.id), on: db)
         for row in rows {
             guard let cls = classes[row.className] else { continue }
             let sameChild = row.studentContact == nil ? existing["\(cls.id!)|\(UserSearchKey.fold(row.student))"] : nil
             let student = sameChild ?? user(named: row.student, contact: row.studentContact)
-            enroll(student, cls, .student)
+            try batch.enroll(userID: student, in: cls, role: .student, childID: nil, actorID: actor.userID, note: Self.note, now: now)
             for (name, contact) in row.parents {
-                let parent = user(named: name, contact: contact)
-                enroll(parent, cls, .parent)
-                if families.insert("\(parent)|\(student)").inserted {
-                    let link = FamilyLinkRecord()
-                    link.schoolID = schoolID; link.parentID = parent; link.childID = student; link.createdAt = now
-                    newLinks.append(link)
-                }
+                try batch.enroll(userID: user(named: name, contact: contact), in: cls, role: .parent, childID: student,
+                                 actorID: actor.userID, note: Self.note, now: now)
             }
         }
         try await Self.insert(newUsers, on: db)
-        try await Self.insert(newMemberships, on: db)
-        try await Self.insert(newSeats, on: db)
-        try await Self.insert(newLinks, on: db)
-        try await Self.insert(events, on: db)
+        try await batch.write(on: db)
     }
+
+    /// The member history's note for everyone the import enrols.
+    static let note = "импорт списка"
 
     private static func insert<M: Model>(_ models: [M], on db: any Database) async throws {
         for chunk in models.chunked(400) { try await chunk.create(on: db) }
