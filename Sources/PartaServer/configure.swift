@@ -84,7 +84,14 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
                         socketsPerAddress: context.rules.socketsPerAddress)
     app.socketHub = hub
     // After a wave of disconnects, the memory they freed goes back to the kernel (SocketMemory.swift).
-    let trimmer = TrimAfterDisconnects(hub: hub, sweep: { context.actors.sweep(now: clock.now()) }, logger: logger)
+    let trimmer = TrimAfterDisconnects(hub: hub, sweep: { context.actors.sweep(now: clock.now()) }, releaseCaches: {
+        guard dialect == .sqlite else { return }
+        sqliteWriter?.releaseMemory()
+        // Fluent's SQLite pool keeps one connection per event loop (its default): reach each.
+        for loop in databases.eventLoopGroup.makeIterator() {
+            try? await (databases.database(logger: logger, on: loop) as? any SQLDatabase)?.raw("PRAGMA shrink_memory").run()
+        }
+    }, logger: logger)
     trimmer.start(on: app.eventLoopGroup.any())
     app.lifecycle.use(StopOnShutdown { trimmer.stop() })
     context.actors.follow(events)

@@ -123,6 +123,17 @@ public final class SQLiteWriter: @unchecked Sendable {
         return db
     }
 
+    /// Gives back the page caches of both connections (`PRAGMA shrink_memory`): after a wave of
+    /// sockets has left, what their sign-ins read stays cached in memory otherwise.
+    public func releaseMemory() {
+        queue.async { [weak self] in
+            if let handle = self?.handle { sqlite_nio_sqlite3_exec(handle, "PRAGMA shrink_memory", nil, nil, nil) }
+        }
+        checkpointQueue.async { [weak self] in
+            if let db = self?.checkpointHandle { sqlite_nio_sqlite3_exec(db, "PRAGMA shrink_memory", nil, nil, nil) }
+        }
+    }
+
     /// Finalizes the statements and closes the connection (after any job already queued).
     public func close() {
         checkpointQueue.sync { closeCheckpointer() }

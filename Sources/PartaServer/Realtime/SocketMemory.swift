@@ -99,15 +99,18 @@ final class TrimAfterDisconnects: @unchecked Sendable {
     private let hub: SocketHub
     private let threshold: Int
     private let sweep: @Sendable () -> Int
+    private let releaseCaches: @Sendable () async -> Void
     private let logger: Logger
     private var peak = 0
     private var sweepAt: NIODeadline?
     private var task: RepeatedTask?
     private let queue = DispatchQueue(label: "parta.malloc-trim", qos: .utility)
 
-    /// `sweep` drops expired cached sign-ins and says how many.
-    init(hub: SocketHub, threshold: Int = 1_000, sweep: @escaping @Sendable () -> Int, logger: Logger) {
-        self.hub = hub; self.threshold = threshold; self.sweep = sweep; self.logger = logger
+    /// `sweep` drops expired cached sign-ins and says how many; `releaseCaches` lets the database
+    /// connections give up their page caches (filled by the wave's sign-ins) before the last trim.
+    init(hub: SocketHub, threshold: Int = 1_000, sweep: @escaping @Sendable () -> Int,
+         releaseCaches: @escaping @Sendable () async -> Void = {}, logger: Logger) {
+        self.hub = hub; self.threshold = threshold; self.sweep = sweep; self.releaseCaches = releaseCaches; self.logger = logger
     }
 
     func start(on loop: any EventLoop, every interval: TimeAmount = .seconds(2)) {
@@ -125,8 +128,11 @@ final class TrimAfterDisconnects: @unchecked Sendable {
             sweepAt = .now() + .seconds(Int64(ActorCache.lifetime) + 2)
         } else if let at = sweepAt, at <= .now() {
             sweepAt = nil
-            let sweep = self.sweep
-            trim("expired sign-ins swept", before: { sweep() })
+            let sweep = self.sweep, releaseCaches = self.releaseCaches
+            Task { [weak self] in
+                await releaseCaches()
+                self?.trim("expired sign-ins swept, database caches released", before: { sweep() })   // trim only touches its queue
+            }
         }
     }
 
