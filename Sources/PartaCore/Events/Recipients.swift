@@ -31,10 +31,12 @@ public struct Recipients: Sendable {
         guard !schools.isEmpty else { return out }
         // One statement (this runs for every socket at connect): the chats the person is a member
         // of, then the system channels of their schools (no member rows: their audience reads them).
+        // CROSS JOIN keeps SQLite to the person's member rows first (a school has far more chats
+        // than a person reads; without it SQLite walked every chat of the school).
         for row in try await sql.raw("""
             SELECT c.id, c.school_id, c.last_event, c.read_only, c.kind, c.system_audience, m.role
-            FROM chat_members m JOIN chats c ON c.id = m.chat_id
-            WHERE m.user_id = \(bind: actor.userID) AND c.school_id IN (\(binds: schools)) AND c.system_audience IS NULL
+            FROM chat_members m CROSS JOIN chats c
+            WHERE c.id = m.chat_id AND m.user_id = \(bind: actor.userID) AND c.school_id IN (\(binds: schools)) AND c.system_audience IS NULL
             UNION ALL
             SELECT id, school_id, last_event, read_only, kind, system_audience, NULL FROM chats
             WHERE system_audience IS NOT NULL AND school_id IN (\(binds: schools))
