@@ -140,6 +140,8 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     app.openAPIPath = config.openAPIPath ?? checkout + "docs/openapi.yaml"
 
     try routes(app, hub: hub, availability: availability)
+    // Last, from the finished route table: a known path asked with a method it lacks is 405 with `Allow`.
+    app.middleware.use(MethodNotAllowedMiddleware(routes: app.routes.all))
     // Registered last, so it runs first when the application shuts down (handlers run in reverse):
     // the server stops taking work and finishes what it has before the database closes.
     app.lifecycle.use(GracefulStop(hub: hub, sends: context.sends))

@@ -70,7 +70,10 @@ struct PartaErrorMiddleware: AsyncMiddleware {
             case .uriTooLong: (code, message) = RequestLimits.uriTooLong
             case .requestHeaderFieldsTooLarge: (code, message) = RequestLimits.headersTooLarge
             case .unsupportedMediaType: code = "unsupported_media_type"; message = "Неподдерживаемый тип содержимого: ожидается JSON."
-            case .methodNotAllowed: code = "method_not_allowed"; message = "Метод не поддерживается."
+            case .methodNotAllowed:
+                // `MethodNotAllowedMiddleware` names the methods the path has (also in `Allow`).
+                code = "method_not_allowed"
+                message = abort.reason == abort.status.reasonPhrase ? "Метод не поддерживается." : abort.reason
             case .unauthorized: code = "unauthenticated"; message = "Войдите в систему."
             case .badRequest: code = "bad_request"; message = "Неверный запрос: \(abort.reason)"
             case .badGateway: code = "upstream_failed"; message = "Внешний сервис недоступен."
