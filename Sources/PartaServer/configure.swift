@@ -136,6 +136,7 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     app.middleware.use(SecurityHeadersMiddleware())
     let checkout = checkoutDirectory(app)
     let publicDirectory = config.publicDirectory ?? checkout + "Public/"
+    app.middleware.use(WebClientFilesMethods(publicDirectory: publicDirectory, defaultFile: "index.html"))
     app.middleware.use(FileMiddleware(publicDirectory: publicDirectory, defaultFile: "index.html"))
     app.openAPIPath = config.openAPIPath ?? checkout + "docs/openapi.yaml"
 

@@ -85,6 +85,27 @@ final class MethodNotAllowedTests: XCTestCase {
         }
     }
 
+    /// The web client's files are read only: another method is 405 with `Allow: GET, HEAD` (Vapor's
+    /// file middleware served the file for any method).
+    func testTheWebClientsFilesAreReadOnly() async throws {
+        try await withHarness { h in
+            for path in ["/", "/index.html", "/favicon.svg", "/js/app.js", "/css/app.css"] {
+                let get = try await h.request(.GET, path)
+                XCTAssertEqual(get.status, .ok, "GET \(path)")
+                for method in [HTTPMethod.POST, .PUT, .DELETE, .PATCH] {
+                    let r = try await h.request(method, path, raw: "{}")
+                    XCTAssertEqual(r.status, .methodNotAllowed, "\(method) \(path)")
+                    XCTAssertEqual(r.headers.first(name: .allow), "GET, HEAD", "\(method) \(path)")
+                    XCTAssertEqual(r.errorCode, "method_not_allowed", "\(method) \(path)")
+                }
+            }
+            let missing = try await h.request(.POST, "/no-such-file.js", raw: "{}")
+            XCTAssertEqual(missing.status, .notFound)
+            let escape = try await h.request(.POST, "/..%2F..%2Fetc/passwd", raw: "{}")
+            XCTAssertTrue([.notFound, .forbidden].contains(escape.status), "\(escape.status)")   // the file middleware's own refusal
+        }
+    }
+
     /// `DELETE …/sessions/{sessionId}` cannot take `revoke-all` for an id: that path is `POST` only.
     func testAConstantSegmentIsNotAnId() async throws {
         try await withHarness { h in

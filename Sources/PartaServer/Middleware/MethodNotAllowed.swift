@@ -78,8 +78,13 @@ struct MethodNotAllowedMiddleware: AsyncMiddleware {
         let allowed = methods(for: request.url.path)
         let asked = request.method == .HEAD ? HTTPMethod.GET.rawValue : request.method.rawValue
         guard !allowed.isEmpty, !allowed.contains(asked) else { return try await next.respond(to: request) }
-        throw Abort(.methodNotAllowed, headers: ["Allow": Self.allowHeader(allowed)],
-                    reason: "Метод \(request.method.rawValue) не поддерживается по этому адресу; можно: \(Self.allowHeader(allowed)).")
+        throw Self.refusal(request.method, allowed: allowed)
+    }
+
+    /// The 405 answer: `Allow` and a message naming the methods (rendered by `PartaErrorMiddleware`).
+    static func refusal(_ method: HTTPMethod, allowed: Set<String>) -> Abort {
+        Abort(.methodNotAllowed, headers: ["Allow": allowHeader(allowed)],
+              reason: "Метод \(method.rawValue) не поддерживается по этому адресу; можно: \(allowHeader(allowed)).")
     }
 
     /// The methods (`GET`, `POST`…) of every route whose pattern the path fits.
