@@ -17,21 +17,21 @@ extension RealtimeTests {
             let (admin, _) = try await h.makeSchool(operatorToken: try await h.makeOperator())
             let port = try await startServer(h)
             var probes: [Probe] = []
+            var sockets: [WebSocket] = []
             for _ in 0..<3 {
                 let probe = Probe()
-                _ = try await connect(h, port: port, headers: ["Authorization": "Bearer \(admin)"], probe: probe)
+                sockets.append(try await connect(h, port: port, headers: ["Authorization": "Bearer \(admin)"], probe: probe))
                 try await waitUntil { self.frames(probe).contains { $0.type == "hello" } }
                 probes.append(probe)
             }
             let newest = Probe()
-            _ = try await connect(h, port: port, headers: ["Authorization": "Bearer \(admin)"], probe: newest)
+            let newestSocket = try await connect(h, port: port, headers: ["Authorization": "Bearer \(admin)"], probe: newest)
             try await waitUntil { self.frames(newest).contains { $0.type == "hello" } }
             // The oldest is closed with 4429 and told why; the others stay.
             try await waitUntil { probes[0].closed.withLockedValue { $0 } }
             XCTAssertEqual(probes[0].closeCode.withLockedValue { $0 }, .unknown(4429))
             XCTAssertTrue(frames(probes[0]).contains { $0.type == "too_many_connections" })
-            try await Task.sleep(nanoseconds: 100_000_000)
-            for probe in probes[1...] + [newest] { XCTAssertFalse(probe.closed.withLockedValue { $0 }) }
+            for (socket, probe) in zip(sockets[1...] + [newestSocket], probes[1...] + [newest]) { try await assertStillOpen(socket, probe) }
         }
     }
 
