@@ -376,6 +376,9 @@ def test_invite_link_join_as_student_and_revoke_unused(server, browser):
     page.fill("#invite-new-maxUses", "30")
     page.click("#invite-new-submit")
     page.el("#invite-created-text")
+    # The next link starts without this one's limit (it was carried over: a parent link got «из 30»).
+    assert page.el("#invite-new-maxUses").get_attribute("value") == ""
+    assert not page.el("#invite-new-needsApproval").is_selected()
     link = browser.execute_script("return document.querySelector('#invite-created input.link-url').value")
     assert "/#/join/" in link
     assert page.el('#invites-list [data-state="active"]')

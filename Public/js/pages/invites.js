@@ -119,6 +119,8 @@ export default async function invites({ params: [schoolId] }) {
       const inv = await api('POST', '/classes/' + encodeURIComponent(form.elements.classId.value) + '/invites',
         { role: form.elements.role.value, expiresInDays: num('expiresInDays'), maxUses: num('maxUses'), needsApproval: form.elements.needsApproval.checked });
       created.replaceChildren(h('p', { id: 'invite-created-text', class: 'ok', role: 'status' }, t('inv_created')), linkBox(inv, 'invite-created-url-'));
+      // The limits belonged to that link: the next one starts without them (a parent link had got «из 35»).
+      form.elements.maxUses.value = ''; form.elements.expiresInDays.value = ''; form.elements.needsApproval.checked = false;
       await refresh();
     }, err, 'invite-new');
   };
