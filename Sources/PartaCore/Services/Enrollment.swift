@@ -128,11 +128,16 @@ enum Enrollment {
 
         /// Writes what `enroll` collected (inside the caller's transaction, after the new people's rows).
         func write(on db: any Database) async throws {
-            for chunk in memberships.chunked(400) { try await chunk.create(on: db) }
-            for chunk in seats.chunked(400) { try await chunk.create(on: db) }
-            for chunk in links.chunked(400) { try await chunk.create(on: db) }
-            for chunk in events.chunked(400) { try await chunk.create(on: db) }
+            try await Enrollment.insert(memberships, on: db)
+            try await Enrollment.insert(seats, on: db)
+            try await Enrollment.insert(links, on: db)
+            try await Enrollment.insert(events, on: db)
         }
+    }
+
+    /// Rows as multi-row INSERTs of at most 400 (bind limits of one statement).
+    static func insert<M: Model>(_ models: [M], on db: any Database) async throws {
+        for chunk in models.chunked(400) { try await chunk.create(on: db) }
     }
 
     /// The student of a class a parent names: every word they typed must be a word of the student's

@@ -88,11 +88,9 @@ public struct MemberService: Sendable {
 
     // MARK: Roles in place (§2.1)
 
-    /// Roles an administrator gives or takes (`Policy.assignableRoles`).
-    public static var assignableRoles: Set<SchoolRole> { Policy.assignableRoles }
 
     public func setRole(_ actor: Actor, schoolID: UUID, userID: UUID, role: SchoolRole, granted: Bool) async throws -> MemberView {
-        guard Self.assignableRoles.contains(role) else {
+        guard Policy.assignableRoles.contains(role) else {
             throw PartaError.invalid("role", "Назначаются роли: администратор, директор, заместитель, учитель.")
         }
         let now = ctx.clock.now()

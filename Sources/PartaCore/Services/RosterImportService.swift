@@ -248,16 +248,12 @@ public struct RosterImportService: Sendable {
                                  actorID: actor.userID, note: Self.note, now: now)
             }
         }
-        try await Self.insert(newUsers, on: db)
+        try await Enrollment.insert(newUsers, on: db)
         try await batch.write(on: db)
     }
 
     /// The member history's note for everyone the import enrols.
     static let note = "импорт списка"
-
-    private static func insert<M: Model>(_ models: [M], on db: any Database) async throws {
-        for chunk in models.chunked(400) { try await chunk.create(on: db) }
-    }
 
     static let refused = PartaError(.forbidden, "forbidden", "Списки учеников загружает администратор школы.")
 }
