@@ -30,6 +30,7 @@ func routes(_ app: Application, hub: SocketHub, availability: DatabaseAvailabili
     api.put("me", "password", use: auth.changePassword)
     api.get("me", "children", use: rosters.myChildren)
     api.get("me", "join-requests", use: rosters.myJoinRequests)
+    api.get("me", "badges", use: auth.badges)
     api.get("sessions", use: auth.sessions)
     api.delete("sessions", ":sessionId", use: auth.revokeSession)
     api.post("sessions", "revoke-all", use: auth.revokeAll)
@@ -54,6 +55,7 @@ func routes(_ app: Application, hub: SocketHub, availability: DatabaseAvailabili
     // Schools
     api.get("schools", ":schoolId", use: schools.getSchool)
     api.patch("schools", ":schoolId", use: schools.updateSchool)
+    api.get("schools", ":schoolId", "staff-marks", use: schools.staffMarks)
 
     // Structure (§2.1): classes
     api.get("schools", ":schoolId", "classes", use: classes.list)

@@ -69,7 +69,7 @@ public struct ApplicationService: Sendable {
         try ctx.files.save(order.data, id: fileID)
         let now = ctx.clock.now()
         do {
-            return try await ctx.store.write { db in
+            let receipt = try await ctx.store.write { db in
                 let file = StoredFileRecord()
                 file.id = fileID
                 file.fileName = Self.safeFileName(order.fileName, contentType: orderType)
@@ -86,6 +86,8 @@ public struct ApplicationService: Sendable {
                 try await app.create(on: db)
                 return ApplicationReceipt(id: try app.requireID(), status: .pending, createdAt: now)
             }
+            await BadgeService(ctx).applicationsChanged()
+            return receipt
         } catch {
             ctx.files.delete(fileID)
             throw error
@@ -141,6 +143,7 @@ public struct ApplicationService: Sendable {
         await notify(OutgoingMessage(
             channel: .email, to: record.adminEmail, subject: "Заявка на регистрацию школы отклонена",
             text: "Заявка на регистрацию «\(record.schoolName)» в Parta отклонена. Причина: \(reason)"))
+        await BadgeService(ctx).applicationsChanged()
         return try await get(actor, id: id)
     }
 
@@ -212,6 +215,7 @@ public struct ApplicationService: Sendable {
                 channel: .email, to: app.adminEmail, subject: "Школа «\(app.shortName)» зарегистрирована в Parta",
                 text: "Заявка одобрена: вы администратор школы «\(app.shortName)». Войдите: \(ctx.publicURL)/"))
         }
+        await BadgeService(ctx).applicationsChanged()
         return try await get(actor, id: id)
     }
 

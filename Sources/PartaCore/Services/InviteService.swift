@@ -177,6 +177,10 @@ public struct InviteService: Sendable {
             // New roles or classes: open sockets and cached sign-ins see them at once, and the
             // class's roster-bound chats take them in (`RosterChats.follow`).
             await ctx.events.publish(.membershipChanged(userID: userID))
+            // A request to decide, or a teacher to confirm: the deciders' badges move.
+            if joined.pending || (joined.joined && joined.role == .teacher && !joined.verified) {
+                await BadgeService(ctx).schoolQueuesChanged(schoolID: joined.schoolId, classID: joined.classId)
+            }
             return joined
         } catch let error as any DatabaseError where error.isConstraintFailure {
             // The same person joining twice at the same instant: the other request wins, this one changes nothing.

@@ -69,6 +69,9 @@ public struct JoinRequestService: Sendable {
             return requests
         }
         for request in decided where approve { await ctx.events.publish(.membershipChanged(userID: request.userID)) }
+        for (school, classes) in Dictionary(grouping: decided, by: \.schoolID) {
+            for classID in Set(classes.map(\.classID)) { await BadgeService(ctx).schoolQueuesChanged(schoolID: school, classID: classID) }
+        }
         return try await views(decided, on: ctx.store.db)
     }
 

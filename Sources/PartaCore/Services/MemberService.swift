@@ -84,6 +84,7 @@ public struct MemberService: Sendable {
             }
         }
         await ctx.events.publish(.membershipChanged(userID: userID))
+        await BadgeService(ctx).schoolQueuesChanged(schoolID: schoolID, classID: nil)
     }
 
     // MARK: Roles in place (§2.1)

@@ -30,6 +30,11 @@ struct AuthController {
         try .json(try await req.parta.auth.me(try await req.actor()))
     }
 
+    /// What waits for the person (the navigation's badges): unread chats, requests, reports, applications.
+    func badges(_ req: Request) async throws -> Response {
+        try .json(try await BadgeService(req.parta.context).badges(try await req.actor()))
+    }
+
     func changePassword(_ req: Request) async throws -> Response {
         let actor = try await req.actor()
         let body = try req.decodeStrict(ChangePasswordBody.self)

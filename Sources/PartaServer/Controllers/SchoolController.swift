@@ -70,6 +70,12 @@ struct SchoolController {
         return try .json(try await req.parta.schools.get(actor, id: try req.id("schoolId")))
     }
 
+    /// The school's confirmed teachers and administration, marked beside their names in the web client.
+    func staffMarks(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        return try .json(ItemsResponse(items: try await BadgeService(req.parta.context).staffMarks(actor, schoolID: try req.id("schoolId"))))
+    }
+
     func updateSchool(_ req: Request) async throws -> Response {
         let actor = try await req.actor()
         let id = try req.id("schoolId")
