@@ -56,6 +56,8 @@ export function upload(path, form, onProgress) {
 
 // The signed-in person: undefined = not asked yet, null = signed out.
 export const session = { me: undefined };
+// What the shell knows for every page: `badges` = the last GET /me/badges (document event 'parta:badges' on change).
+export const shell = { badges: null };
 const listeners = [];
 let inflight = null;
 export const onMe = f => listeners.push(f);
@@ -92,11 +94,25 @@ export async function signOut() {
   go('/signin');
 }
 
-// Where a person lands: operator → queue; admin → their school; else the first school.
+// The school the navigation points at: where the person administers, else their first.
+export function mainSchool(u) {
+  const m = (u && u.memberships) || [];
+  return m.find(x => x.role === 'admin') || m[0] || null;
+}
+
+// Where a person lands (issue 13: each on what they came for): the operator on the queue, an
+// administrator on the school's dashboard, everyone else on their chats.
 export function homeOf(u) {
   if (!u) return '/signin';
   if (u.isOperator) return '/applications';
-  const m = u.memberships || [];
-  const a = m.find(x => x.role === 'admin') || m[0];
-  return a ? '/school/' + encodeURIComponent(a.schoolId) : null;
+  const s = mainSchool(u);
+  if (!s) return null;
+  return '/school/' + encodeURIComponent(s.schoolId) + (s.role === 'admin' ? '' : '/chats');
+}
+
+// «Петров Пётр Петрович» → «Пётр Петрович» (how Russian speakers address a person politely);
+// two words (a child's «Соколов Миша») → the given name.
+export function shortName(full = '') {
+  const w = full.trim().split(/\s+/);
+  return w.length >= 3 ? w.slice(1, 3).join(' ') : w.length === 2 ? w[1] : full;
 }

@@ -1,12 +1,10 @@
-// Boot, hash router, header.
-import { h, btn, page, focusTitle, errMsg } from './dom.js';
-import { loadMe, onMe, session, homeOf, go, authLost, signOut } from './api.js';
+// Boot, hash router, the shell: an app bar and bottom navigation on phones, a sidebar on wide
+// screens, live badges, the unread count in the tab's title and icon, notifications while hidden.
+import { h, btn, page, focusTitle, errMsg, icon } from './dom.js';
+import { api, loadMe, onMe, session, shell, homeOf, mainSchool, shortName, go, authLost, signOut } from './api.js';
+import * as live from './socket.js';
 import { t, lang, setLang } from './i18n.js';
 import signin from './pages/signin.js';
-import setup from './pages/setup.js';
-import apply from './pages/apply.js';
-import queue from './pages/queue.js';
-import activate from './pages/activate.js';
 import school from './pages/school.js';
 import account from './pages/account.js';
 
@@ -21,17 +19,17 @@ async function home() {
 
 // Pages outside the shell load on first use, with their stylesheet.
 const lazy = name => async ctx => {
-  if (!document.getElementById('pages-css')) document.head.append(h('link', { id: 'pages-css', rel: 'stylesheet', href: '/css/pages.css' }));
+  if (!document.getElementById('pages-css')) document.head.append(h('link', { id: 'pages-css', rel: 'stylesheet', href: new URL('../css/pages.css', import.meta.url).href }));
   return (await import('./pages/' + name + '.js')).default(ctx);
 };
 
 const routes = [
   [/^\/?$/, home],
   [/^\/signin$/, signin],
-  [/^\/setup\/([^/]+)$/, setup],
-  [/^\/apply$/, apply],
-  [/^\/applications$/, queue],
-  [/^\/activate\/([^/]+)$/, activate],
+  [/^\/setup\/([^/]+)$/, lazy('setup')],
+  [/^\/apply$/, lazy('apply')],
+  [/^\/applications$/, lazy('queue')],
+  [/^\/activate\/([^/]+)$/, lazy('activate')],
   [/^\/school\/([^/]+)$/, school],
   [/^\/school\/([^/]+)\/classes$/, lazy('classes')],
   [/^\/school\/([^/]+)\/invites$/, lazy('invites')],
@@ -82,33 +80,44 @@ async function route(keepFocus) {
 
 function markNav() {
   const cur = location.hash || '#/';
-  for (const a of document.querySelectorAll('#app-header nav a')) {
+  for (const a of document.querySelectorAll('#app-nav a')) {
     const href = a.getAttribute('href');
-    if (cur === href || cur.startsWith(href + '?')) a.setAttribute('aria-current', 'page');
-    else a.removeAttribute('aria-current');
+    // «Чаты» stays marked inside a conversation; «Школа» on the school's own pages.
+    const on = cur === href || cur.startsWith(href + '?') || (a.dataset.also && new RegExp(a.dataset.also).test(cur));
+    if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
+  document.body.classList.toggle('in-chat', /^#\/chat\/[^/]+$/.test(cur));
 }
 
 function header() {
   const me = session.me;
   const links = [];
   if (me) {
-    if (me.isOperator) links.push(['nav-applications', '#/applications', t('navApplications')]);
-    const m = me.memberships || [];
-    const s = m.find(x => x.role === 'admin') || m[0];
-    if (s) links.push(['nav-school', '#/school/' + encodeURIComponent(s.schoolId), s.schoolName || t('mySchool')]);
-    links.push(['nav-account', '#/account', t('accountTitle')]);
-  } else if (me === null) links.push(['nav-signin', '#/signin', t('signIn')]);
+    if (me.isOperator) links.push(['nav-applications', '#/applications', t('navApplications'), 'queue', 'applications']);
+    const s = mainSchool(me);
+    if (s) {
+      const base = '#/school/' + encodeURIComponent(s.schoolId);
+      links.push(['nav-chats', base + '/chats', t('navChats'), 'chats', 'chats', '^#/chat/']);
+      links.push(['nav-school', base, s.role === 'admin' ? t('navSchoolAdmin') : t('navSchool'), 'school', 'school',
+        '^' + base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '/(?!chats)']);
+    }
+    links.push(['nav-account', '#/account', t('navAccount'), 'account']);
+  } else if (me === null) links.push(['nav-signin', '#/signin', t('signIn'), 'signin']);
   const other = lang() === 'ru' ? 'en' : 'ru';
   document.getElementById('skip').textContent = t('skip');
   document.getElementById('app-header').replaceChildren(
     h('a', { href: '#/', id: 'nav-home', class: 'brand' }, 'Parta'),
-    h('nav', { 'aria-label': t('mainMenu') }, h('ul', null, links.map(([id, href, text]) => h('li', null, h('a', { id, href }, text))))),
     h('div', { class: 'who' },
-      me ? h('span', { id: 'header-user' }, me.fullName) : '',
+      me ? h('span', { id: 'header-user', title: me.fullName }, shortName(me.fullName)) : '',
       h('button', { type: 'button', id: 'lang-switch', class: 'btn link', lang: other, 'aria-label': t('langSwitchLabel') },
-        other === 'en' ? 'English' : 'Русский'),
+        other === 'en' ? 'EN' : 'RU'),
       me ? btn('signout', t('signOut'), 'link', signOut) : ''));
+  document.getElementById('app-nav').replaceChildren(h('ul', null, links.map(([id, href, text, ic, badge, also]) =>
+    h('li', null, h('a', { id, href, 'data-also': also || null }, icon(ic), h('span', { class: 'nav-label' }, text),
+      badge ? h('span', { class: 'nav-badge', id: id + '-badge', 'data-badge': badge, hidden: true }) : null)))));
+  document.getElementById('app-nav').hidden = !links.length;
+  document.getElementById('app-nav').setAttribute('aria-label', t('mainMenu'));
+  document.body.classList.toggle('has-nav', links.length > 1);
   document.getElementById('lang-switch').onclick = async () => {
     setLang(other);
     header();
@@ -116,12 +125,84 @@ function header() {
     await route(true);
   };
   markNav();
+  showBadges();
+}
+
+// Live badges: what waits for the person (GET /me/badges), refreshed when the socket says
+// something moved; the unread count also goes to the tab's title and its icon.
+let badgeTimer = 0;
+function refreshBadges(delay = 300) {
+  clearTimeout(badgeTimer);
+  badgeTimer = setTimeout(async () => {
+    if (!session.me) return;
+    try { shell.badges = await api('GET', '/me/badges'); } catch { return; }
+    showBadges();
+  }, delay);
+}
+function showBadges() {
+  const me = session.me, s = me && mainSchool(me), badges = shell.badges;
+  const mine = badges && s ? badges.schools.find(x => x.schoolId.toLowerCase() === s.schoolId.toLowerCase()) : null;
+  const counts = {
+    chats: mine ? mine.unreadChats : 0,
+    school: mine ? mine.joinRequests + mine.teachersToConfirm + mine.reports : 0,
+    applications: badges ? badges.applications : 0,
+  };
+  for (const el of document.querySelectorAll('#app-nav [data-badge]')) {
+    const n = counts[el.dataset.badge] || 0;
+    el.hidden = !n;
+    el.textContent = n > 99 ? '99+' : String(n);
+  }
+  unreadInTitle(counts.chats);
+  document.dispatchEvent(new CustomEvent('parta:badges', { detail: badges }));
+}
+
+let unread = 0;
+function unreadInTitle(n) {
+  unread = n;
+  const base = document.title.replace(/^\(\d+\+?\) /, '');
+  document.title = n ? '(' + (n > 99 ? '99+' : n) + ') ' + base : base;
+  favicon(n);
+}
+// The tab's icon with a red dot and the count (an SVG made here: no image files to fetch).
+function favicon(n) {
+  let link = document.querySelector('link[rel=icon]');
+  if (!link._plain) link._plain = link.getAttribute('href');
+  if (!n) { link.setAttribute('href', link._plain); return; }
+  const label = n > 9 ? '9+' : String(n);
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#1f5fbf"/>'
+    + '<path d="M10 24V8h7a5 5 0 0 1 0 10h-7" fill="none" stroke="#fff" stroke-width="3.5"/><circle cx="23" cy="9" r="9" fill="#d93025"/>'
+    + '<text x="23" y="13" font-size="12" font-family="Arial,sans-serif" font-weight="700" text-anchor="middle" fill="#fff">' + label + '</text></svg>';
+  link.setAttribute('href', 'data:image/svg+xml,' + encodeURIComponent(svg));
+}
+// Page titles change on navigation: keep the count in front.
+new MutationObserver(() => { if (unread && !/^\(\d/.test(document.title)) unreadInTitle(unread); })
+  .observe(document.querySelector('title'), { childList: true });
+
+// A browser notification for a new message while the tab is hidden (permission is asked on the
+// chat list, where it is explained — never on first load).
+function notifyHidden(d) {
+  if (d.type !== 'message.created' || document.visibilityState === 'visible') return;
+  const m = d.data || {};
+  if (!session.me || String(m.authorId).toLowerCase() === session.me.id.toLowerCase()) return;
+  if (!('Notification' in window) || Notification.permission !== 'granted') return;
+  try {
+    const n = new Notification(m.authorName || 'Parta', { body: (m.text || '').slice(0, 140), tag: 'chat-' + d.chatId, lang: 'ru' });
+    n.onclick = () => { focus(); go('/chat/' + d.chatId); n.close(); };
+  } catch { /* some browsers allow notifications only from a service worker */ }
 }
 
 function boot() {
   document.documentElement.lang = lang();
   document.getElementById('skip').onclick = ev => { ev.preventDefault(); focusTitle(document.getElementById('main')); };
-  onMe(header);
+  onMe(me => {
+    header();
+    if (me) { live.start(); refreshBadges(0); } else { live.stop(); shell.badges = null; showBadges(); }
+  });
+  live.on('*chat', d => { if (d.type === 'message.created' || d.type === 'message.read' || d.type === 'chat.members') refreshBadges(1000); notifyHidden(d); });
+  for (const type of ['badges.changed', 'report.created', 'resumed']) live.on(type, () => refreshBadges());
+  live.on('signedout', () => authLost());
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') refreshBadges(); });
+  document.addEventListener('parta:read', () => refreshBadges());
   header();
   addEventListener('hashchange', () => route());
   loadMe().catch(() => {});

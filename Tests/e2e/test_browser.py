@@ -92,8 +92,12 @@ class Page:
         from selenium.webdriver.support.ui import WebDriverWait
         for attempt in range(5):
             try:
-                WebDriverWait(self.d, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
-                    ec.element_to_be_clickable((By.CSS_SELECTOR, css)), f"{css} not clickable").click()
+                target = WebDriverWait(self.d, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+                    ec.element_to_be_clickable((By.CSS_SELECTOR, css)), f"{css} not clickable")
+                # As a person would: scrolled to the middle of the screen, clear of the app bar,
+                # the bottom navigation and the pinned composer.
+                self.d.execute_script("arguments[0].scrollIntoView({block: 'center', inline: 'nearest'})", target)
+                target.click()
                 return
             except StaleElementReferenceException:
                 if attempt == 4:

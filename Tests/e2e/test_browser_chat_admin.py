@@ -59,8 +59,10 @@ def test_template_chat_report_queue_mute_and_direct_chat(server, browser):
     page.sign_in("+79031112233", "student-pass-1", f"#/school/{school}")
     page.open(f"/chat/{chat_id}")
     page.el("#chat-messages[data-live]")
-    page.click(f'#chat-messages li[data-message-id="{bad["id"]}"] .act-report')
-    page.el("#chat-report-reason")
+    row = f'#chat-messages li[data-message-id="{bad["id"]}"]'
+    page.click(f"{row} .msg-menu summary")
+    page.click(f"{row} .act-report")
+    page.el(f"{row} #chat-report-reason")   # the report dialog opens on the message itself
     browser.execute_script("document.getElementById('chat-report-reason').value = 'bullying'")
     page.click("#chat-report-go")
     page.el("#chat-reported")

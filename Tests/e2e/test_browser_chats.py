@@ -109,19 +109,21 @@ def test_conversation_reactions_pins_replies_read_marks_and_resume(server, brows
     assert browser.execute_script("return window.__xss === undefined")
     assert "<img" in page.text(row), "the name is shown as text"
 
-    # A reaction from the picker: the chip shows it, the server has it.
-    page.click(f"{row} .react-add summary")
-    page.click(f'{row} .react-add button[data-emoji="👍"]')
+    # A reaction from the message's menu: the chip shows it, the server has it.
+    page.click(f"{row} .msg-menu summary")
+    page.click(f'{row} .msg-menu button[data-emoji="👍"]')
     page.wait(lambda d: "👍 1" in page.text(f"{row} .reactions"), 5, "the reaction did not show")
     assert page.el(f'{row} .chip[data-emoji="👍"]').get_attribute("aria-pressed") == "true"
     stored = expect(student.get(f"{chat}/messages"), 200)["items"][0]["reactions"]
     assert [(r["emoji"], r["count"]) for r in stored] == [("👍", 1)]
 
     # Pin: the pinned bar shows it.
+    page.click(f"{row} .msg-menu summary")
     page.click(f"{row} .act-pin")
     page.wait(lambda d: "example.org" in page.text("#chat-pins"), 5, "the pin did not show")
 
     # Reply: stored with replyTo; then the student reads it and "read by 1" arrives live.
+    page.click(f"{row} .msg-menu summary")
     page.click(f"{row} .act-reply")
     page.el("#chat-reply-to:not([hidden])")
     page.fill("#chat-text", "Спасибо, посмотрю")
@@ -135,7 +137,9 @@ def test_conversation_reactions_pins_replies_read_marks_and_resume(server, brows
     assert reply["replyTo"] == first["id"] and reply["text"] == "Спасибо, посмотрю"
     expect(student.post(f"{chat}/read", json={"seq": reply["seq"]}), 200)
     mine = f'#chat-messages li[data-message-id="{reply["id"]}"]'
-    page.wait(lambda d: "прочитано: 1" in page.text(mine), 5, "read-by did not update live")
+    page.wait(lambda d: page.el(mine).get_attribute("data-read-by") == "1", 5, "read-by did not update live")
+    assert "✓✓" in page.text(f"{mine} .read-by")
+    assert page.el(f"{mine} .read-by").get_attribute("aria-label") == "прочитано: 1"
 
     # The server drops the socket (the administrator's roles changed: sockets close with 4409);
     # what is sent before the page reconnects still shows, exactly once.
@@ -208,7 +212,7 @@ def test_poll_created_voted_live_and_closed(server, browser):
     page.sign_in(admin.email, admin.password, f"#/school/{admin.school_id}")
     page.open(f"/chat/{group['id']}")
     page.el("#chat-messages[data-live]")
-    page.click("#chat-poll summary")
+    page.click("#chat-poll-open")
     page.fill("#chat-poll-q", "Куда поедем?")
     page.fill("#chat-poll-opt-1", "Музей")
     page.fill("#chat-poll-opt-2", '<img src=x onerror="window.__xss=1">')

@@ -1,7 +1,15 @@
 // #/activate/<token> — the school administrator confirms the phone by code and sets a password.
 import { h, btn, page, field, alertBox, run, check, pwCheck, countdown, linkProblem, $ } from '../dom.js';
 import { api, setMe, go, homeOf } from '../api.js';
-import { t } from '../i18n.js';
+import { t, addStrings } from '../i18n.js';
+
+addStrings({
+  getSmsCode: ['Получить код по SMS', 'Get a code by SMS'],
+  activateTitle: ['Активация учётной записи', 'Account activation'],
+  activateIntro: ['Подтвердите телефон кодом и задайте пароль.', 'Confirm your phone with a code and set a password.'],
+  activateHint: ['Обратитесь к оператору Parta.', 'Contact the Parta operator.'],
+  activateSubmit: ['Активировать и войти', 'Activate and sign in'],
+});
 
 export default async function activate({ params: [token], signal }) {
   const base = '/activation/' + encodeURIComponent(token);

@@ -1,7 +1,30 @@
 // #/apply — public school registration application (§2.1) with the appointing order file.
 import { h, btn, page, field, alertBox, run, check, swap } from '../dom.js';
 import { upload } from '../api.js';
-import { t } from '../i18n.js';
+import { t, addStrings } from '../i18n.js';
+
+addStrings({
+  applyTitle: ['Заявка на подключение школы', 'School registration application'],
+  applyIntro: ['Заполните данные школы и администратора (назначен приказом директора) и приложите приказ.', 'Fill in the school and the administrator (appointed by the principal’s order) and attach the order.'],
+  schoolFullNameHint: ['Как в уставе', 'As in the charter'],
+  shortNamePh: ['МБОУ СШ № 1', 'School No. 1'],
+  regionPh: ['Свердловская область', 'Sverdlovsk Oblast'],
+  innBad: ['ИНН организации — 10 цифр с верной контрольной суммой.', 'An organisation’s INN is 10 digits with a valid checksum.'],
+  adminPhoneHint: ['Сюда придёт код для входа.', 'The sign-in code goes here.'],
+  orderFile: ['Приказ о назначении администратора', 'Order appointing the administrator'],
+  orderFileHint: ['PDF, PNG или JPEG, не больше 10 МБ.', 'PDF, PNG or JPEG, up to 10 MB.'],
+  fileMissing: ['Приложите файл приказа.', 'Attach the order file.'],
+  fileBig: ['Файл больше 10 МБ.', 'The file is larger than 10 MB.'],
+  fileType: ['Нужен файл PDF, PNG или JPEG.', 'A PDF, PNG or JPEG file is needed.'],
+  sendApplication: ['Отправить заявку', 'Send the application'],
+  uploading: ['Отправка файла', 'Uploading the file'],
+  processing: ['Обработка…', 'Processing…'],
+  applicationSent: ['Заявка отправлена', 'Application sent'],
+  applicationNumber: ['Номер заявки:', 'Application number:'],
+  nextSteps1: ['Оператор проверит данные и приказ.', 'The operator will check the details and the order.'],
+  nextSteps2: ['После одобрения администратор получит на {email} и по SMS ссылку для активации. При отказе оператор укажет причину.', 'Once approved, the administrator gets an activation link at {email} and by SMS. A rejection comes with a reason.'],
+  toSignIn: ['Ко входу', 'To sign-in'],
+});
 
 const MAX = 10 * 1024 * 1024;
 const TYPES = /^(application\/pdf|image\/(png|jpeg|webp))$/;

@@ -56,7 +56,9 @@ export default async function join({ params: [token] }) {
         h('p', null, h('a', { href: '#/account', class: 'btn' }, t('jn_to_account'))));
       return;
     }
-    go('/school/' + encodeURIComponent(r.joined.schoolId));
+    // The chats page welcomes the person: where they now are and what comes next.
+    try { sessionStorage.setItem('parta.joined', JSON.stringify({ ...r.joined, schoolName: invite.schoolName })); } catch { /* storage off */ }
+    go('/school/' + encodeURIComponent(r.joined.schoolId) + '/chats');
   };
 
   if (me) {

@@ -1,7 +1,30 @@
 // #/applications?status=pending|approved|rejected&page=N — the operator's queue.
 import { h, btn, page, field, alertBox, statusBox, run, check, fmtDate, fmtSize, dl, errMsg } from '../dom.js';
 import { api, loadMe, authLost } from '../api.js';
-import { t } from '../i18n.js';
+import { t, addStrings } from '../i18n.js';
+
+addStrings({
+  order: ['Приказ', 'Order'],
+  queueTitle: ['Заявки школ', 'School applications'],
+  operatorOnly: ['Этот раздел доступен только оператору.', 'Only the operator can see this section.'],
+  byStatus: ['Статус заявок', 'Application status'],
+  pages: ['Страницы', 'Pages'],
+  st1_pending: ['Ожидает решения', 'Awaiting decision'],
+  st1_approved: ['Одобрена', 'Approved'],
+  st1_rejected: ['Отклонена', 'Rejected'],
+  total: ['Всего: {n}', 'Total: {n}'],
+  noApplications: ['Заявок нет.', 'No applications.'],
+  prev: ['Назад', 'Previous'],
+  next: ['Дальше', 'Next'],
+  pageOf: ['Страница {p} из {n}', 'Page {p} of {n}'],
+  submitted: ['Подана', 'Submitted'],
+  download: ['Скачать', 'Download'],
+  rejectConfirm: ['Отклонить заявку', 'Reject application'],
+  rejectReason: ['Причина отказа', 'Reason for rejection'],
+  approvedMsg: ['Заявка «{name}» одобрена, администратору отправлена ссылка.', '“{name}” approved; the administrator was sent a link.'],
+  rejectedMsg: ['Заявка «{name}» отклонена.', '“{name}” rejected.'],
+  openSchool: ['Открыть школу', 'Open the school'],
+});
 
 const STATUSES = ['pending', 'approved', 'rejected'];
 const PER = 20;

@@ -1,7 +1,14 @@
 // #/setup/<token> — the operator's first account.
 import { h, btn, page, field, alertBox, run, check, pwCheck, linkProblem } from '../dom.js';
 import { api, setMe, go } from '../api.js';
-import { t } from '../i18n.js';
+import { t, addStrings } from '../i18n.js';
+
+addStrings({
+  setupTitle: ['Первый запуск: учётная запись оператора', 'First start: the operator account'],
+  setupIntro: ['Оператор принимает заявки школ.', 'The operator accepts schools’ applications.'],
+  setupHint: ['Новую ссылку выводит команда «parta setup-link» на сервере.', 'The server command “parta setup-link” prints a new link.'],
+  createOperator: ['Создать и войти', 'Create and sign in'],
+});
 
 export default async function setup({ params: [token] }) {
   try {
