@@ -105,6 +105,17 @@ export function stop() {
 }
 
 addEventListener('online', () => { attempt = 0; if (wanted && !ws) connect(); });
+// Leaving the page (navigation, a closed tab, the back-forward cache) closes the socket, so the
+// person does not stay "online" in a page nobody sees; coming back from the cache reopens it.
+let suspended = false;
+addEventListener('pagehide', () => {
+  if (!wanted) return;
+  suspended = true;
+  wanted = false;
+  clearTimeout(retryTimer);
+  if (ws) { const s = ws; ws = null; s.close(); }
+});
+addEventListener('pageshow', ev => { if (ev.persisted && suspended) { suspended = false; start(); } });
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && wanted && !ws) { attempt = 0; connect(); }
 });

@@ -38,20 +38,26 @@ def _find_binary(env: str, *names: str) -> str:
     pytest.fail(f"{names[0]} not found: install it (scripts/test does) or set {env}", pytrace=False)
 
 
-@pytest.fixture
-def browser():
+def make_driver(size: tuple[int, int] = PHONE_SIZE):
+    """A headless Chromium (Russian, the given window size) driven by chromedriver."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = _find_binary("PARTA_E2E_CHROMIUM", "chromium", "chromium-browser")
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--lang=ru-RU", f"--window-size={PHONE_SIZE[0]},{PHONE_SIZE[1]}"):
+                "--lang=ru-RU", f"--window-size={size[0]},{size[1]}"):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     service = Service(executable_path=_find_binary("PARTA_E2E_CHROMEDRIVER", "chromedriver"))
     driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(30)
+    return driver
+
+
+@pytest.fixture
+def browser():
+    driver = make_driver()
     yield driver
     driver.quit()
 

@@ -1,0 +1,175 @@
+"""Issue 13 in real headless Chromium: the web client as a messenger.
+
+A student joins by a link and is welcomed in their class's chats; the teacher writes, the student
+replies mentioning the teacher from the picker and edits the reply in place (no `prompt()`); the
+teacher's hidden tab shows the unread count in its title and a browser notification. The
+administrator's dashboard shows the first steps and what waits, live. Both phone and desktop sizes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from parta_e2e import OPERATOR_EMAIL, OPERATOR_PASSWORD, expect, extract_code, join_by_link
+from test_browser import Page, browser, make_driver  # noqa: F401  (the browser fixture)
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = (1280, 800)
+
+
+def _school_with_teacher(server):
+    """A school with class 5Б, a confirmed teacher and the class's group chat of that teacher:
+    (admin, teacher session, teacher id, class, the group, the student invite link)."""
+    from parta_e2e import approve_and_activate, create_operator, submit_application
+    operator = create_operator(server)
+    admin = approve_and_activate(server, operator, submit_application(server))
+    classes = expect(admin.get(f"/api/v1/schools/{admin.school_id}/classes"), 200)["items"]
+    staff_room = next(c for c in classes if c["kind"] == "staff_room")
+    made = expect(admin.post(f"/api/v1/schools/{admin.school_id}/classes", json={"names": "5Б"}), 201)["items"][0]
+    teacher_link = expect(admin.post(f"/api/v1/classes/{staff_room['id']}/invites", json={"role": "teacher"}), 201)
+    teacher = join_by_link(server, teacher_link["token"], "Орлова Нина Петровна", "orlova@school.test", password="teacher-pass-1")
+    teacher_id = expect(teacher.get(f"{server.url}/api/v1/me"), 200)["id"]
+    expect(admin.post(f"/api/v1/schools/{admin.school_id}/members/{teacher_id}/verify-teacher"), 204)
+    student_link = expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": "student"}), 201)
+    expect(admin.put(f"/api/v1/classes/{made['id']}/homeroom", json={"teacherId": teacher_id}), 200)
+    group = expect(teacher.post(f"{server.url}/api/v1/schools/{admin.school_id}/chat-templates",
+                                json={"template": "class_students", "classId": made["id"]}), (200, 201))
+    return admin, teacher, teacher_id, made, group, student_link
+
+
+def _spy_on_notifications(driver):
+    """Records every Notification the page makes (the real one is still made)."""
+    driver.execute_cdp_cmd("Browser.grantPermissions", {"permissions": ["notifications"]})
+    driver.execute_script("""
+        window.__notes = [];
+        const Real = window.Notification;
+        window.Notification = class extends Real { constructor(title, o) { super(title, o); window.__notes.push([title, o && o.body]); } };
+        window.__prompts = 0;
+        window.prompt = () => { window.__prompts++; return null; };
+    """)
+
+
+def test_join_welcome_mention_edit_in_place_and_the_teachers_unread_title(server, browser):
+    admin, teacher, teacher_id, made, group, student_link = _school_with_teacher(server)
+    school = admin.school_id
+
+    # The teacher, on a desktop, lands on her chats (not on the school's card) and opens the class chat.
+    teacher_view = make_driver(DESKTOP)
+    try:
+        t = Page(teacher_view, server.url)
+        t.sign_in("orlova@school.test", "teacher-pass-1", f"#/school/{school}/chats")
+        t.click(f"#chat-link-{group['id']}")
+        t.el("#chat-messages[data-live]")
+        t.fill("#chat-text", "Завтра контрольная по алгебре")
+        t.click("#chat-send")
+        t.wait(lambda d: "контрольная" in t.text("#chat-messages"), 5, "the teacher's post did not show")
+
+        # The student joins by the link on a phone and is welcomed where they now are.
+        s = Page(browser, server.url)
+        browser.get(f"{server.url}/#/join/{student_link['token']}")
+        s.fill("#join-fullName", "Соколов Миша")
+        s.fill("#join-login", "+7 903 111-22-33")
+        mark = server.sms.mark()
+        s.click("#join-get-code")
+        s.fill("#join-code", extract_code(server.sms.wait_for("+79031112233", since=mark).text))
+        s.click("#join-submit")
+        s.wait_route(f"#/school/{school}/chats")
+        welcome = s.text("#chats-welcome")
+        assert "Миша" in welcome and "5Б" in welcome, welcome
+        assert s.el("#nav-chats[aria-current]"), "the bottom navigation marks «Чаты»"
+        s.click(f"#chat-link-{group['id']}")
+        s.el("#chat-messages[data-live]")
+        # The teacher's name carries the mark of a confirmed teacher.
+        assert "учитель" in s.text(f'#chat-messages li[data-author="{teacher_id.lower()}"] .mark-teacher')
+
+        # The teacher leaves the chat open in a background tab: the page is hidden now.
+        t.open("/account")
+        t.el("#sessions-list")
+        _spy_on_notifications(teacher_view)
+        main_tab = teacher_view.current_window_handle
+        teacher_view.switch_to.new_window("tab")
+        teacher_view.get("about:blank")
+
+        # The student replies, mentioning the teacher from the picker (keyboard only).
+        _spy_on_notifications(browser)
+        from selenium.webdriver.common.keys import Keys
+        box = s.el("#chat-text")
+        box.send_keys("@Орл")
+        s.wait(lambda d: "Орлова Нина Петровна" in s.text("#chat-mentions"), 5, "the mention picker did not offer the teacher")
+        assert s.el("#chat-text").get_attribute("aria-expanded") == "true"
+        box.send_keys(Keys.ENTER)
+        assert s.el("#chat-text").get_attribute("value") == "@Орлова Нина Петровна "
+        box.send_keys("а во сколько начало?")
+        box.send_keys(Keys.ENTER)
+        s.wait(lambda d: "во сколько" in s.text("#chat-messages"), 5, "the reply did not show")
+        reply = expect(teacher.get(f"{server.url}/api/v1/chats/{group['id']}/messages"), 200)["items"][-1]
+        assert reply["text"] == "@Орлова Нина Петровна а во сколько начало?"
+        assert [m.lower() for m in reply["mentions"]] == [teacher_id.lower()]
+
+        # Editing in place: the text becomes a field; Enter saves; no prompt() anywhere.
+        row = f'#chat-messages li[data-message-id="{reply["id"]}"]'
+        s.click(f"{row} .msg-menu summary")
+        s.click(f"{row} .act-edit")
+        edit = s.el(f"{row} #chat-edit-text")
+        edit.clear()
+        edit.send_keys("@Орлова Нина Петровна а во сколько начало контрольной?")
+        edit.send_keys(Keys.ENTER)
+        s.wait(lambda d: "начало контрольной?" in s.text(row), 5, "the edit did not show")
+        assert "изм." in s.text(row)
+        assert browser.execute_script("return window.__prompts") == 0
+        stored = expect(teacher.get(f"{server.url}/api/v1/chats/{group['id']}/messages"), 200)["items"][-1]
+        assert stored["text"].endswith("начало контрольной?") and stored["editedAt"]
+
+        # Back in the teacher's tab: a notification was shown while it was hidden, and the title
+        # and the navigation count the unread chat.
+        teacher_view.close()
+        teacher_view.switch_to.window(main_tab)
+        notes = teacher_view.execute_script("return window.__notes")
+        assert ["Соколов Миша", "@Орлова Нина Петровна а во сколько начало?"] in notes, notes
+        t.wait(lambda d: d.title.startswith("(1) "), 10, f"the tab title shows no unread count: {teacher_view.title}")
+        assert t.text("#nav-chats-badge") == "1"
+        assert teacher_view.execute_script("return document.querySelector('link[rel=icon]').href").startswith("data:image/svg+xml")
+        # Reading the chat clears it.
+        t.click("#nav-chats")
+        t.click(f"#chat-link-{group['id']}")
+        t.wait(lambda d: not d.title.startswith("("), 10, "the unread count stayed after reading")
+        assert t.severe_console_errors() == [] and s.severe_console_errors() == []
+    finally:
+        teacher_view.quit()
+
+
+def test_the_administrators_dashboard_shows_first_steps_and_what_waits_live(server, browser):
+    from parta_e2e import approve_and_activate, create_operator, submit_application
+    operator = create_operator(server)
+    admin = approve_and_activate(server, operator, submit_application(server))
+    school = admin.school_id
+    browser.set_window_size(*DESKTOP)
+    page = Page(browser, server.url)
+    page.sign_in(admin.email, admin.password, f"#/school/{school}")
+    page.el("#school-steps")
+    assert page.el("#step-classes").get_attribute("data-done") == "false"
+    assert "Сделано 0 из 4" in page.text("#school-steps")
+
+    # Classes made and a teacher joining by the staff link: the tile and the badge come live.
+    classes = expect(admin.get(f"/api/v1/schools/{school}/classes"), 200)["items"]
+    staff_room = next(c for c in classes if c["kind"] == "staff_room")
+    expect(admin.post(f"/api/v1/schools/{school}/classes", json={"names": "5А, 5Б"}), 201)
+    teacher_link = expect(admin.post(f"/api/v1/classes/{staff_room['id']}/invites", json={"role": "teacher"}), 201)
+    join_by_link(server, teacher_link["token"], "Орлова Нина Петровна", "orlova@school.test")
+    page.wait(lambda d: "1" in page.text("#school-wait-members"), 10, "the teacher to confirm did not show live")
+    assert page.text("#nav-school-badge") == "1"
+    page.click("#school-wait-members")
+    page.wait_route(f"#/school/{school}/members")
+    page.open(f"/school/{school}")
+    page.wait(lambda d: page.el("#step-classes").get_attribute("data-done") == "true", 5, "the classes step is not done")
+    assert "Сделано 2 из 4" in page.text("#school-steps")
+    page.no_sideways_scroll()
+
+    # The operator's queue badge follows new applications, live.
+    page.sign_out_everywhere()
+    page.sign_in(OPERATOR_EMAIL, OPERATOR_PASSWORD, "#/applications")
+    page.el("#app-nav")
+    submit_application(server)
+    page.wait(lambda d: page.text("#nav-applications-badge") == "1", 10, "the operator's badge did not come live")
+    assert page.severe_console_errors() == []
