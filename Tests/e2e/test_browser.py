@@ -149,6 +149,19 @@ class Page:
         inner = self.d.execute_script("return window.innerWidth")
         assert width <= inner, f"page is {width}px wide on a {inner}px screen ({self.d.current_url})"
 
+    def axe_violations(self) -> list[str]:
+        """axe-core's WCAG 2.x A/AA rules over the page as it is now: one line per broken rule
+        (rule, impact, up to five elements)."""
+        import axe_core_python
+        source = (Path(axe_core_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+        self.d.execute_script(source)
+        found = self.d.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+              .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 5).map(n => n.target.join(' ')).join(' | '))),
+                    e => done(['axe failed: ' + e]));""")
+        return found
+
     def severe_console_errors(self) -> list[str]:
         try:
             logs = self.d.get_log("browser")

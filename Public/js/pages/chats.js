@@ -87,7 +87,7 @@ export function avatar(name, key, cls = '') {
   for (const c of String(key || name)) hash = (hash * 31 + c.codePointAt(0)) >>> 0;
   const el = h('span', { class: 'avatar ' + cls, 'aria-hidden': 'true' }, initials);
   // Through the CSSOM: the page's CSP forbids style attributes.
-  el.style.backgroundColor = `hsl(${hash % 360} 45% 42%)`;
+  el.style.backgroundColor = `hsl(${hash % 360} 45% 30%)`;   // dark enough for white text (WCAG AA) at any hue
   return el;
 }
 
@@ -306,7 +306,7 @@ async function conversation(chatId, signal) {
 
   // The menu of one message: quick reactions and the actions this person may take.
   const menu = (m, mine) => {
-    const items = h('div', { class: 'menu', role: 'menu' },
+    const items = h('div', { class: 'menu' },
       h('div', { class: 'menu-emoji' }, EMOJI.map(e => h('button', { type: 'button', 'data-emoji': e, 'aria-label': e, onclick: async ev => {
         ev.currentTarget.closest('details')?.removeAttribute('open');
         try { await react(m, e, true); } catch (err) { fail(error, err); }
