@@ -166,10 +166,22 @@ def test_the_administrators_dashboard_shows_first_steps_and_what_waits_live(serv
     assert "Сделано 2 из 4" in page.text("#school-steps")
     page.no_sideways_scroll()
 
+    # The join requests page takes a new request live.
+    made = next(c for c in expect(admin.get(f"/api/v1/schools/{school}/classes"), 200)["items"] if c["name"] == "5Б")
+    gated = expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": "student", "needsApproval": True}), 201)
+    page.open(f"/school/{school}/requests")
+    page.el("#requests-empty")
+    join_by_link(server, gated["token"], "Белова Катя", "+79031112244")
+    page.wait(lambda d: "Белова Катя" in page.text("#requests-list"), 10, "the request did not show live")
+    page.wait(lambda d: page.text("#nav-school-badge") == "2", 10, "the school's badge did not count the request")
+
     # The operator's queue badge follows new applications, live.
     page.sign_out_everywhere()
     page.sign_in(OPERATOR_EMAIL, OPERATOR_PASSWORD, "#/applications")
-    page.el("#app-nav")
+    page.el("#queue-list")
+    before = len(browser.find_elements("css selector", "#queue-list li[data-app-id]"))
     submit_application(server)
     page.wait(lambda d: page.text("#nav-applications-badge") == "1", 10, "the operator's badge did not come live")
+    page.wait(lambda d: len(d.find_elements("css selector", "#queue-list li[data-app-id]")) == before + 1, 10,
+              "the queue did not show the new application live")
     assert page.severe_console_errors() == []

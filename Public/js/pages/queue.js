@@ -2,6 +2,7 @@
 import { h, btn, page, field, alertBox, statusBox, run, check, fmtDate, fmtSize, dl, errMsg } from '../dom.js';
 import { api, loadMe, authLost } from '../api.js';
 import { t, addStrings } from '../i18n.js';
+import * as live from '../socket.js';
 
 addStrings({
   order: ['Приказ', 'Order'],
@@ -29,7 +30,7 @@ addStrings({
 const STATUSES = ['pending', 'approved', 'rejected'];
 const PER = 20;
 
-export default async function queue({ q }) {
+export default async function queue({ q, signal }) {
   const me = await loadMe();
   if (!me) { authLost(); return null; }
   if (!me.isOperator) return page(t('queueTitle'), h('p', { id: 'queue-forbidden', class: 'alert' }, t('operatorOnly')));
@@ -115,6 +116,9 @@ export default async function queue({ q }) {
     return card;
   }
 
+  // Live: a new application (or one decided by another operator) shows at once, unless a
+  // rejection is being written.
+  live.on('badges.changed', () => { if (!list.querySelector('form')) load().catch(() => {}); }, signal);
   await load();
   return page(t('queueTitle'), tabs, msg, total, list, pager);
 }

@@ -5,6 +5,7 @@
 import { h, btn, sec, page, field, alertBox, statusBox, run, check, fmtDate } from '../dom.js';
 import { api, go } from '../api.js';
 import { t, addStrings } from '../i18n.js';
+import * as live from '../socket.js';
 
 addStrings({
   rq_title: ['Заявки на вступление', 'Join requests'],
@@ -41,7 +42,7 @@ const STATUSES = ['pending', 'approved', 'rejected', 'all'];
 const role = r => t('rq_r_' + r, null, true) || r;
 const badge = s => h('span', { class: 'badge request-status' + (s === 'pending' ? '' : ' st-' + s) }, t('rq_st_' + s));
 
-export default async function requests({ params: [schoolId], q }) {
+export default async function requests({ params: [schoolId], q, signal }) {
   const base = '/schools/' + encodeURIComponent(schoolId);
   const status = STATUSES.includes(q.get('status')) ? q.get('status') : 'pending';
   const message = statusBox('requests-message'), error = alertBox('requests-error');
@@ -137,6 +138,11 @@ export default async function requests({ params: [schoolId], q }) {
     syncAll();
   }
 
+  // Live: a new request (or one decided by a colleague) shows at once, unless the person is in the
+  // middle of choosing or writing a reason.
+  live.on('badges.changed', () => {
+    if (!list.querySelector('form, input:checked')) refresh().catch(() => {});
+  }, signal);
   const [school] = await Promise.all([api('GET', base), refresh()]);
   return page(t('rq_title'), h('p', { class: 'sub' }, school.shortName || school.name),
     h('p', null, h('a', { id: 'requests-back', href: '#/school/' + encodeURIComponent(school.id) }, t('rq_back'))),
