@@ -107,6 +107,70 @@ final class MembershipTests: XCTestCase {
         }
     }
 
+    /// Issue 13: «Соколов Михаил» for a child listed as «Соколов Миша» is not a dead end: the parent
+    /// asks the homeroom teacher, who picks the student; nobody else can decide it.
+    func testAParentWhoseChildsNameMatchesNobodyAsksTheHomeroomTeacherWhoPicksTheStudent() async throws {
+        try await withHarness { h in
+            let op = try await h.makeOperator()
+            let w = try await makeWorld(h, op: op)
+            let other = try await makeWorld(h, op: op, email: "admin@school2.test", phone: "+79220000002")
+            let misha = try await addStudent(h, w, classID: w.classB, name: "Соколов Миша")
+            let stranger = try await addStudent(h, w, classID: w.classA, name: "Соколов Михаил")
+            let homeroom = try await h.addMember(schoolID: w.schoolID, role: .teacher, name: "Орлова Нина Петровна")
+            let otherHomeroom = try await h.addMember(schoolID: w.schoolID, role: .teacher, name: "Лебедева Ольга")
+            let assigned = try await h.request(.PUT, "/api/v1/classes/\(w.classB)/homeroom", token: w.admin,
+                                               json: ["teacherId": try await userID(h, homeroom)])
+            XCTAssertEqual(assigned.status, .ok, String(buffer: assigned.body))
+            _ = try await h.request(.PUT, "/api/v1/classes/\(w.classA)/homeroom", token: w.admin, json: ["teacherId": try await userID(h, otherHomeroom)])
+            let parentLink = try await link(h, w.admin, classID: w.classB, role: "parent")
+
+            // Without asking: refused as before, nothing sent.
+            let refused = try await h.request(.POST, "/api/v1/join/\(parentLink)/code",
+                                              json: ["fullName": "Соколова Анна", "login": "+79005550077", "childName": "Соколов Михаил"])
+            XCTAssertEqual(refused.errorCode, "child_not_found")
+            // Asking the homeroom teacher: the code goes out; joining makes a request, not a membership.
+            let bad = try await h.request(.POST, "/api/v1/join/\(parentLink)/code",
+                                          json: ["fullName": "Соколова Анна", "login": "+79005550077", "childName": "Миша", "askHomeroom": true])
+            XCTAssertEqual(bad.status, .badRequest, "surname and name are still needed")
+            let sent = try await h.request(.POST, "/api/v1/join/\(parentLink)/code",
+                                           json: ["fullName": "Соколова Анна", "login": "+79005550077", "childName": "Соколов Михаил", "askHomeroom": true])
+            XCTAssertEqual(sent.status, .accepted, String(buffer: sent.body))
+            let code = try XCTUnwrap(h.lastCode(to: "+79005550077"))
+            let joined = try await h.request(.POST, "/api/v1/join/\(parentLink)",
+                                             json: ["login": "+79005550077", "code": code, "childName": "Соколов Михаил", "askHomeroom": true])
+            XCTAssertEqual(joined.status, .ok, String(buffer: joined.body))
+            XCTAssertEqual((joined.json["joined"] as? [String: Any])?["pending"] as? Bool, true)
+            let parent = joined.json["token"] as! String
+            try await h.expect(.notFound, .GET, "/api/v1/schools/\(w.schoolID)", token: parent)
+
+            // The homeroom teacher of 5Б sees it with the name as typed; the other class's teacher does not.
+            let queue = try await h.request(.GET, "/api/v1/schools/\(w.schoolID)/join-requests?status=pending", token: homeroom)
+            let request = try XCTUnwrap((queue.json["items"] as? [[String: Any]])?.first)
+            XCTAssertEqual(request["childNameTyped"] as? String, "Соколов Михаил")
+            XCTAssertNil(request["childName"] as? String)
+            let requestID = request["id"] as! String
+            let theirs = try await h.request(.GET, "/api/v1/schools/\(w.schoolID)/join-requests?status=pending", token: otherHomeroom)
+            XCTAssertEqual((theirs.json["items"] as? [[String: Any]])?.count, 0)
+            try await h.expect(.forbidden, .POST, "/api/v1/join-requests/decide", token: otherHomeroom,
+                               json: ["ids": [requestID], "approve": true, "childId": misha])
+            try await h.expect(.notFound, .POST, "/api/v1/join-requests/decide", token: other.admin,
+                               json: ["ids": [requestID], "approve": true, "childId": misha])
+            // Approving needs the student picked, from this class; nothing changes until then.
+            let unpicked = try await h.request(.POST, "/api/v1/join-requests/decide", token: homeroom, json: ["ids": [requestID], "approve": true])
+            XCTAssertEqual(unpicked.status, .badRequest)
+            try await h.expect(.badRequest, .POST, "/api/v1/join-requests/decide", token: homeroom,
+                               json: ["ids": [requestID], "approve": true, "childId": stranger])
+            try await h.expect(.badRequest, .POST, "/api/v1/join-requests/decide", token: homeroom,
+                               json: ["ids": [requestID], "approve": true, "childId": "not-an-id"])
+            try await h.expect(.notFound, .GET, "/api/v1/schools/\(w.schoolID)", token: parent)
+            let approved = try await h.request(.POST, "/api/v1/join-requests/decide", token: homeroom,
+                                               json: ["ids": [requestID], "approve": true, "childId": misha])
+            XCTAssertEqual(approved.status, .ok, String(buffer: approved.body))
+            let children = try await h.request(.GET, "/api/v1/me/children", token: parent).json["items"] as! [[String: Any]]
+            XCTAssertEqual(children.map { $0["userId"] as? String }, [misha])
+        }
+    }
+
     // MARK: Homeroom teachers
 
     func testTheHomeroomTeacherManagesTheirOwnClassOnly() async throws {

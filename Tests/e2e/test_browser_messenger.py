@@ -185,3 +185,42 @@ def test_the_administrators_dashboard_shows_first_steps_and_what_waits_live(serv
     page.wait(lambda d: len(d.find_elements("css selector", "#queue-list li[data-app-id]")) == before + 1, 10,
               "the queue did not show the new application live")
     assert page.severe_console_errors() == []
+
+
+def test_a_parent_whose_child_is_not_found_asks_the_homeroom_teacher_who_picks_the_child(server, browser):
+    """«Соколов Михаил» for a child listed as «Соколов Миша»: not a dead end. The parent asks the
+    homeroom teacher from the join page; the teacher sees the request counted on the navigation,
+    picks Миша from the class list and approves; the parent is linked to Миша."""
+    admin, teacher, teacher_id, made, group, student_link = _school_with_teacher(server)
+    misha = join_by_link(server, student_link["token"], "Соколов Миша", "+79031112233")
+    misha_id = expect(misha.get(f"{server.url}/api/v1/me"), 200)["id"]
+    parent_link = expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": "parent"}), 201)
+
+    page = Page(browser, server.url)
+    browser.get(f"{server.url}/#/join/{parent_link['token']}")
+    page.fill("#join-fullName", "Соколова Анна")
+    page.fill("#join-login", "+7 903 555-00-11")
+    page.fill("#join-childName", "Соколов Михаил")
+    page.click("#join-get-code")
+    assert "Соколов Михаил" in page.text("#join-ask")
+    browser.get_log("browser")   # drop the expected 400 of that name
+    mark = server.sms.mark()
+    page.click("#join-ask-homeroom")
+    page.fill("#join-code", extract_code(server.sms.wait_for("+79035550011", since=mark).text))
+    page.click("#join-submit")
+    assert "классный руководитель" in page.text("#join-pending").lower()
+    page.sign_out_everywhere()
+
+    page.sign_in("orlova@school.test", "teacher-pass-1", f"#/school/{admin.school_id}/chats")
+    page.wait(lambda d: page.text("#nav-school-badge") == "1", 10, "the homeroom teacher's badge does not count the request")
+    page.open(f"/school/{admin.school_id}/requests")
+    request = expect(teacher.get(f"{server.url}/api/v1/schools/{admin.school_id}/join-requests?status=pending"), 200)["items"][0]
+    assert request["childNameTyped"] == "Соколов Михаил"
+    page.wait(lambda d: len(d.find_elements("css selector", f"#request-child-{request['id']} option")) == 2, 5, "the class list did not load")
+    from selenium.webdriver.support.ui import Select
+    Select(page.el(f"#request-child-{request['id']}")).select_by_visible_text("Соколов Миша")
+    page.click(f"#request-approve-{request['id']}")
+    page.el("#requests-message:not(:empty)")
+    parent = expect(admin.get(f"/api/v1/schools/{admin.school_id}/members?role=parent"), 200)["items"]
+    assert [c["userId"].lower() for c in parent[0]["children"]] == [misha_id.lower()]
+    assert page.severe_console_errors() == []

@@ -718,11 +718,9 @@ async function conversation(chatId, signal) {
   function mentionPicker(input) {
     const list = h('ul', { id: 'chat-mentions', class: 'mentions', role: 'listbox', 'aria-label': t('ch_mentions'), hidden: true });
     const picked = new Map();   // name → user id
-    let people = null, options = [], active = 0, start = -1;
-    const load = async () => {
-      if (!people) people = (await api('GET', base + '/members').catch(() => ({ items: [] }))).items.filter(p => !same(p.userId, me));
-      return people;
-    };
+    let people = null, loading = null, options = [], active = 0, start = -1;
+    const load = () => loading || (loading = api('GET', base + '/members')
+      .then(r => (people = r.items.filter(p => !same(p.userId, me))), () => { loading = null; return []; }));
     const close = () => { list.hidden = true; input.setAttribute('aria-expanded', 'false'); input.removeAttribute('aria-activedescendant'); start = -1; };
     const highlight = () => {
       [...list.children].forEach((li, i) => li.setAttribute('aria-selected', String(i === active)));
@@ -741,12 +739,14 @@ async function conversation(chatId, signal) {
       input.focus();
     };
     input.addEventListener('input', async () => {
+      if (!people && /@/.test(input.value)) await load();
+      // Read after the wait: what was typed meanwhile decides (an older keystroke must not reopen the list).
       const upTo = input.value.slice(0, input.selectionStart);
       const m = /(^|\s)@([^\s@]{0,30})$/.exec(upTo);
       if (!m) { close(); return; }
       start = upTo.length - m[2].length - 1;
       const q = m[2].toLowerCase();
-      const all = await load();
+      const all = people || [];
       options = all.filter(p => p.fullName.toLowerCase().split(/\s+/).some(w => w.startsWith(q)) || p.fullName.toLowerCase().startsWith(q))
         .slice(0, 8).map(p => ({ id: p.userId, name: p.fullName }));
       if (moderator && 'all'.startsWith(q)) options.unshift({ id: null, name: 'all', label: '@all — ' + t('ch_mention_all') });

@@ -28,6 +28,11 @@ addStrings({
     'You will join «{cls}» once the request is approved. The decision will show in your account.'],
   jn_to_account: ['Личный кабинет', 'My account'],
   jn_bad_unknown: ['Ссылка не найдена. Проверьте, что она скопирована целиком.', 'Link not found. Check that it was copied whole.'],
+  jn_no_child: ['В списке класса нет «{name}». Проверьте написание — или попросите классного руководителя найти вашего ребёнка: он выберет его из списка и подтвердит.',
+    'There is no «{name}» in the class list. Check the spelling — or ask the homeroom teacher to find your child: they pick them from the list and confirm.'],
+  jn_ask_homeroom: ['Попросить классного руководителя', 'Ask the homeroom teacher'],
+  jn_asked: ['Классный руководитель найдёт вашего ребёнка в списке класса и подтвердит. Вы попадёте в «{cls}» сразу после этого.',
+    'The homeroom teacher will find your child in the class list and confirm. You join «{cls}» right after that.'],
 });
 
 export default async function join({ params: [token] }) {
@@ -46,13 +51,24 @@ export default async function join({ params: [token] }) {
   const isParent = invite.role === 'parent';
   // A parent names their child: the server links them (and refuses a name that is not in the class).
   const childField = () => isParent ? field('join', 'childName', t('jn_child'), { req: true, max: 200, hint: t('jn_child_hint') }) : null;
-  const child = form => (isParent ? { childName: form.elements.childName.value.trim() } : {});
+  // A child's name that matches nobody: not a dead end — the parent may ask the homeroom teacher,
+  // who picks the child from the class list (the request waits in their queue).
+  let askHomeroom = false;
+  const child = form => (isParent ? { childName: form.elements.childName.value.trim(), ...(askHomeroom ? { askHomeroom: true } : {}) } : {});
+  const offer = h('div', { id: 'join-ask', class: 'card', hidden: true });
+  const offerHomeroom = (e, form) => {
+    if (!isParent || askHomeroom || !e || !['child_not_found', 'child_ambiguous'].includes(e.code)) return;
+    offer.replaceChildren(h('p', null, t('jn_no_child', { name: form.elements.childName.value.trim() })),
+      btn('join-ask-homeroom', t('jn_ask_homeroom'), 'primary', () => { askHomeroom = true; offer.hidden = true; form.requestSubmit(); }));
+    offer.hidden = false;
+  };
   const checkChild = form => isParent && form.elements.childName.value.trim().split(/\s+/).length < 2 && t('jn_child');
   let root;
   const done = r => {
     setMe(r.user);
     if (r.joined.pending) {
-      swap(root, t('jn_pending_title'), h('p', { id: 'join-pending', class: 'ok', role: 'status' }, t('jn_pending', { cls: r.joined.className })),
+      swap(root, t('jn_pending_title'), h('p', { id: 'join-pending', class: 'ok', role: 'status' },
+        t(askHomeroom ? 'jn_asked' : 'jn_pending', { cls: r.joined.className })),
         h('p', null, h('a', { href: '#/account', class: 'btn' }, t('jn_to_account'))));
       return;
     }
@@ -63,13 +79,13 @@ export default async function join({ params: [token] }) {
 
   if (me) {
     const submit = btn('join-submit', t('jn_as', { name: me.fullName }), 'primary', null, 'submit');
-    const form = h('form', { id: 'join-form', novalidate: true }, childField(), err, submit);
-    form.onsubmit = ev => {
+    const form = h('form', { id: 'join-form', novalidate: true }, childField(), err, offer, submit);
+    form.onsubmit = async ev => {
       ev.preventDefault();
-      run(form, submit, async () => {
+      offerHomeroom(await run(form, submit, async () => {
         check({ childName: checkChild(form) });
         done(await api('POST', path, isParent ? child(form) : undefined));
-      }, err, 'join');
+      }, err, 'join'), form);
     };
     return (root = page(t('jn_title'), intro, note, form));
   }
@@ -82,12 +98,12 @@ export default async function join({ params: [token] }) {
   const form = h('form', { id: 'join-form', novalidate: true },
     field('join', 'fullName', t('jn_name'), { req: true, ac: 'name', max: 200 }),
     field('join', 'login', t('jn_login'), { req: true, ac: 'username', max: 200 }),
-    childField(), getCode, sentTo, step2, err);
+    childField(), getCode, sentTo, step2, err, offer);
   let codeSent = false;
-  form.onsubmit = ev => {
+  form.onsubmit = async ev => {
     ev.preventDefault();
     const v = n => form.elements[n].value.trim();
-    run(form, codeSent ? submit : getCode, async () => {
+    offerHomeroom(await run(form, codeSent ? submit : getCode, async () => {
       if (!codeSent) {
         check({ fullName: v('fullName').length < 2 && t('jn_name'), login: !v('login') && t('jn_login'), childName: checkChild(form) });
         const sent = await api('POST', path + '/code', { fullName: v('fullName'), login: v('login'), ...child(form) });
@@ -99,7 +115,7 @@ export default async function join({ params: [token] }) {
       }
       check({ code: !/^\d{6}$/.test(v('code')) && t('code') });
       done(await api('POST', path, { login: v('login'), code: v('code'), ...child(form) }));
-    }, err, 'join');
+    }, err, 'join'), form);
   };
   return (root = page(t('jn_title'), intro, note, form));
 }

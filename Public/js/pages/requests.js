@@ -3,7 +3,7 @@
 // their classes — the server filters) approves or rejects them, one by one or many at once.
 // Also exports `myRequestsSection` — «Мои заявки» on #/account. Loaded on demand.
 import { h, btn, sec, page, field, alertBox, statusBox, run, check, fmtDate } from '../dom.js';
-import { api, go } from '../api.js';
+import { api, go, ApiError } from '../api.js';
 import { t, addStrings } from '../i18n.js';
 import * as live from '../socket.js';
 
@@ -26,6 +26,8 @@ addStrings({
   rq_approved_n: ['Одобрено заявок: {n}.', 'Requests approved: {n}.'],
   rq_rejected_n: ['Отклонено заявок: {n}.', 'Requests rejected: {n}.'],
   rq_child: ['ребёнок: {name}', 'child: {name}'],
+  rq_child_typed: ['Родитель написал «{name}» — такого имени нет в списке класса. Выберите ребёнка:', 'The parent wrote «{name}», which is not in the class list. Pick the child:'],
+  rq_pick_child: ['Ребёнок', 'Child'], rq_pick_first: ['Выберите ребёнка из списка.', 'Pick the child from the list.'],
   rq_sent: ['подана {d}', 'sent {d}'],
   rq_reason_is: ['Причина отказа: {r}', 'Reason: {r}'],
   rq_send_reject: ['Отклонить заявку', 'Reject the request'],
@@ -79,9 +81,9 @@ export default async function requests({ params: [schoolId], q, signal }) {
   approveSel.onclick = () => bulkDecide(true, approveSel);
   rejectSel.onclick = () => bulkDecide(false, rejectSel);
 
-  async function decide(ids, approve, reason) {
+  async function decide(ids, approve, reason, childId) {
     message.textContent = '';
-    const done = await api('POST', '/join-requests/decide', approve ? { ids, approve } : { ids, approve, reason });
+    const done = await api('POST', '/join-requests/decide', approve ? { ids, approve, ...(childId ? { childId } : {}) } : { ids, approve, reason });
     await refresh();
     message.textContent = t(approve ? 'rq_approved_n' : 'rq_rejected_n', { n: done.items.length });
     message.focus();
@@ -94,7 +96,9 @@ export default async function requests({ params: [schoolId], q, signal }) {
     const name = h('strong', { class: 'request-name' }, r.fullName);
     const bits = [role(r.role), r.className, r.childName && t('rq_child', { name: r.childName }), r.contact,
       t('rq_sent', { d: fmtDate(r.createdAt) })].filter(Boolean).join(' · ');
-    li.append(r.status === 'pending'
+    // A parent's child who matched nobody as typed: the decider picks the student from the class.
+    const pick = r.status === 'pending' && r.childNameTyped ? childPicker(r) : null;
+    li.append(r.status === 'pending' && !pick
       ? h('label', { for: 'request-check-' + r.id, class: 'check' },
         h('input', { id: 'request-check-' + r.id, type: 'checkbox', value: r.id }), ' ', name)
       : name, ' ', badge(r.status), h('div', { class: 'sub' }, bits));
@@ -104,7 +108,11 @@ export default async function requests({ params: [schoolId], q, signal }) {
     const err = alertBox('request-error-' + r.id);
     const ok = btn('request-approve-' + r.id, t('approve'), 'primary');
     const no = btn('request-reject-' + r.id, t('reject'), 'danger');
-    ok.onclick = async () => stale(await run(li, ok, () => decide([r.id], true), err, 'request'));
+    ok.onclick = async () => stale(await run(li, ok, async () => {
+      if (pick && !pick.select.value) { pick.select.focus(); throw new ApiError(400, 'validation_failed', t('rq_pick_first')); }
+      await decide([r.id], true, undefined, pick ? pick.select.value : undefined);
+    }, err, 'request'));
+    if (pick) li.append(pick.box);
     no.onclick = () => {
       const open = li.querySelector('form');
       if (open) return open.elements[0].focus();
@@ -127,6 +135,15 @@ export default async function requests({ params: [schoolId], q, signal }) {
     };
     li.append(h('div', { class: 'row-actions' }, ok, no), err);
     return li;
+  }
+
+  function childPicker(r) {
+    const select = h('select', { id: 'request-child-' + r.id }, h('option', { value: '' }, '—'));
+    api('GET', '/classes/' + encodeURIComponent(r.classId) + '/roster').then(roster => {
+      for (const s of roster.students) select.append(h('option', { value: s.person.userId }, s.person.fullName));
+    }).catch(() => {});
+    return { select, box: h('div', { class: 'field child-pick' },
+      h('label', { for: 'request-child-' + r.id }, t('rq_child_typed', { name: r.childNameTyped })), select) };
   }
 
   async function refresh() {

@@ -241,6 +241,9 @@ public struct JoinRequestView: Sendable, Codable, Equatable {
     public var fullName: String
     public var contact: String?
     public var childName: String?
+    /// A parent's request naming a child who is not in the class list as typed: the child's name
+    /// as the parent wrote it; approving it needs the student picked (`childId` of the decision).
+    public var childNameTyped: String?
     public var status: JoinRequestStatus
     public var reason: String?
     public var createdAt: Date

@@ -315,6 +315,8 @@ public final class JoinRequestRecord: Model, @unchecked Sendable {
     @Field(key: "user_id") public var userID: UUID
     @Field(key: "role") public var role: String
     @OptionalField(key: "child_id") public var childID: UUID?
+    /// A parent's child as they typed it, when it matched nobody in the class: whoever approves picks the student.
+    @OptionalField(key: "child_name_typed") public var childNameTyped: String?
     @Field(key: "status") public var status: String
     @OptionalField(key: "reason") public var reason: String?
     @OptionalField(key: "decided_by") public var decidedBy: UUID?

@@ -115,8 +115,10 @@ public struct InviteService: Sendable {
     /// Step 1 for a person without a session: their name and phone or email (and, on a parent
     /// link, their child's name, checked now so step 2 cannot fail on it); a code goes there.
     /// A new account is prepared (inactive until the code is entered); an existing one keeps its name.
+    /// `askHomeroom`: on a parent link, a child's name that matches nobody is not refused: joining
+    /// then makes a request to the class's homeroom teacher, who picks the student.
     public func requestCode(token: String, fullName rawName: String, login raw: String, childName: String?,
-                            client: AuthService.ClientInfo) async throws -> CodeSent {
+                            askHomeroom: Bool = false, client: AuthService.ClientInfo) async throws -> CodeSent {
         let fullName = Text.cleanLine(rawName)
         var problems: [String: String] = [:]
         if fullName.count < 2 || fullName.count > 200 { problems["fullName"] = "Укажите фамилию и имя." }
@@ -127,7 +129,8 @@ public struct InviteService: Sendable {
         let link = try await Self.find(token: token, on: ctx.store.db)
         try Self.requireActive(link, now: ctx.clock.now())
         if link.role == SchoolRole.parent.rawValue {
-            _ = try await Enrollment.matchChild(named: childName ?? "", in: link.classID, on: ctx.store.db)
+            if askHomeroom { _ = try Self.typedChildName(childName) }
+            else { _ = try await Enrollment.matchChild(named: childName ?? "", in: link.classID, on: ctx.store.db) }
         }
         let auth = AuthService(ctx)
         try auth.throttleCodeRequest(to: identifier.value, ip: client.ip)
@@ -150,7 +153,7 @@ public struct InviteService: Sendable {
     }
 
     /// Step 2: the code. The account becomes active, the person joins (or waits for approval) and is signed in.
-    public func joinWithCode(token: String, login raw: String, code: String, childName: String?,
+    public func joinWithCode(token: String, login raw: String, code: String, childName: String?, askHomeroom: Bool = false,
                              client: AuthService.ClientInfo) async throws -> (SignedIn, Joined) {
         guard let identifier = LoginIdentifier.parse(raw) else { throw PartaError.invalid("login", "Введите мобильный телефон или email.") }
         try ctx.limiter.hit("signin:ip:\(client.ip)", ctx.rules.signInPerIP)
@@ -161,19 +164,19 @@ public struct InviteService: Sendable {
         let auth = AuthService(ctx)
         try await auth.consumeCode(userID: userID, purpose: "join", code: code)
         guard user.status != AccountStatus.disabled.rawValue else { throw AuthService.inactive(user) }
-        let joined = try await join(userID: userID, token: token, childName: childName, activate: true)
+        let joined = try await join(userID: userID, token: token, childName: childName, askHomeroom: askHomeroom, activate: true)
         let signedIn = try await auth.openSession(userID: userID, client: client)
         return (signedIn, joined)
     }
 
     /// A signed-in person joins with the link (a parent names their child).
-    public func join(_ actor: Actor, token: String, childName: String?) async throws -> Joined {
-        try await join(userID: actor.userID, token: token, childName: childName, activate: false)
+    public func join(_ actor: Actor, token: String, childName: String?, askHomeroom: Bool = false) async throws -> Joined {
+        try await join(userID: actor.userID, token: token, childName: childName, askHomeroom: askHomeroom, activate: false)
     }
 
-    func join(userID: UUID, token: String, childName: String?, activate: Bool) async throws -> Joined {
+    func join(userID: UUID, token: String, childName: String?, askHomeroom: Bool = false, activate: Bool) async throws -> Joined {
         do {
-            let joined = try await joinOnce(userID: userID, token: token, childName: childName, activate: activate)
+            let joined = try await joinOnce(userID: userID, token: token, childName: childName, askHomeroom: askHomeroom, activate: activate)
             // New roles or classes: open sockets and cached sign-ins see them at once, and the
             // class's roster-bound chats take them in (`RosterChats.follow`).
             await ctx.events.publish(.membershipChanged(userID: userID))
@@ -188,14 +191,32 @@ public struct InviteService: Sendable {
         }
     }
 
-    private func joinOnce(userID: UUID, token: String, childName: String?, activate: Bool) async throws -> Joined {
+    /// A parent's child as typed, when asking the homeroom teacher: surname and name, as for a match.
+    static func typedChildName(_ raw: String?) throws -> String {
+        let name = Text.cleanLine(raw ?? "")
+        guard UserSearchKey.fold(name).split(separator: " ").count >= 2, name.count <= 200 else {
+            throw PartaError.invalid("childName", "Укажите фамилию и имя ребёнка, как в школе.")
+        }
+        return name
+    }
+
+    private func joinOnce(userID: UUID, token: String, childName: String?, askHomeroom: Bool, activate: Bool) async throws -> Joined {
         let now = ctx.clock.now()
         return try await ctx.store.write { db in
             let link = try await Self.find(token: token, on: db)
             try Self.requireActive(link, now: now)
             guard let cls = try await ClassRecord.find(link.classID, on: db), !cls.archived else { throw Self.unknownLink }
             let role = SchoolRole(rawValue: link.role) ?? .student
-            let child = role == .parent ? try await Enrollment.matchChild(named: childName ?? "", in: link.classID, on: db) : nil
+            // A parent names their child; a name that matches nobody (or several) goes to the homeroom
+            // teacher as a request when the parent asked for that, instead of a refusal.
+            var child: UserRecord?
+            var unmatchedChild: String?
+            if role == .parent {
+                do { child = try await Enrollment.matchChild(named: childName ?? "", in: link.classID, on: db) } catch let e as PartaError
+                    where askHomeroom && (e.code == "child_not_found" || e.code == "child_ambiguous") {
+                    unmatchedChild = try Self.typedChildName(childName)
+                }
+            }
             if activate, let user = try await UserRecord.find(userID, on: db), user.status == AccountStatus.pending.rawValue {
                 user.status = AccountStatus.active.rawValue
                 try await user.save(on: db)
@@ -210,7 +231,8 @@ public struct InviteService: Sendable {
                 .filter(\.$userID == userID).filter(\.$role == role.rawValue).first()
             let inClass = try await ClassMemberRecord.query(on: db).filter(\.$classID == classID)
                 .filter(\.$userID == userID).filter(\.$role == role.rawValue).count() > 0
-            if let membership, inClass {
+            let alreadyHere = membership != nil && inClass
+            if let membership, alreadyHere, unmatchedChild == nil {
                 // Already here: a parent may still add another child of this class; no use is spent.
                 var linked = false
                 if let childID { linked = try await Enrollment.linkFamily(schoolID: link.schoolID, parentID: userID, childID: childID, now: now, on: db) }
@@ -220,16 +242,17 @@ public struct InviteService: Sendable {
             if role == .student, membership != nil {
                 throw PartaError(.conflict, "already_in_another_class", "Вы уже ученик другого класса этой школы. Перевод оформляет администратор.")
             }
-            if link.needsApproval {
+            let needsApproval = link.needsApproval || unmatchedChild != nil
+            if needsApproval {
                 let waiting = try await JoinRequestRecord.query(on: db).filter(\.$classID == classID).filter(\.$userID == userID)
                     .filter(\.$role == role.rawValue).filter(\.$status == JoinRequestStatus.pending.rawValue).count() > 0
                 if waiting { return answer(joined: false, verified: false, pending: true) }
             }
-            try await Self.spendUse(of: link, on: db)
-            if link.needsApproval {
+            if !alreadyHere { try await Self.spendUse(of: link, on: db) }   // a parent asking about another child spends none
+            if needsApproval {
                 let request = JoinRequestRecord()
                 request.schoolID = link.schoolID; request.classID = classID; request.inviteID = try link.requireID()
-                request.userID = userID; request.role = role.rawValue; request.childID = childID
+                request.userID = userID; request.role = role.rawValue; request.childID = childID; request.childNameTyped = unmatchedChild
                 request.status = JoinRequestStatus.pending.rawValue; request.createdAt = now
                 try await request.create(on: db)
                 return answer(joined: false, verified: false, pending: true)

@@ -32,11 +32,14 @@ public struct JoinRequestService: Sendable {
 
     /// Approves or rejects the given requests in one transaction: all of them or, when one cannot
     /// be decided (not visible, decided already), none. A rejection needs a reason.
-    public func decide(_ actor: Actor, ids: [UUID], approve: Bool, reason: String?) async throws -> [JoinRequestView] {
+    /// A parent's request naming a child not found in the class is approved one at a time, with the
+    /// student picked (`childID`, a student of the request's class).
+    public func decide(_ actor: Actor, ids: [UUID], approve: Bool, reason: String?, childID: UUID? = nil) async throws -> [JoinRequestView] {
         let reason = reason.map(Text.cleanLines)
         guard !ids.isEmpty, ids.count <= Self.maxBulk else { throw PartaError.invalid("ids", "Выберите от 1 до \(Self.maxBulk) заявок.") }
         if !approve, (reason ?? "").isEmpty { throw PartaError.invalid("reason", "Укажите причину отказа.") }
         if let reason, reason.count > 500 { throw PartaError.invalid("reason", "Причина — до 500 символов.") }
+        if childID != nil, ids.count != 1 || !approve { throw PartaError.invalid("childId", "Ученика выбирают, одобряя одну заявку.") }
         let now = ctx.clock.now()
         let decided: [JoinRequestRecord] = try await ctx.store.write { db in
             let unique = Array(Set(ids))
@@ -52,6 +55,17 @@ public struct JoinRequestService: Sendable {
                 let cls = try await ClassRecord.find(request.classID, on: db)
                 if approve {
                     guard let cls, !cls.archived else { throw PartaError(.conflict, "class_archived", "Класс в архиве.") }
+                    if role == .parent, request.childID == nil {
+                        // The parent's child was not found as typed: the decider names the student.
+                        guard let childID else {
+                            throw PartaError.invalid("childId", "Выберите ребёнка из списка класса: родитель написал «\(request.childNameTyped ?? "")».")
+                        }
+                        guard try await ClassMemberRecord.query(on: db).filter(\.$classID == request.classID).filter(\.$userID == childID)
+                            .filter(\.$role == SchoolRole.student.rawValue).count() > 0 else {
+                            throw PartaError.invalid("childId", "Этого ученика нет в классе.")
+                        }
+                        request.childID = childID
+                    }
                     try await InviteService.checkMayJoinByLink(userID: request.userID, schoolID: request.schoolID, role: role, on: db)
                     _ = try await Enrollment.enroll(userID: request.userID, in: cls, role: role, childID: request.childID,
                                                     actorID: actor.userID, note: "заявка одобрена", now: now, on: db)
@@ -92,7 +106,7 @@ public struct JoinRequestService: Sendable {
                 id: r.id!, schoolId: r.schoolID, schoolName: school.map { $0.shortName.isEmpty ? $0.name : $0.shortName } ?? "",
                 classId: r.classID, className: classes[r.classID]?.name ?? "", role: SchoolRole(rawValue: r.role) ?? .student,
                 userId: r.userID, fullName: user?.fullName ?? "", contact: user?.phone ?? user?.email,
-                childName: r.childID.flatMap { users[$0]?.fullName }, status: JoinRequestStatus(rawValue: r.status) ?? .pending,
+                childName: r.childID.flatMap { users[$0]?.fullName }, childNameTyped: r.childID == nil ? r.childNameTyped : nil, status: JoinRequestStatus(rawValue: r.status) ?? .pending,
                 reason: r.reason, createdAt: r.createdAt, decidedAt: r.decidedAt)
         }
     }

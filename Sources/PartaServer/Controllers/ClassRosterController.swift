@@ -78,7 +78,11 @@ struct ClassRosterController {
         let actor = try await req.actor()
         let body = try req.decodeStrict(DecisionBody.self)
         let ids = try BodyIDs.parse(body.ids, "Заявка")
-        let decided = try await req.parta.joinRequests.decide(actor, ids: ids, approve: body.approve, reason: body.reason)
+        let childID = try body.childId.map { raw -> UUID in
+            guard let id = UUID(uuidString: raw) else { throw PartaError.invalid("childId", "Выберите ученика из списка класса.") }
+            return id
+        }
+        let decided = try await req.parta.joinRequests.decide(actor, ids: ids, approve: body.approve, reason: body.reason, childID: childID)
         return try .json(ItemsResponse(items: decided))
     }
 
@@ -122,10 +126,12 @@ struct ChildActivationBody: StrictBody {
 }
 
 struct DecisionBody: StrictBody {
-    static let allowedKeys: Set<String> = ["ids", "approve", "reason"]
+    static let allowedKeys: Set<String> = ["ids", "approve", "reason", "childId"]
     let ids: [String]
     let approve: Bool
     let reason: String?
+    /// Approving a parent's request whose child was not found as typed: the student, picked.
+    let childId: String?
 }
 
 struct PromotionBody: StrictBody {

@@ -49,7 +49,8 @@ struct InviteController {
     func requestCode(_ req: Request) async throws -> Response {
         let body = try req.decodeStrict(JoinCodeBody.self)
         let sent = try await req.parta.invites.requestCode(token: req.parameters.get("token") ?? "", fullName: body.fullName,
-                                                           login: body.login, childName: body.childName, client: req.clientInfo)
+                                                           login: body.login, childName: body.childName,
+                                                           askHomeroom: body.askHomeroom ?? false, client: req.clientInfo)
         return try .json(sent, status: .accepted)
     }
 
@@ -64,13 +65,14 @@ struct InviteController {
                 throw PartaError.validation(["login": "Укажите телефон или email.", "code": "Укажите код."])
             }
             let (signedIn, joined) = try await req.parta.invites.joinWithCode(token: token, login: login, code: code,
-                                                                              childName: body.childName, client: req.clientInfo)
+                                                                              childName: body.childName, askHomeroom: body.askHomeroom ?? false,
+                                                                              client: req.clientInfo)
             let response = try Response.json(JoinedResponse(joined: joined, token: signedIn.token, user: signedIn.user, session: signedIn.session))
             SessionCookie.set(signedIn, on: response, for: req)
             return response
         }
         let actor = try await req.actor()
-        let joined = try await req.parta.invites.join(actor, token: token, childName: body?.childName)
+        let joined = try await req.parta.invites.join(actor, token: token, childName: body?.childName, askHomeroom: body?.askHomeroom ?? false)
         return try .json(JoinedResponse(joined: joined, token: nil, user: try await req.parta.auth.me(actor), session: nil))
     }
 }
@@ -84,18 +86,21 @@ struct InviteCreateBody: StrictBody {
 }
 
 struct JoinCodeBody: StrictBody {
-    static let allowedKeys: Set<String> = ["fullName", "login", "childName"]
+    static let allowedKeys: Set<String> = ["fullName", "login", "childName", "askHomeroom"]
     let fullName: String
     let login: String
     /// On a parent link: the child's name as the school knows it.
     let childName: String?
+    /// A name that matches nobody becomes a request to the homeroom teacher instead of a refusal.
+    let askHomeroom: Bool?
 }
 
 struct JoinBody: StrictBody {
-    static let allowedKeys: Set<String> = ["login", "code", "childName"]
+    static let allowedKeys: Set<String> = ["login", "code", "childName", "askHomeroom"]
     let login: String?
     let code: String?
     let childName: String?
+    let askHomeroom: Bool?
 }
 
 struct JoinedResponse: Encodable {

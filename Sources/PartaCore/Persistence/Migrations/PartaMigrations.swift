@@ -20,6 +20,7 @@ public enum PartaMigrations {
         M012_PinnedMessagesIndex(),
         M013_ChatRemovals(),
         M014_ReportPrivacy(),
+        M016_ChildNamedByParent(),
     ]
 }
 
