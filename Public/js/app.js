@@ -12,7 +12,7 @@ async function home() {
   const me = await loadMe(true);
   const to = homeOf(me);
   if (to) { go(to, true); return null; }
-  return page(t('hello', { name: me.fullName }),
+  return page(t('hello', { name: shortName(me.fullName) }),
     h('p', { id: 'home-no-school' }, t('noSchool')),
     h('p', null, h('a', { href: '#/account', class: 'btn' }, t('accountTitle'))));
 }

@@ -42,6 +42,7 @@ final class ApplicationTests: XCTestCase {
             let admin = signIn.json["token"] as! String
             let school = try await h.request(.GET, "/api/v1/schools/\(schoolID)", token: admin)
             XCTAssertEqual(school.json["canEdit"] as? Bool, true)
+            XCTAssertEqual(school.json["timezone"] as? String, "Europe/Kirov", "the time zone comes from the region («Кировская область»)")
             let classes = school.json["classes"] as! [[String: Any]]
             XCTAssertEqual(classes.map { $0["name"] as? String }, ["Учительская"])
             XCTAssertEqual(classes.first?["kind"] as? String, "staff_room")

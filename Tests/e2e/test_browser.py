@@ -221,8 +221,10 @@ def test_registration_approval_activation_and_profile_edit(server, browser, tmp_
             .observe(text, {childList: true, characterData: true, subtree: true});""")
     page.click("#apply-submit")
     page.el("#apply-done", timeout=20)
-    application_id = page.text("#apply-done-id").strip()
-    assert application_id
+    # A short number a person can read out (the last eight characters of the id); the id in its title.
+    number = page.text("#apply-done-id").strip()
+    application_id = page.el("#apply-done-id").get_attribute("title")
+    assert len(number) == 9 and number == (application_id.replace("-", "")[-8:-4] + "-" + application_id.replace("-", "")[-4:]).upper()
     shown = browser.execute_script("return window.__progress")
     # Percentages while sending, then «Обработка…» once every byte is sent (loopback is fast).
     assert shown and "%" in shown[0] and shown[-1] != shown[0], f"upload progress shown: {shown}"
@@ -230,7 +232,7 @@ def test_registration_approval_activation_and_profile_edit(server, browser, tmp_
     # 3. The operator signs in with the password and approves it in the queue.
     page.sign_in("operator@parta.test", "operator-pass-1", "#/applications")
     item = page.el(f'[data-app-id="{application_id}"]')
-    assert "СОШ № 12" in item.text
+    assert "СОШ № 12" in item.text and f"№ {number}" in item.text
     assert page.el(f"#order-file-{application_id}").get_attribute("href")
     sms_mark = server.sms.mark()
     page.click(f"#approve-{application_id}")

@@ -1,6 +1,6 @@
 // #/activate/<token> — the school administrator confirms the phone by code and sets a password.
 import { h, btn, page, field, alertBox, run, check, pwCheck, countdown, linkProblem, $ } from '../dom.js';
-import { api, setMe, go, homeOf } from '../api.js';
+import { api, setMe, go, homeOf, shortName } from '../api.js';
 import { t, addStrings } from '../i18n.js';
 
 addStrings({
@@ -58,7 +58,7 @@ export default async function activate({ params: [token], signal }) {
   }
 
   return page(t('activateTitle'),
-    h('p', { id: 'activate-greeting', class: 'lead' }, t('hello', { name: info.fullName })),
+    h('p', { id: 'activate-greeting', class: 'lead' }, t('hello', { name: shortName(info.fullName) })),
     h('p', null, t('activateIntro')),
     dl2([[t('school'), info.schoolName, 'activate-school'], [t('mobile'), info.phone, 'activate-phone'], [t('email'), info.email, 'activate-email']]),
     step1, sentTo, form, err);

@@ -85,7 +85,7 @@ export default function apply() {
       }
       swap(root, t('applicationSent'),
         h('div', { id: 'apply-done', class: 'ok', role: 'status' },
-          t('applicationNumber') + ' ', h('strong', { id: 'apply-done-id' }, r.id)),
+          t('applicationNumber') + ' ', h('strong', { id: 'apply-done-id', title: r.id }, appNumber(r.id))),
         h('p', null, t('nextSteps1')),
         h('p', null, t('nextSteps2', { email: v('adminEmail') })),
         h('p', null, h('a', { href: '#/signin', class: 'btn' }, t('toSignIn'))));
@@ -95,3 +95,6 @@ export default function apply() {
   const root = page(t('applyTitle'), h('p', null, t('applyIntro')), form);
   return root;
 }
+
+// A number a person can read out on the phone: the last eight characters of the id, «3F9A-1C2B».
+export const appNumber = id => { const x = String(id).replace(/-/g, '').slice(-8).toUpperCase(); return x.slice(0, 4) + '-' + x.slice(4); };

@@ -3,7 +3,7 @@
 // downloadable as CSV with the same filters. Loaded on demand.
 import { h, btn, page, field, alertBox, run, check, fmtDate } from '../dom.js';
 import { api, go } from '../api.js';
-import { t, addStrings } from '../i18n.js';
+import { t, addStrings, lang } from '../i18n.js';
 
 addStrings({
   au_title: ['Журнал действий', 'Audit log'],
@@ -59,6 +59,11 @@ const GROUPS = ['', 'invite', 'member', 'role', 'teacher', 'join_request', 'clas
 const PER_PAGE = 50;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const actionLabel = a => t('aa_' + a, null, true) || a;
+// Entries written before the log spoke Russian carry codes («5Б, student»): shown in words.
+const WORDS = { admin: 'администратор', director: 'директор', deputy: 'заместитель директора', teacher: 'учитель', student: 'ученик',
+  parent: 'родитель', dismiss: 'жалоба отклонена', delete: 'сообщение удалено', mute: 'автору запрещено писать', remove: 'автор удалён из чата',
+  insult: 'оскорбление', bullying: 'травля', spam: 'спам', inappropriate: 'неуместное', danger: 'опасность', other: 'другое' };
+const inWords = d => (d && lang() === 'ru' ? d.replace(/\b[a-z]+\b/g, w => WORDS[w] || w) : d);
 
 export default async function audit({ params: [schoolId], q }) {
   const base = '/schools/' + encodeURIComponent(schoolId);
@@ -113,7 +118,7 @@ export default async function audit({ params: [schoolId], q }) {
           h('td', null, e.actorName),
           h('td', { title: e.action }, actionLabel(e.action)),
           h('td', null, e.target || '—'),
-          h('td', null, e.details || '—'),
+          h('td', null, inWords(e.details) || '—'),
           h('td', null, e.ip || '—'))))));
   } else table = h('p', { id: 'audit-empty', class: 'empty' }, t('au_empty'));
 

@@ -37,7 +37,7 @@ addStrings({
   cj_join: ['Вступить', 'Join'], cj_removed: ['Вас удалили из этого чата. Вернуть вас может его администратор.', 'You were removed from this chat. Its administrator can add you back.'], cj_open: ['Открыть чат', 'Open the chat'],
   rp_title: ['Жалобы', 'Reports'], rp_empty: ['Открытых жалоб нет.', 'No open reports.'],
   rp_original: ['Текст в момент жалобы', 'Text when reported'], rp_now: ['Сейчас', 'Now'], rp_deleted: ['удалено', 'deleted'],
-  rp_by: ['{who} — на {author}, чат «{chat}»', '{who} about {author}, chat "{chat}"'],
+  rp_by: ['Пожаловался: {who} · автор: {author} · чат: {chat}', 'Reported by {who} · author: {author} · chat: {chat}'],
   rp_someone: ['Участник чата', 'A member of the chat'],
   rp_see_reporters: ['Модераторы чатов видят, кто пожаловался (администраторы видят всегда)', 'Chat moderators see who reported (administrators always do)'],
   rp_resolved: ['Рассмотренные', 'Resolved'], rp_resolved_by: ['{who}: {r}', '{who}: {r}'],

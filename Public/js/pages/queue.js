@@ -3,6 +3,7 @@ import { h, btn, page, field, alertBox, statusBox, run, check, fmtDate, fmtSize,
 import { api, loadMe, authLost } from '../api.js';
 import { t, addStrings } from '../i18n.js';
 import * as live from '../socket.js';
+import { appNumber } from './apply.js';
 
 addStrings({
   order: ['Приказ', 'Order'],
@@ -102,6 +103,7 @@ export default async function queue({ q, signal }) {
     }
     card.append(
       h('h2', null, a.schoolName, a.shortName ? h('span', { class: 'sub' }, ' (' + a.shortName + ')') : ''),
+      h('p', { class: 'sub app-number' }, '№ ' + appNumber(a.id)),
       h('p', { class: 'badge st-' + a.status }, t('st1_' + a.status), a.decidedAt ? ' · ' + fmtDate(a.decidedAt) : ''),
       dl('app-details-' + id, [
         [t('submitted'), fmtDate(a.createdAt)],

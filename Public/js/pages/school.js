@@ -1,7 +1,7 @@
 // #/school/<id> — the school's home: for its administrators a dashboard (first steps with their
 // progress, what waits for them, live), then classes, channels, the profile and its edit form.
 import { h, btn, sec, page, field, alertBox, statusBox, run, dl, yearLabel } from '../dom.js';
-import { api, shell } from '../api.js';
+import { api } from '../api.js';
 import { t, lang } from '../i18n.js';
 
 const FIELDS = ['name', 'shortName', 'address', 'region', 'inn', 'phone', 'email', 'website', 'directorName', 'timezone'];
@@ -32,7 +32,8 @@ export default async function school({ params: [id] }) {
   showProfile();
 
   const p = s.permissions, homeroom = new Set(p.homeroomClassIds || []);
-  const kids = [s.canEdit ? await dashboard(id, s, p) : null, profile,
+  // The administrators' dashboard comes on demand (nobody else needs its code).
+  const kids = [s.canEdit ? await (await import('./dashboard.js')).default(id, s, p) : null, profile,
     sec('school-classes', t('classes'),
       h('ul', { id: 'school-classes', class: 'list' }, (s.classes || []).map(c => h('li', { 'data-class-id': c.id, 'data-kind': c.kind },
         // The class page (roster, homeroom teacher) opens for the administration and the class's homeroom teacher.
@@ -95,39 +96,3 @@ function zoneLabel(id) {
   return z ? `${lang() === 'ru' ? z[2] : id.split('/')[1]} (UTC+${z[1]})` : id;
 }
 
-// The administrator's first steps (create classes → invite teachers → confirm them → invite
-// students and parents), each with its progress, and what waits for them now (live badges).
-async function dashboard(id, s, p) {
-  const base = '#/school/' + encodeURIComponent(id);
-  const count = q => api('GET', '/schools/' + encodeURIComponent(id) + '/members?perPage=1&' + q).then(r => r.total).catch(() => 0);
-  const [teachers, waitingTeachers, students, parents] = await Promise.all([count('role=teacher'), count('role=teacher&verified=false'),
-    count('role=student'), count('role=parent')]);
-  const regular = (s.classes || []).filter(c => c.kind !== 'staff_room').length;
-  const steps = [
-    ['classes', 'classes', regular > 0, t('stepClasses'), t('stepClassesN', { n: regular })],
-    ['teachers', 'invites', teachers > 0, t('stepTeachers'), t('stepPeopleN', { n: teachers })],
-    ['confirm', 'members', teachers > 0 && !waitingTeachers, t('stepConfirm'), t('stepWaitingN', { n: waitingTeachers })],
-    ['students', 'invites', students + parents > 0, t('stepStudents'), t('stepStudentsN', { s: students, p: parents })],
-  ];
-  const done = steps.filter(x => x[2]).length;
-  const waiting = h('ul', { id: 'school-waiting', class: 'tiles' });
-  const showWaiting = () => {
-    const mine = shell.badges && shell.badges.schools.find(x => x.schoolId.toLowerCase() === id.toLowerCase());
-    const tiles = [['requests', mine && mine.joinRequests, 'waitRequests'], ['members', mine && mine.teachersToConfirm, 'waitTeachers'],
-      ['reports', mine && mine.reports, 'waitReports']].filter(x => x[1]);
-    waiting.replaceChildren(...tiles.map(([to, n, label]) => h('li', null,
-      h('a', { id: 'school-wait-' + to, class: 'tile', href: base + '/' + to }, h('strong', null, String(n)), h('span', null, t(label))))));
-    waiting.hidden = !tiles.length;
-  };
-  showWaiting();
-  document.addEventListener('parta:badges', showWaiting);
-  addEventListener('hashchange', () => document.removeEventListener('parta:badges', showWaiting), { once: true });
-  const checklist = done === steps.length ? null : h('section', { id: 'school-steps', class: 'card steps', 'aria-labelledby': 'school-steps-h' },
-    h('h2', { id: 'school-steps-h' }, t('firstSteps')),
-    h('p', { class: 'sub' }, t('stepsDone', { n: done, of: steps.length })),
-    h('progress', { max: steps.length, value: done, 'aria-label': t('firstSteps') }),
-    h('ol', { class: 'step-list' }, steps.map(([key, to, ok, label, note]) => h('li', { id: 'step-' + key, 'data-done': String(ok), class: ok ? 'done' : '' },
-      h('span', { class: 'step-mark', 'aria-hidden': 'true' }, ok ? '✓' : ''),
-      h('a', { href: base + '/' + to }, label), h('span', { class: 'sub' }, ' ', note), ok ? h('span', { class: 'visually-hidden' }, ' — ' + t('stepOk')) : null))));
-  return h('div', { class: 'dashboard' }, waiting, checklist);
-}

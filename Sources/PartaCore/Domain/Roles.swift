@@ -5,6 +5,18 @@ import Foundation
 public enum SchoolRole: String, Codable, Sendable, CaseIterable {
     case admin, director, deputy, teacher, student, parent
 
+    /// The role in words, for what people read (the audit log): «учитель», not `teacher`.
+    public var russianName: String {
+        switch self {
+        case .admin: return "администратор"
+        case .director: return "директор"
+        case .deputy: return "заместитель директора"
+        case .teacher: return "учитель"
+        case .student: return "ученик"
+        case .parent: return "родитель"
+        }
+    }
+
     public var isStaff: Bool {
         switch self {
         case .admin, .director, .deputy, .teacher: return true

@@ -164,7 +164,7 @@ public struct ApplicationService: Sendable {
             let school = SchoolRecord()
             school.name = app.schoolName; school.shortName = app.shortName; school.address = app.address
             school.region = app.region; school.inn = app.inn; school.phone = ""; school.email = ""
-            school.website = ""; school.directorName = ""; school.timezone = "Europe/Moscow"
+            school.website = ""; school.directorName = ""; school.timezone = RegionTimeZones.zone(forRegion: app.region)
             school.createdAt = now; school.updatedAt = now; school.moderatorsSeeReporters = false
             try await school.create(on: db)
             let schoolID = try school.requireID()

@@ -77,7 +77,7 @@ public struct JoinRequestService: Sendable {
                 let name = try await UserRecord.find(request.userID, on: db)?.fullName ?? ""
                 try await Audit.record(actor, schoolID: request.schoolID, action: approve ? "join_request.approve" : "join_request.reject",
                                        targetUserID: request.userID, target: name,
-                                       details: [cls?.name, role.rawValue, approve ? nil : reason].compactMap { $0 }.joined(separator: ", "),
+                                       details: [cls?.name, role.russianName, approve ? nil : reason].compactMap { $0 }.joined(separator: ", "),
                                        at: now, on: db)
             }
             return requests

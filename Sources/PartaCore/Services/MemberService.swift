@@ -127,7 +127,7 @@ public struct MemberService: Sendable {
             try await History.record(schoolID: schoolID, userID: userID, kind: granted ? .roleAdded : .roleRemoved, role: role,
                                      from: nil, to: nil, actorID: actor.userID, note: "", at: now, on: db)
             try await Audit.record(actor, schoolID: schoolID, action: granted ? "role.grant" : "role.revoke", targetUserID: userID,
-                                   target: try await Self.name(userID, on: db), details: role.rawValue, at: now, on: db)
+                                   target: try await Self.name(userID, on: db), details: role.russianName, at: now, on: db)
         }
         await ctx.events.publish(.membershipChanged(userID: userID))
         return try await member(schoolID: schoolID, userID: userID)
@@ -206,7 +206,7 @@ public struct MemberService: Sendable {
             try await InviteLinkRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$createdBy == userID)
                 .set(\.$createdBy, to: actor.userID).update()
             try await Audit.record(actor, schoolID: schoolID, action: "member.remove", targetUserID: userID, target: name,
-                                   details: [roles.map(\.role).sorted().joined(separator: ", "), note].filter { !$0.isEmpty }.joined(separator: "; "),
+                                   details: [roles.compactMap { SchoolRole(rawValue: $0.role)?.russianName }.sorted().joined(separator: ", "), note].filter { !$0.isEmpty }.joined(separator: "; "),
                                    at: now, on: db)
             return try await MembershipRecord.query(on: db).filter(\.$userID == userID).count()
         }

@@ -105,7 +105,27 @@ public struct ModerationService: Sendable {
         return try await views(rows, showReporter: { _ in seesReporter }, showResolver: { _ in seesResolver })
     }
 
-    public enum Action: String, Sendable { case dismiss, delete, mute, remove }
+    public enum Action: String, Sendable {
+        case dismiss, delete, mute, remove
+        /// In words, for the audit log.
+        var russianName: String {
+            switch self {
+            case .dismiss: return "жалоба отклонена"
+            case .delete: return "сообщение удалено"
+            case .mute: return "автору запрещено писать"
+            case .remove: return "автор удалён из чата"
+            }
+        }
+    }
+
+    /// A report's reason in words («травля», not `bullying`), with the reporter's comment after it.
+    static func reasonInWords(_ stored: String) -> String {
+        let words = ["insult": "оскорбление", "bullying": "травля", "spam": "спам", "inappropriate": "неуместное",
+                     "danger": "опасность", "other": "другое"]
+        let code = String(stored.prefix { $0 != ":" })
+        guard let word = words[code] else { return stored }
+        return word + stored.dropFirst(code.count)
+    }
 
     /// Resolves a report, in one transaction: dismiss, delete the message, mute its author for
     /// `minutes`, or remove the author from the chat. The chat's moderators and the school's
@@ -154,7 +174,7 @@ public struct ModerationService: Sendable {
                 .set(\.$resolution, to: action.rawValue).update()
             try await Audit.record(actor, schoolID: report.schoolID, action: "report.resolve", targetUserID: report.authorID,
                                    target: try await UserRecord.find(report.authorID, on: db)?.fullName ?? "",
-                                   details: "\(action.rawValue); \(report.reason)", at: now, on: db)
+                                   details: "\(action.russianName); причина: \(Self.reasonInWords(report.reason))", at: now, on: db)
             return (try report.requireID(), events, files)
         }
         for file in removedFiles { ctx.files.delete(file) }
