@@ -36,6 +36,8 @@ let package = Package(
         //   are silently off. RealtimeTests.testTheWebSocketsChannelIsFoundByReflection.
         .package(url: "https://github.com/vapor/websocket-kit.git", exact: "2.16.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        // NIOHTTPCompression (Vapor's own compressor) gzips the web client's files once at start-up.
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.24.0"),
     ],
     targets: [
         // SQLiteNIO's copy of SQLite, declared for PartaCore's own write connection (see the header).
@@ -69,6 +71,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
             ],
             resources: []
         ),
@@ -100,6 +104,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "WebSocketKit", package: "websocket-kit"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
             ]
         ),
     ]

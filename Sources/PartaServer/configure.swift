@@ -128,6 +128,10 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     app.routes.defaultMaxBodySize = ByteCount(integerLiteral: Request.maxJSONBodySize)
     app.middleware = Middlewares()
     app.middleware.use(RedactingRouteLogger())
+    // gzip where it pays (see ResponseCompressionPolicy): Vapor's compressor compresses nothing
+    // unless the policy marks the response, which it does after the error middleware made it.
+    app.http.server.configuration.responseCompression = .disabled(allowedTypes: .none, allowRequestOverrides: true)
+    app.middleware.use(ResponseCompressionPolicy())
     app.middleware.use(PartaErrorMiddleware())
     app.middleware.use(DatabaseGuard(availability: availability))
     app.middleware.use(RequestLimitsMiddleware())
@@ -136,8 +140,10 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
     app.middleware.use(SecurityHeadersMiddleware())
     let checkout = checkoutDirectory(app)
     let publicDirectory = config.publicDirectory ?? checkout + "Public/"
-    app.middleware.use(WebClientFilesMethods(publicDirectory: publicDirectory, defaultFile: "index.html"))
-    app.middleware.use(FileMiddleware(publicDirectory: publicDirectory, defaultFile: "index.html"))
+    // The web client's files, from memory, gzip-compressed, under a release id (WebClientFiles.swift).
+    let webClient = try WebClientFiles(directory: publicDirectory, defaultFile: "index.html", logger: logger)
+    app.webClient = webClient
+    app.middleware.use(WebClientFilesMiddleware(web: webClient))
     app.openAPIPath = config.openAPIPath ?? checkout + "docs/openapi.yaml"
 
     try routes(app, hub: hub, availability: availability)
@@ -170,6 +176,13 @@ struct GracefulStop: LifecycleHandler {
 }
 
 extension Application {
+    private struct WebClientKey: StorageKey { typealias Value = WebClientFiles }
+    /// The web client's files as served (release id, files), for tests and the start-up log.
+    var webClient: WebClientFiles? {
+        get { storage[WebClientKey.self] }
+        set { storage[WebClientKey.self] = newValue }
+    }
+
     private struct OpenAPIPathKey: StorageKey { typealias Value = String }
     var openAPIPath: String? {
         get { storage[OpenAPIPathKey.self] }
