@@ -224,3 +224,46 @@ def test_a_parent_whose_child_is_not_found_asks_the_homeroom_teacher_who_picks_t
     parent = expect(admin.get(f"/api/v1/schools/{admin.school_id}/members?role=parent"), 200)["items"]
     assert [c["userId"].lower() for c in parent[0]["children"]] == [misha_id.lower()]
     assert page.severe_console_errors() == []
+
+
+def test_invite_qr_is_large_downloadable_and_a_class_sheet_prints(server, browser, tmp_path):
+    """The QR of an invite link is large, downloads as a PNG that decodes to the link, and a class's
+    links print as a sheet of cards (one per link, each QR readable) for a parents' meeting."""
+    import base64
+    import time
+    from test_qr import decode
+    from parta_e2e import approve_and_activate, create_operator, submit_application
+    operator = create_operator(server)
+    admin = approve_and_activate(server, operator, submit_application(server))
+    school = admin.school_id
+    made = expect(admin.post(f"/api/v1/schools/{school}/classes", json={"names": "5Б"}), 201)["items"][0]
+    links = {role: expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": role}), 201) for role in ("student", "parent")}
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    page = Page(browser, server.url)
+    page.sign_in(admin.email, admin.password, f"#/school/{school}")
+    page.open(f"/school/{school}/invites")
+    student = links["student"]
+    page.click(f"#invite-qr-btn-invite-url-{student['id']}")
+    svg = page.el(f"#invite-qr-invite-url-{student['id']} svg")
+    assert svg.size["width"] >= 280, svg.size
+    page.click(f"#invite-qr-png-invite-url-{student['id']}")
+    page.wait(lambda d: any(p.suffix == ".png" for p in tmp_path.iterdir()), 10, "no PNG was downloaded")
+    time.sleep(0.5)   # the download finishes writing
+    png = next(p for p in tmp_path.iterdir() if p.suffix == ".png").read_bytes()
+    assert png.startswith(b"\x89PNG") and set(decode(png).values()) == {student["url"]}, decode(png)
+
+    # The parents' meeting sheet: both links of 5Б, each card's QR readable.
+    browser.execute_script("window.__printed = 0; window.print = () => { window.__printed++; };")
+    page.click("#invites-sheet-print")
+    page.wait(lambda d: d.execute_script("return window.__printed") == 1, 5, "the sheet was not printed")
+    cards = browser.find_elements("css selector", "#print-sheet .print-card")
+    assert len(cards) == 2
+    # The sheet shows only in print: render it on screen to read it.
+    browser.execute_script("document.getElementById('print-sheet').style.display = 'block'")
+    for card in cards:
+        invite = next(v for v in links.values() if v["id"] == card.get_attribute("data-invite-id"))
+        browser.execute_script("arguments[0].scrollIntoView()", card)
+        assert invite["url"] in card.text and "5Б" in card.text
+        shot = card.find_element("css selector", "svg").screenshot_as_png
+        assert set(decode(shot).values()) == {invite["url"]}, decode(shot)
+    assert page.severe_console_errors() == []

@@ -32,6 +32,12 @@ addStrings({
   inv_approval: ['Присоединение — после одобрения (заявка)', 'Joining needs approval (a request)'],
   inv_needs_approval: ['с одобрением', 'with approval'],
   inv_qr: ['QR-код', 'QR code'],
+  inv_qr_png: ['Скачать QR', 'Download the QR'], inv_share: ['Поделиться', 'Share'], inv_print: ['Распечатать', 'Print'],
+  inv_sheet: ['Лист для родительского собрания', 'Sheet for a parents’ meeting'], inv_sheet_class: ['Класс для листа', 'Class of the sheet'],
+  inv_sheet_print: ['Распечатать лист', 'Print the sheet'], inv_sheet_none: ['У этого класса нет действующих ссылок.', 'This class has no active links.'],
+  inv_sheet_how: ['Наведите камеру телефона на код и откройте ссылку — Parta попросит имя и телефон, код придёт в SMS.',
+    'Point the phone camera at the code and open the link: Parta asks for a name and a phone, the code comes by SMS.'],
+  inv_sheet_for: ['{role} · {cls}', '{role} · {cls}'],
   inv_qr_title: ['QR-код ссылки для «{cls}», {role}', 'QR code of the link for «{cls}», {role}'],
   inv_empty: ['Активных ссылок нет.', 'No active links.'],
   st_active: ['действует', 'active'], st_expired: ['истекла', 'expired'], st_revoked: ['отозвана', 'revoked'], st_used_up: ['исчерпана', 'used up'],
@@ -62,17 +68,25 @@ export default async function invites({ params: [schoolId] }) {
       copy.textContent = t('inv_copied');
     });
     // The QR code (for a parents' meeting screen or a printed notice) is drawn on demand.
+    // Large, downloadable as a picture and printable on its own sheet.
     const qr = h('div', { id: 'invite-qr-' + idp + inv.id, class: 'qr', hidden: true });
+    const title = t('inv_qr_title', { cls: inv.className, role: t('r_' + inv.role) });
     const showQr = btn('invite-qr-btn-' + idp + inv.id, t('inv_qr'), '', async () => {
       if (!qr.firstChild) {
         const { qrSvg } = await import('../qr.js');
-        qr.append(qrSvg(inv.url, { size: 176, title: t('inv_qr_title', { cls: inv.className, role: t('r_' + inv.role) }) }));
+        const svg = qrSvg(inv.url, { size: 288, title });
+        qr.append(svg, h('p', { class: 'row-actions' },
+          btn('invite-qr-png-' + idp + inv.id, t('inv_qr_png'), '', () => downloadPng(svg, 'parta-' + inv.className + '-' + inv.role + '.png')),
+          btn('invite-qr-print-' + idp + inv.id, t('inv_print'), '', () => printSheet([inv]))));
       }
       qr.hidden = !qr.hidden;
       showQr.setAttribute('aria-expanded', String(!qr.hidden));
     });
     showQr.setAttribute('aria-expanded', 'false');
-    return h('div', null, h('div', { class: 'row' }, input, copy, showQr), qr);
+    // The phone's share sheet (messengers, SMS) where the browser has one.
+    const share = navigator.share ? btn('invite-share-' + idp + inv.id, t('inv_share'), '', () =>
+      navigator.share({ title: 'Parta', text: title, url: inv.url }).catch(() => {})) : null;
+    return h('div', null, h('div', { class: 'row' }, input, copy, share, showQr), qr);
   }
 
   function row(inv) {
@@ -134,10 +148,54 @@ export default async function invites({ params: [schoolId] }) {
     showAll = ev.target.checked;
     try { await refresh(); } catch (e) { fail(error, e); }
   } });
+  // A sheet for a parents' meeting: every active link of one class, each with a large QR code
+  // and how to use it, printed one card per link.
+  const sheetClass = h('select', { id: 'invites-sheet-class' }, active.filter(c => c.kind !== 'staff_room').map(c => h('option', { value: c.id }, c.name)));
+  const sheet = sec('invites-sheet', t('inv_sheet'), h('div', { class: 'field' }, h('label', { for: 'invites-sheet-class' }, t('inv_sheet_class')), sheetClass),
+    btn('invites-sheet-print', t('inv_sheet_print'), '', async () => {
+      error.textContent = '';
+      try {
+        const { items } = await api('GET', base + '/invites');
+        const links = items.filter(i => i.classId === sheetClass.value && i.state === 'active');
+        if (!links.length) { error.textContent = t('inv_sheet_none'); return; }
+        await printSheet(links);
+      } catch (e) { fail(error, e); }
+    }));
   await refresh();
   return page(t('inv_title'), h('p', { class: 'sub' }, school.shortName || school.name),
     h('p', null, h('a', { id: 'invites-back', href: '#/school/' + encodeURIComponent(school.id) }, t('inv_back'))),
     sec('invite-new', t('inv_new'), form), message, error,
     sec('invites', t('inv_list'), h('p', null, h('label', { for: 'invites-show-all', class: 'check' }, toggle, ' ', t('inv_show_all'))),
-      own ? null : h('p', null, revokeUnused), list));
+      own ? null : h('p', null, revokeUnused), list), sheetClass.options.length ? sheet : null);
+}
+
+// The printed sheet: a card per link (class, role, a large QR code, the link, how to use it).
+async function printSheet(links) {
+  const { qrSvg } = await import('../qr.js');
+  document.getElementById('print-sheet')?.remove();
+  const cards = h('div', { id: 'print-sheet', class: 'print-sheet' }, links.map(inv => h('section', { class: 'print-card', 'data-invite-id': inv.id },
+    h('h2', null, t('inv_sheet_for', { role: t('r_' + inv.role), cls: inv.className })),
+    qrSvg(inv.url, { size: 320, title: t('inv_qr_title', { cls: inv.className, role: t('r_' + inv.role) }) }),
+    h('p', { class: 'print-url' }, inv.url), h('p', null, t('inv_sheet_how')))));
+  document.body.append(cards);
+  document.body.classList.add('printing');
+  addEventListener('afterprint', () => { document.body.classList.remove('printing'); cards.remove(); }, { once: true });
+  print();
+}
+
+// The QR code as a PNG file (drawn through a canvas: phones and print shops take pictures).
+function downloadPng(svg, name) {
+  const img = new Image(), px = 1024;
+  img.onload = () => {
+    const canvas = h('canvas', { width: px, height: px });
+    const c = canvas.getContext('2d');
+    c.imageSmoothingEnabled = false;
+    c.drawImage(img, 0, 0, px, px);
+    canvas.toBlob(blob => {
+      const a = h('a', { href: URL.createObjectURL(blob), download: name.replace(/[\\/:*?"<>|]+/g, '_') });
+      document.body.append(a); a.click(); a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+    }, 'image/png');
+  };
+  img.src = 'data:image/svg+xml,' + encodeURIComponent(new XMLSerializer().serializeToString(svg));
 }
