@@ -17,8 +17,10 @@ async function home() {
     h('p', null, h('a', { href: '#/account', class: 'btn' }, t('accountTitle'))));
 }
 
-// Pages outside the shell load on first use, with their stylesheet.
-const lazy = name => async ctx => {
+// Pages outside the shell load on first use, with their stylesheet; `view` names which screen of
+// a module the route shows (the module does not look at the address again).
+const lazy = (name, view) => async ctx => {
+  ctx.view = view;
   if (!document.getElementById('pages-css')) document.head.append(h('link', { id: 'pages-css', rel: 'stylesheet', href: new URL('../css/pages.css', import.meta.url).href }));
   return (await import('./pages/' + name + '.js')).default(ctx);
 };
@@ -37,11 +39,12 @@ const routes = [
   [/^\/school\/([^/]+)\/requests$/, lazy('requests')],
   [/^\/school\/([^/]+)\/audit$/, lazy('audit')],
   [/^\/school\/([^/]+)\/import$/, lazy('import')],
-  [/^\/school\/([^/]+)\/chats$/, lazy('chats')],
-  [/^\/chat\/([^/]+)$/, lazy('chats')],
-  [/^\/school\/([^/]+)\/(?:chats\/new|reports)$/, lazy('chatadmin')],
-  [/^\/chat\/([^/]+)\/settings$/, lazy('chatadmin')],
-  [/^\/chat-join\/([^/]+)$/, lazy('chatadmin')],
+  [/^\/school\/([^/]+)\/chats$/, lazy('chats', 'list')],
+  [/^\/chat\/([^/]+)$/, lazy('chats', 'conversation')],
+  [/^\/school\/([^/]+)\/chats\/new$/, lazy('chatadmin', 'newChat')],
+  [/^\/school\/([^/]+)\/reports$/, lazy('chatadmin', 'reports')],
+  [/^\/chat\/([^/]+)\/settings$/, lazy('chatadmin', 'settings')],
+  [/^\/chat-join\/([^/]+)$/, lazy('chatadmin', 'joinByLink')],
   [/^\/class\/([^/]+)$/, lazy('class')],
   [/^\/class\/([^/]+)\/cards$/, lazy('cards')],
   [/^\/join\/([^/]+)$/, lazy('join')],

@@ -48,12 +48,8 @@ addStrings({
   rp_reason_inappropriate: ['неуместное', 'inappropriate'], rp_reason_danger: ['опасность', 'danger'], rp_reason_other: ['другое', 'other'],
 });
 
-export default async function chatadmin({ params: [id] }) {
-  const hash = location.hash;
-  if (hash.startsWith('#/chat-join/')) return joinByLink(id);
-  if (hash.endsWith('/settings')) return settings(id);
-  if (hash.endsWith('/reports')) return reports(id);
-  return newChat(id);
+export default async function chatadmin({ params: [id], view }) {
+  return ({ joinByLink, settings, reports, newChat })[view](id);
 }
 
 // A people finder: search as one types; picking adds to a list shown under it.

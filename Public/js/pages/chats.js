@@ -71,8 +71,8 @@ const EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🔥', '🙏', '✅'];
 const loc = () => (lang() === 'ru' ? 'ru-RU' : 'en-GB');
 const wide = () => matchMedia('(min-width: 900px)').matches;
 
-export default async function chats({ params: [id], signal, q }) {
-  return location.hash.startsWith('#/chat/') ? conversation(id, signal) : listPage(id, signal, q);
+export default async function chats({ params: [id], signal, view }) {
+  return view === 'conversation' ? conversation(id, signal) : listPage(id, signal);
 }
 
 // ── Avatars and marks ──────────────────────────────────────────────────────────────────────────
