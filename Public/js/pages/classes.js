@@ -113,6 +113,7 @@ export default async function classes({ params: [schoolId] }) {
       addError, submit);
     form.onsubmit = ev => {
       ev.preventDefault();
+      message.textContent = '';   // an old «Созданы…» must not stand beside a new error
       run(form, submit, async () => {
         const { items } = await api('POST', base + '/classes', {
           names: form.elements.names.value.trim(), academicYear: Number(form.elements.academicYear.value) });
