@@ -33,6 +33,8 @@ public func configure(_ app: Application, config: PartaConfig, overrides: PartaO
         dialect = .postgres
     } else {
         let path = config.dataDirectory.appendingPathComponent("parta.sqlite").path
+        // Before any connection opens: every SQLite connection gets `parta_stem` (message search).
+        try SQLiteFunctions.install()
         app.databases.use(.sqlite(.file(path)), as: .sqlite)
         sqlitePath = path
         dialect = .sqlite

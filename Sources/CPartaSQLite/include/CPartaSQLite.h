@@ -1,4 +1,5 @@
-// The few SQLite C functions Parta's own write connection (PartaCore's SQLiteWriter) calls.
+// The few SQLite C functions Parta's own write connection (PartaCore's SQLiteWriter) calls, and
+// the SQL function `parta_stem` every connection has (shim.c, PartaCore's SQLiteFunctions).
 //
 // They are SQLiteNIO's copy of SQLite (its VaporCSQLite target, built with a `sqlite_nio_` prefix
 // on every symbol), declared here because that target is not a product one may depend on. Using
@@ -52,6 +53,17 @@ double sqlite_nio_sqlite3_column_double(parta_sqlite3_stmt *statement, int colum
 const unsigned char *sqlite_nio_sqlite3_column_text(parta_sqlite3_stmt *statement, int column);
 int sqlite_nio_sqlite3_column_bytes(parta_sqlite3_stmt *statement, int column);
 int sqlite_nio_sqlite3_wal_checkpoint_v2(parta_sqlite3 *db, const char *schema, int mode, int *log, int *checkpointed);
+
+/// Makes every SQLite connection opened from now on in this process (Fluent's, the writer's, any
+/// other) have the deterministic SQL function `parta_stem(text)`, before any statement runs on it
+/// (an automatic extension: sqlite3_auto_extension). `transform` computes its result from the
+/// argument's UTF-8 bytes and hands it to `parta_sqlite_result_text`; NULL gives NULL. The first call
+/// decides the transform; later calls change nothing. Returns an SQLite result code.
+typedef struct parta_sqlite3_context parta_sqlite3_context;
+typedef void (*parta_text_transform)(parta_sqlite3_context *context, const unsigned char *text, int bytes);
+int parta_sqlite_install_stem(parta_text_transform transform);
+/// The result of the function being run (`bytes` UTF-8 bytes, copied).
+void parta_sqlite_result_text(parta_sqlite3_context *context, const char *text, int64_t bytes);
 
 /// SQLITE_TRANSIENT: SQLite copies the bound text before the call returns.
 static inline void (*parta_sqlite_transient(void))(void *) { return (void (*)(void *))-1; }

@@ -72,6 +72,7 @@ public final class SQLiteWriter: @unchecked Sendable {
     /// connections have — synchronous=FULL (SQLite's default), WAL (kept in the file) — except
     /// foreign key checks.
     public init(path: String) throws {
+        try SQLiteFunctions.install()   // `parta_stem`, which the triggers on `messages` call
         handle = try Self.open(path)
         // No foreign key checks on this connection: what its batches write refers to rows they have
         // read in the same transaction (the chat, the author), and an immediate foreign key check

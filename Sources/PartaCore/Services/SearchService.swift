@@ -9,8 +9,9 @@ public struct SearchHit: Sendable, Codable, Equatable {
 }
 
 /// Full-text search in the chats one reads (member chats and one's system channels), newest first.
-/// Words are found regardless of case (and «ё»/«е»); on SQLite each word also as a prefix
-/// («домашн» finds «домашнее»), on PostgreSQL by Russian stemming.
+/// Words are found regardless of case (and «ё»/«е») and in any of their forms (Russian stemming:
+/// «контрольную» finds «контрольная»); on SQLite each word's stem also as a prefix («домашн» finds
+/// «домашнее», «контр» finds «контрольная»; `MessageSearch`).
 public struct SearchService: Sendable {
     let ctx: PartaContext
     public init(_ ctx: PartaContext) { self.ctx = ctx }
@@ -18,7 +19,7 @@ public struct SearchService: Sendable {
     public static let limit = 50
 
     public func search(_ actor: Actor, schoolID: UUID, query: String, chatID: UUID?) async throws -> [SearchHit] {
-        let words = query.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map { UserSearchKey.fold(String($0)) }.prefix(8)
+        let words = MessageSearch.words(query).prefix(8)
         guard !words.isEmpty, query.count <= 200 else { throw PartaError.invalid("q", "Слова для поиска: до 200 символов.") }
         let db = ctx.store.db
         _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
@@ -32,7 +33,9 @@ public struct SearchService: Sendable {
         guard !chats.isEmpty, let sql = db as? any SQLDatabase else { return [] }
         let rows: [any SQLRow]
         if sql.dialect.name == "sqlite" {
-            let match = words.map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\"*" }.joined(separator: " ")
+            // Every term is letters, digits and marks only (no quote, no operator), quoted all the same;
+            // all must be found, each as the beginning of an indexed stem.
+            let match = words.map { "\"\(MessageSearch.term($0).replacingOccurrences(of: "\"", with: ""))\"*" }.joined(separator: " ")
             rows = try await sql.raw("""
                 SELECT m.id FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
                 WHERE messages_fts MATCH \(bind: match) AND m.chat_id IN (\(binds: chats)) AND m.deleted_at IS NULL

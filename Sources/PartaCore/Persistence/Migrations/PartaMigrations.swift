@@ -20,6 +20,7 @@ public enum PartaMigrations {
         M012_PinnedMessagesIndex(),
         M013_ChatRemovals(),
         M014_ReportPrivacy(),
+        M015_MessageStems(),
         M016_ChildNamedByParent(),
     ]
 }
@@ -39,9 +40,4 @@ enum Index {
         guard let sql = db as? any SQLDatabase else { return }
         try await sql.raw("CREATE UNIQUE INDEX \(ident: name) ON \(ident: table) (\(unsafeRaw: columns.joined(separator: ", "))) WHERE \(unsafeRaw: predicate)").run()
     }
-}
-
-public enum MessageSearch {
-    /// PostgreSQL: the indexed expression; queries must repeat it exactly to use the index.
-    static let foldedSQL = "to_tsvector('russian', replace(replace(text, 'ё', 'е'), 'Ё', 'Е'))"
 }
