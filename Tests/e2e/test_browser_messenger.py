@@ -134,6 +134,11 @@ def test_join_welcome_mention_edit_in_place_and_the_teachers_unread_title(server
         t.click("#nav-chats")
         t.click(f"#chat-link-{group['id']}")
         t.wait(lambda d: not d.title.startswith("("), 10, "the unread count stayed after reading")
+        # Search knows Russian word forms: «контрольную» finds «контрольная» (on SQLite and on PostgreSQL).
+        t.click("#nav-chats")
+        t.fill("#chats-msg-q", "контрольную")
+        t.click("#chats-msg-go")
+        t.wait(lambda d: "Завтра контрольная по алгебре" in t.text("#chats-found"), 5, "the word form was not found")
         assert t.severe_console_errors() == [] and s.severe_console_errors() == []
     finally:
         teacher_view.quit()
