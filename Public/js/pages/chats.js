@@ -563,34 +563,32 @@ async function conversation(chatId, signal) {
     shown.get(m.seq)?.append(box);
     box.querySelector('select, textarea, input')?.focus();
   };
+  // A card under a message (report, forward): a label, a control, send and cancel; «chat-<id>ed»
+  // confirms it in place.
+  const card = (id, label, control, goLabel, sendIt, doneText) => {
+    const box = h('div', { id: 'chat-' + id, class: 'card under' }, h('label', { for: control.id }, label), control,
+      h('p', { class: 'row-actions' },
+        btn('chat-' + id + '-go', goLabel, 'primary', async () => {
+          try {
+            await sendIt();
+            box.replaceWith(h('p', { id: 'chat-' + id + 'ed', class: 'ok under', role: 'status' }, doneText));
+          } catch (e) { fail(error, e); }
+        }),
+        btn('chat-' + id + '-cancel', t('ch_cancel'), 'link', () => box.remove())));
+    return box;
+  };
   const report = m => {
     const reason = h('select', { id: 'chat-report-reason' },
       ['bullying', 'insult', 'inappropriate', 'danger', 'spam', 'other'].map(r => h('option', { value: r }, t('ch_r_' + r))));
-    const box = h('div', { id: 'chat-report', class: 'card under' }, h('label', { for: 'chat-report-reason' }, t('ch_report_why')), reason,
-      h('p', { class: 'row-actions' },
-        btn('chat-report-go', t('ch_report_go'), 'primary', async () => {
-          try {
-            await api('POST', '/messages/' + m.id + '/report', { reason: reason.value });
-            box.replaceWith(h('p', { id: 'chat-reported', class: 'ok under', role: 'status' }, t('ch_reported')));
-          } catch (e) { fail(error, e); }
-        }),
-        btn('chat-report-cancel', t('ch_cancel'), 'link', () => box.remove())));
-    underMessage(m, box);
+    underMessage(m, card('report', t('ch_report_why'), reason, t('ch_report_go'),
+      () => api('POST', '/messages/' + m.id + '/report', { reason: reason.value }), t('ch_reported')));
   };
   const forward = async m => {
     const { items } = await api('GET', '/schools/' + enc(chat.schoolId) + '/chats');
     const targets = items.filter(c => !same(c.id, chatId) && (!c.readOnly || c.role === 'owner' || c.role === 'admin'));
     const select = h('select', { id: 'chat-forward-to' }, targets.map(c => h('option', { value: c.id }, c.title)));
-    const box = h('div', { id: 'chat-forward', class: 'card under' }, h('label', { for: 'chat-forward-to' }, t('ch_forward_to')), select,
-      h('p', { class: 'row-actions' },
-        btn('chat-forward-go', t('ch_forward'), 'primary', async () => {
-          try {
-            await api('POST', '/messages/' + m.id + '/forward', { chatId: select.value });
-            box.replaceWith(h('p', { id: 'chat-forwarded', class: 'ok under', role: 'status' }, t('ch_forwarded_ok')));
-          } catch (e) { fail(error, e); }
-        }),
-        btn('chat-forward-cancel', t('ch_cancel'), 'link', () => box.remove())));
-    underMessage(m, box);
+    underMessage(m, card('forward', t('ch_forward_to'), select, t('ch_forward'),
+      () => api('POST', '/messages/' + m.id + '/forward', { chatId: select.value }), t('ch_forwarded_ok')));
   };
   // Editing in place: the text becomes a field; Enter saves, Escape cancels.
   const editInPlace = m => {
