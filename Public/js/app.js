@@ -139,14 +139,25 @@ function refreshBadges(delay = 300) {
   badgeTimer = setTimeout(async () => {
     if (!session.me) return;
     try { shell.badges = await api('GET', '/me/badges'); } catch { return; }
+    unreadIds = new Set(shell.badges.schools.flatMap(x => x.unreadChatIds.map(id => id.toLowerCase())));
     showBadges();
   }, delay);
+}
+// The unread chats are kept here as messages arrive and chats are read (a post in a school-wide
+// channel must not send every reader's tab back to the server); the server's count is read again
+// when the socket resumes, the tab comes back or a badge notice arrives.
+let unreadIds = new Set();
+function unreadChanged(chatId, unread) {
+  const id = String(chatId).toLowerCase();
+  if (unreadIds.has(id) === unread) return;
+  if (unread) unreadIds.add(id); else unreadIds.delete(id);
+  showBadges();
 }
 function showBadges() {
   const me = session.me, s = me && mainSchool(me), badges = shell.badges;
   const mine = badges && s ? badges.schools.find(x => x.schoolId.toLowerCase() === s.schoolId.toLowerCase()) : null;
   const counts = {
-    chats: mine ? mine.unreadChats : 0,
+    chats: badges ? unreadIds.size : 0,
     school: mine ? mine.joinRequests + mine.teachersToConfirm + mine.reports : 0,
     applications: badges ? badges.applications : 0,
   };
@@ -201,11 +212,19 @@ function boot() {
     header();
     if (me) { live.start(); refreshBadges(0); } else { live.stop(); shell.badges = null; showBadges(); }
   });
-  live.on('*chat', d => { if (d.type === 'message.created' || d.type === 'message.read' || d.type === 'chat.members') refreshBadges(1000); notifyHidden(d); });
+  live.on('*chat', d => {
+    if (d.type === 'chat.members') refreshBadges(1000);
+    if (d.type === 'message.created') {
+      const mine = session.me && String(d.data?.authorId).toLowerCase() === session.me.id.toLowerCase();
+      const reading = location.hash.toLowerCase() === '#/chat/' + String(d.chatId).toLowerCase() && document.visibilityState === 'visible';
+      if (!mine && !reading) unreadChanged(d.chatId, true);
+      notifyHidden(d);
+    }
+  });
   for (const type of ['badges.changed', 'report.created', 'resumed']) live.on(type, () => refreshBadges());
   live.on('signedout', () => authLost());
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') refreshBadges(); });
-  document.addEventListener('parta:read', () => refreshBadges());
+  document.addEventListener('parta:read', ev => unreadChanged(ev.detail, false));
   header();
   addEventListener('hashchange', () => route());
   loadMe().catch(() => {});

@@ -69,6 +69,7 @@ final class BadgeTests: XCTestCase {
             let studentBadges = try await h.request(.GET, "/api/v1/me/badges", token: student)
             let adminBadges = try await h.request(.GET, "/api/v1/me/badges", token: admin)
             XCTAssertEqual(school(studentBadges, schoolID)?["unreadChats"] as? Int, 1)
+            XCTAssertEqual((school(studentBadges, schoolID)?["unreadChatIds"] as? [String])?.map { $0.lowercased() }, [channel.lowercased()])
             XCTAssertEqual(school(adminBadges, schoolID)?["unreadChats"] as? Int, 0)
             try await h.expect(.unauthorized, .GET, "/api/v1/me/badges")
         }

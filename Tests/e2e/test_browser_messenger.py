@@ -272,3 +272,27 @@ def test_invite_qr_is_large_downloadable_and_a_class_sheet_prints(server, browse
         shot = card.find_element("css selector", "svg").screenshot_as_png
         assert set(decode(shot).values()) == {invite["url"]}, decode(shot)
     assert page.severe_console_errors() == []
+
+
+def test_unread_badge_follows_messages_without_asking_the_server_each_time(server, browser):
+    """A busy chat must not send every reader's tab back to the server on every message: the
+    unread count comes from the socket's events (GET /me/badges is not asked again)."""
+    admin, teacher, teacher_id, made, group, student_link = _school_with_teacher(server)
+    page = Page(browser, server.url)
+    page.sign_in(admin.email, admin.password, f"#/school/{admin.school_id}")
+    page.open("/account")
+    page.el("#sessions-list")
+    page.wait(lambda d: "get /api/v1/me/badges" in server.log().lower(), 5, "the badges were never read")
+    import time
+    time_to_settle = 1.5   # a refresh would come within 1 s of an event (the client's debounce)
+    admin_id = expect(admin.get("/api/v1/me"), 200)["id"]
+    busy = expect(teacher.post(f"{server.url}/api/v1/schools/{admin.school_id}/chats",
+                               json={"kind": "group", "title": "Совещание", "memberIds": [admin_id]}), 201)
+    time.sleep(time_to_settle)   # a new chat may be read again (a membership change); messages may not
+    before = server.log().lower().count("get /api/v1/me/badges")
+    for i in range(5):
+        expect(teacher.post(f"{server.url}/api/v1/chats/{busy['id']}/messages", json={"text": f"Объявление {i}", "clientId": f"s{i}"}), 201)
+    page.wait(lambda d: page.text("#nav-chats-badge") == "1", 5, "the unread chat was not counted")
+    time.sleep(time_to_settle)
+    assert server.log().lower().count("get /api/v1/me/badges") == before, "each message sent the tab back to the server"
+    assert browser.title.startswith("(1) ")

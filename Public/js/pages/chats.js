@@ -438,7 +438,7 @@ async function conversation(chatId, signal) {
       readTimer = 0;
       if (document.visibilityState !== 'visible') return;
       readUpTo = newest;
-      api('POST', base + '/read', { seq: newest }).then(() => document.dispatchEvent(new Event('parta:read'))).catch(() => {});
+      api('POST', base + '/read', { seq: newest }).then(() => document.dispatchEvent(new CustomEvent('parta:read', { detail: chatId }))).catch(() => {});
     }, readUpTo ? 1500 : 0);
   };
   markRead();

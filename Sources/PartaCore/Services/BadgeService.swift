@@ -8,6 +8,9 @@ public struct Badges: Sendable, Codable, Equatable {
         public var schoolId: UUID
         /// Chats with messages the person has not read.
         public var unreadChats: Int
+        /// Which: the web client keeps the count itself as messages arrive and chats are read, so a
+        /// post in a school-wide channel does not send every reader's client back here.
+        public var unreadChatIds: [UUID]
         /// Join requests the person may decide (administrators: all; a homeroom teacher: their classes').
         public var joinRequests: Int
         /// Teachers waiting for confirmation, for those who confirm them.
@@ -53,7 +56,8 @@ public struct BadgeService: Sendable {
                     .filter(\.$role == SchoolRole.teacher.rawValue).filter(\.$verified == false).count()
             }
             let reports = try await ModerationService(ctx).reports(actor, schoolID: schoolID, status: "open").count
-            schools.append(.init(schoolId: schoolID, unreadChats: chats.filter { $0.unread > 0 }.count,
+            let unread = chats.filter { $0.unread > 0 }.map(\.id)
+            schools.append(.init(schoolId: schoolID, unreadChats: unread.count, unreadChatIds: unread,
                                  joinRequests: requests, teachersToConfirm: teachers, reports: reports))
         }
         var applications = 0
