@@ -101,7 +101,7 @@ function header() {
     if (s) {
       const base = '#/school/' + encodeURIComponent(s.schoolId);
       links.push(['nav-chats', base + '/chats', t('navChats'), 'chats', 'chats', '^#/chat/']);
-      links.push(['nav-school', base, s.role === 'admin' ? t('navSchoolAdmin') : t('navSchool'), 'school', 'school',
+      links.push(['nav-school', base, t('navSchool'), 'school', 'school',
         '^' + base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '/(?!chats)']);
     }
     links.push(['nav-account', '#/account', t('navAccount'), 'account']);
@@ -192,13 +192,11 @@ function favicon(n) {
 new MutationObserver(() => { if (unread && !/^\(\d/.test(document.title)) unreadInTitle(unread); })
   .observe(document.querySelector('title'), { childList: true });
 
-// A browser notification for a new message while the tab is hidden (permission is asked on the
-// chat list, where it is explained — never on first load).
+// A browser notification for someone else's new message while the tab is hidden (permission is
+// asked on the chat list, where it is explained — never on first load).
 function notifyHidden(d) {
-  if (d.type !== 'message.created' || document.visibilityState === 'visible') return;
+  if (document.visibilityState === 'visible' || !('Notification' in window) || Notification.permission !== 'granted') return;
   const m = d.data || {};
-  if (!session.me || String(m.authorId).toLowerCase() === session.me.id.toLowerCase()) return;
-  if (!('Notification' in window) || Notification.permission !== 'granted') return;
   try {
     const n = new Notification(m.authorName || 'Parta', { body: (m.text || '').slice(0, 140), tag: 'chat-' + d.chatId, lang: 'ru' });
     n.onclick = () => { focus(); go('/chat/' + d.chatId); n.close(); };
@@ -217,7 +215,8 @@ function boot() {
     if (d.type === 'message.created') {
       const mine = session.me && String(d.data?.authorId).toLowerCase() === session.me.id.toLowerCase();
       const reading = location.hash.toLowerCase() === '#/chat/' + String(d.chatId).toLowerCase() && document.visibilityState === 'visible';
-      if (!mine && !reading) unreadChanged(d.chatId, true);
+      if (mine) return;
+      if (!reading) unreadChanged(d.chatId, true);
       notifyHidden(d);
     }
   });

@@ -5,7 +5,7 @@
 // files and images, "read" ticks, typing, presence, the first unread message in view; everything
 // live through the tab's one socket (js/socket.js), resumed exactly after a drop. Loaded on demand.
 import { h, btn, page, alertBox, fail, fmtDate, icon } from '../dom.js';
-import { api, ApiError, session, upload, go, mainSchool } from '../api.js';
+import { api, ApiError, session, upload, go, mainSchool, shortName } from '../api.js';
 import { t, lang, addStrings } from '../i18n.js';
 import * as live from '../socket.js';
 
@@ -188,13 +188,11 @@ function welcome() {
   let j = null;
   try { j = JSON.parse(sessionStorage.getItem('parta.joined') || 'null'); sessionStorage.removeItem('parta.joined'); } catch { /* */ }
   if (!j) return null;
-  const name = (session.me?.fullName || '').trim().split(/\s+/);
-  const first = name.length >= 3 ? name.slice(1, 3).join(' ') : name[1] || name[0] || '';
   const text = j.role === 'parent' && j.childName ? t('ch_welcome_parent', { child: j.childName, cls: j.className })
     : ['teacher', 'director', 'deputy'].includes(j.role) ? t('ch_welcome_staff', { cls: j.className, school: j.schoolName || '' })
       : t('ch_welcome_in', { cls: j.className, school: j.schoolName || '' });
   return h('div', { id: 'chats-welcome', class: 'card welcome', role: 'status' },
-    h('p', { class: 'lead' }, t('ch_welcome', { name: first })), h('p', null, text),
+    h('p', { class: 'lead' }, t('ch_welcome', { name: shortName(session.me?.fullName) })), h('p', null, text),
     j.role === 'teacher' && !j.verified ? h('p', { class: 'hint' }, t('ch_welcome_unverified')) : null);
 }
 
