@@ -164,7 +164,7 @@ extension RealtimeTests {
             let outsider = try await h.person(school, .student, name: "Ученик Вне Чата")
             let (otherAdmin, _) = try await h.makeSchool(operatorToken: op, email: "admin@school2.test", phone: "+79220000002")
             let chatID = try await h.chat(school, teacher, kind: "group", title: "5Б — Физика", members: [student])
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             let inside = Probe(), outside = Probe(), otherSchool = Probe()
             _ = try await connect(h, port: port, headers: ["Authorization": "Bearer \(student.token)"], probe: inside)
             _ = try await connect(h, port: port, headers: ["Authorization": "Bearer \(outsider.token)"], probe: outside)

@@ -781,7 +781,7 @@ extension RealtimeTests {
             let student = try await h.person(school, .student, name: "Ученик")
             let outsider = try await h.person(school, .student, name: "Посторонний")
             let chatID = try await h.chat(school, teacher, kind: "group", title: "5Б", members: [student])
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             func socket(_ token: String) async throws -> (WebSocket, Probe) {
                 let probe = Probe()
                 let ws = try await connect(h, port: port, headers: ["Authorization": "Bearer \(token)"], probe: probe)
@@ -859,7 +859,7 @@ extension RealtimeTests {
             h.app.parta.context.events.subscribe { event in
                 if case let .chat(e) = event, e.type == "message.created" { published.withLockedValue { $0[e.chatID, default: []].append(e.seq) } }
             }
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             let probe = Probe()
             let ws = try await connect(h, port: port, headers: ["Authorization": "Bearer \(student.token)"], probe: probe)
             try await waitUntil { self.frames(probe).contains { $0.type == "hello" } }
@@ -894,7 +894,7 @@ extension RealtimeTests {
             let (school, teacher, student) = try await h.teacherAndStudent()
             let chatID = try await h.chat(school, teacher, kind: "group", title: "5Б — Физика", members: [student])
             let gone = try await h.chat(school, teacher, kind: "group", title: "Кружок", members: [student])
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             let headers: HTTPHeaders = ["Authorization": "Bearer \(student.token)"]
 
             // Live: five sends at once arrive numbered one after another, each once.
@@ -963,7 +963,7 @@ extension RealtimeTests {
             let op = try await h.makeOperator()
             let (_, school) = try await h.makeSchool(operatorToken: op)
             let student = try await h.person(school, .student, name: "Ученик")
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             var sockets: [WebSocket] = []
             for _ in 0..<10 { sockets.append(try await connect(h, port: port, headers: ["Authorization": "Bearer \(student.token)"], probe: Probe())) }
             func gauge() async throws -> String {
@@ -997,7 +997,7 @@ extension RealtimeTests {
             let student = try await h.person(school, .student, name: "Ученик")
             let outsider = try await h.person(school, .student, name: "Посторонний")
             let chat = try await h.chat(school, student, kind: "direct", members: [teacher])
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             let watcher = Probe(), stranger = Probe()
             _ = try await connect(h, port: port, headers: ["Authorization": "Bearer \(teacher.token)"], probe: watcher)
             _ = try await connect(h, port: port, headers: ["Authorization": "Bearer \(outsider.token)"], probe: stranger)
@@ -1025,7 +1025,7 @@ extension RealtimeTests {
             let (school, teacher, student) = try await h.teacherAndStudent()
             let chatID = try await h.chat(school, teacher, kind: "group", title: "5Б — Физика", members: [])
             let sentinel = try await h.chat(school, teacher, kind: "group", title: "Классный час", members: [student])
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             let probe = Probe()
             let ws = try await connect(h, port: port, headers: ["Authorization": "Bearer \(student.token)"], probe: probe)
             try await waitUntil { self.frames(probe).contains { $0.type == "hello" } }

@@ -52,21 +52,12 @@ final class RealtimeTests: XCTestCase {
         }
     }
 
-    func startServer(_ h: TestHarness) async throws -> Int {
-        h.app.http.server.configuration.hostname = "127.0.0.1"
-        h.app.http.server.configuration.port = 0
-        // Open test sockets would hold a graceful shutdown for the default 10 seconds.
-        h.app.http.server.configuration.shutdownTimeout = .milliseconds(300)
-        try await h.app.server.start(address: .hostname("127.0.0.1", port: 0))
-        return try XCTUnwrap(h.app.http.server.shared.localAddress?.port)
-    }
-
     func testSocketsCloseWhenTheAccountIsDisabledOrTheSessionRevoked() async throws {
         try await withHarness { h in
             let op = try await h.makeOperator()
             let (admin, _) = try await h.makeSchool(operatorToken: op)
             let adminID = try await h.request(.GET, "/api/v1/me", token: admin).json["id"] as! String
-            let port = try await startServer(h)
+            let port = try await h.startServer()
 
             // Bearer at upgrade.
             let viaHeader = Probe()
@@ -103,7 +94,7 @@ final class RealtimeTests: XCTestCase {
 
     func testABadTokenCannotOpenASocket() async throws {
         try await withHarness { h in
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             do {
                 let probe = Probe()
                 _ = try await connect(h, port: port, headers: ["Authorization": "Bearer not-a-real-token-but-long-enough"], probe: probe)
@@ -125,7 +116,7 @@ extension RealtimeTests {
         try await withHarness(rules: AuthRules(messagesPerMinute: 100_000)) { h in
             let (school, teacher, student) = try await h.teacherAndStudent()
             let chat = try await h.chat(school, teacher, kind: "group", title: "5Б", members: [student])
-            let port = try await startServer(h)
+            let port = try await h.startServer()
 
             // A raw socket with a tiny receive buffer: the upgrade, its answer, then no more reading.
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

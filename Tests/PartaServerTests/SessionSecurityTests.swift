@@ -136,7 +136,7 @@ extension RealtimeTests {
             let op = try await h.makeOperator()
             let (admin, school) = try await h.makeSchool(operatorToken: op)
             let teacher = try await h.addMember(schoolID: school, role: .teacher)
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             let adminSocket = Probe(), teacherSocket = Probe()
             let adminWS = try await connect(h, port: port, headers: ["Authorization": "Bearer \(admin)"], probe: adminSocket)
             _ = try await connect(h, port: port, headers: ["Authorization": "Bearer \(teacher)"], probe: teacherSocket)

@@ -33,7 +33,7 @@ extension RealtimeTests {
             let group = try await h.chat(school, teacher, kind: "group", title: "5Б", members: [student])
             _ = try await h.chat(school, teacher, kind: "direct", members: [student])
             let hub = try XCTUnwrap(h.app.socketHub)
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             XCTAssertEqual(hub.footprint, .init())
 
             // 8 sockets each by a bearer header, 2 more authenticated by their first frame.

@@ -15,7 +15,7 @@ extension RealtimeTests {
         rules.socketsPerUser = 3
         try await withHarness(rules: rules) { h in
             let (admin, _) = try await h.makeSchool(operatorToken: try await h.makeOperator())
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             var probes: [Probe] = []
             var sockets: [WebSocket] = []
             for _ in 0..<3 {
@@ -40,7 +40,7 @@ extension RealtimeTests {
         rules.socketsPerAddress = 2
         try await withHarness(rules: rules) { h in
             let (admin, _) = try await h.makeSchool(operatorToken: try await h.makeOperator())
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             // Not yet authenticated sockets count too (they may wait 10 s for their first frame).
             let first = Probe(), second = Probe()
             let waiting = try await connect(h, port: port, headers: [:], probe: first)
@@ -65,7 +65,7 @@ extension RealtimeTests {
     func testATextFrameThatIsNotUTF8ClosesTheSocketWith1007() async throws {
         try await withHarness { h in
             let (admin, _) = try await h.makeSchool(operatorToken: try await h.makeOperator())
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             let probe = Probe()
             let ws = try await connect(h, port: port, headers: ["Authorization": "Bearer \(admin)"], probe: probe)
             try await waitUntil { self.frames(probe).contains { $0.type == "hello" } }
@@ -86,7 +86,7 @@ extension RealtimeTests {
         try await withHarness { h in
             let (school, teacher, student) = try await h.teacherAndStudent()
             let chatID = try await h.chat(school, teacher, kind: "group", title: "5Б", members: [student])
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             for i in 0..<3 {
                 try await h.expect(.created, .POST, "/api/v1/chats/\(chatID)/messages", token: teacher.token, json: ["text": "до \(i)"])
             }
@@ -119,7 +119,7 @@ extension RealtimeTests {
         try await withHarness { h in
             let (school, teacher, student) = try await h.teacherAndStudent()
             let chatID = try await h.chat(school, teacher, kind: "group", title: "5Б", members: [student])
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             let probe = Probe()
             _ = try await connect(h, port: port, headers: ["Authorization": "Bearer \(student.token)"], probe: probe, query: "?resume=1")
             try await waitUntil { self.frames(probe).contains { $0.type == "hello" } }
@@ -135,7 +135,7 @@ extension RealtimeTests {
     func testAStopClosesEverySocketWith1001EvenOneNotSignedInYet() async throws {
         let h = try await TestHarness()
         let (admin, _) = try await h.makeSchool(operatorToken: try await h.makeOperator())
-        let port = try await startServer(h)
+        let port = try await h.startServer()
         h.app.http.server.configuration.shutdownTimeout = .seconds(10)   // what a real server waits
         let signedIn = Probe(), waiting = Probe()
         _ = try await connect(h, port: port, headers: ["Authorization": "Bearer \(admin)"], probe: signedIn)
@@ -156,7 +156,7 @@ extension RealtimeTests {
     func testTheWebSocketsChannelIsFoundByReflection() async throws {
         try await withHarness { h in
             let (admin, _) = try await h.makeSchool(operatorToken: try await h.makeOperator())
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             let probe = Probe()
             let client = try await connect(h, port: port, headers: ["Authorization": "Bearer \(admin)"], probe: probe)
             XCTAssertNotNil(FrameWriter.channel(of: client))
@@ -175,7 +175,7 @@ extension RealtimeTests {
     /// found by reflection (vapor is pinned in Package.swift): this fails if a new version moves it.
     func testTheListeningChannelIsFoundByReflection() async throws {
         try await withHarness { h in
-            _ = try await startServer(h)
+            _ = try await h.startServer()
             XCTAssertNotNil(LimitsHTTPServer.listeningChannel(of: h.app.http.server.shared))
             let installed = await LimitsHTTPServer.isInstalled(on: h.app.http.server.shared)
             XCTAssertTrue(installed, "accepted connections are not watched")

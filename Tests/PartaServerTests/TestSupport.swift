@@ -142,6 +142,17 @@ final class TestHarness: @unchecked Sendable {
         return reply!
     }
 
+    /// Serves the app on a real socket (127.0.0.1, a free port) for tests that talk to it as a
+    /// client does; returns the port.
+    func startServer() async throws -> Int {
+        app.http.server.configuration.hostname = "127.0.0.1"
+        app.http.server.configuration.port = 0
+        // Open test sockets would hold a graceful shutdown for the default 10 seconds.
+        app.http.server.configuration.shutdownTimeout = .milliseconds(300)
+        try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+        return try XCTUnwrap(app.http.server.shared.localAddress?.port)
+    }
+
     // MARK: Scenario helpers
 
     static let pdf = Data("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".utf8)

@@ -153,7 +153,7 @@ final class WebClientFilesTests: XCTestCase {
     /// gets, Content-Length included, and no body — the next answer on the connection follows the head.
     func testHeadGetsTheHeadersWithoutABody() async throws {
         try await withHarness { h in
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             let release = h.app.webClient!.release
             for path in ["/js/app.js", "/v/\(release)/css/app.css", "/"] {
                 for accept in ["gzip", "identity"] {
@@ -267,7 +267,7 @@ final class WebClientFilesTests: XCTestCase {
         try await withHarness { h in
             let op = try await h.makeOperator()
             for i in 1...3 { _ = try await h.submitApplication(email: "admin\(i)@school.test", phone: "+7 912 345-67-8\(i)") }
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             let base = "http://127.0.0.1:\(port)"
             let auth: HTTPHeaders = ["Authorization": "Bearer \(op)"]
 
@@ -333,7 +333,7 @@ final class WebClientFilesTests: XCTestCase {
         try await withHarness { h in
             let op = try await h.makeOperator()
             for i in 1...3 { _ = try await h.submitApplication(email: "admin\(i)@school.test", phone: "+7 912 345-67-8\(i)") }
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             for path in ["/api/v1/school-applications", "/api/openapi.yaml", "/js/app.js"] {
                 let answers = try Self.exchange(port: port, requests: [
                     "HEAD \(path) HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nAuthorization: Bearer \(op)\r\n\r\n",
@@ -350,7 +350,7 @@ final class WebClientFilesTests: XCTestCase {
     func testAWebSocketUpgradeIsNotCompressed() async throws {
         try await withHarness { h in
             let op = try await h.makeOperator()
-            let port = try await startServer(h)
+            let port = try await h.startServer()
             let answer = try Self.exchange(port: port, requests: [
                 "GET /api/v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nAccept-Encoding: gzip\r\n"
                     + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer \(op)\r\n\r\n",
@@ -361,14 +361,6 @@ final class WebClientFilesTests: XCTestCase {
     }
 
     // MARK: Helpers
-
-    func startServer(_ h: TestHarness) async throws -> Int {
-        h.app.http.server.configuration.hostname = "127.0.0.1"
-        h.app.http.server.configuration.port = 0
-        h.app.http.server.configuration.shutdownTimeout = .milliseconds(300)
-        try await h.app.server.start(address: .hostname("127.0.0.1", port: 0))
-        return try XCTUnwrap(h.app.http.server.shared.localAddress?.port)
-    }
 
     /// Writes the requests on one connection and reads until the server closes it (or `until` is seen).
     static func exchange(port: Int, requests: [String], until marker: String? = nil) throws -> String {

@@ -19,21 +19,13 @@ DESKTOP = (1280, 800)
 
 
 def _school_with_teacher(server):
-    """A school with class 5Б, a confirmed teacher and the class's group chat of that teacher:
-    (admin, teacher session, teacher id, class, the group, the student invite link)."""
-    from parta_e2e import approve_and_activate, create_operator, submit_application
-    operator = create_operator(server)
-    admin = approve_and_activate(server, operator, submit_application(server))
-    classes = expect(admin.get(f"/api/v1/schools/{admin.school_id}/classes"), 200)["items"]
-    staff_room = next(c for c in classes if c["kind"] == "staff_room")
-    made = expect(admin.post(f"/api/v1/schools/{admin.school_id}/classes", json={"names": "5Б"}), 201)["items"][0]
-    teacher_link = expect(admin.post(f"/api/v1/classes/{staff_room['id']}/invites", json={"role": "teacher"}), 201)
-    teacher = join_by_link(server, teacher_link["token"], "Орлова Нина Петровна", "orlova@school.test", password="teacher-pass-1")
-    teacher_id = expect(teacher.get(f"{server.url}/api/v1/me"), 200)["id"]
-    expect(admin.post(f"/api/v1/schools/{admin.school_id}/members/{teacher_id}/verify-teacher"), 204)
-    student_link = expect(admin.post(f"/api/v1/classes/{made['id']}/invites", json={"role": "student"}), 201)
+    """test_browser_chat_admin's school with 5Б and its confirmed teacher, who is also 5Б's homeroom
+    teacher and has made the class's students chat: (admin, teacher session, teacher id, class,
+    the group, the student invite link)."""
+    from test_browser_chat_admin import _school_with_teacher as school_with_teacher
+    admin, school, made, student_link, teacher, teacher_id = school_with_teacher(server, "5Б")
     expect(admin.put(f"/api/v1/classes/{made['id']}/homeroom", json={"teacherId": teacher_id}), 200)
-    group = expect(teacher.post(f"{server.url}/api/v1/schools/{admin.school_id}/chat-templates",
+    group = expect(teacher.post(f"{server.url}/api/v1/schools/{school}/chat-templates",
                                 json={"template": "class_students", "classId": made["id"]}), (200, 201))
     return admin, teacher, teacher_id, made, group, student_link
 
