@@ -185,7 +185,8 @@ async function printSheet(links) {
 
 // The QR code as a PNG file (drawn through a canvas: phones and print shops take pictures).
 function downloadPng(svg, name) {
-  const img = new Image(), px = 1024;
+  // A whole number of pixels per module (about 1,000 px in all): every module the same size, as readers expect.
+  const modules = svg.viewBox.baseVal.width, img = new Image(), px = modules * Math.ceil(1000 / modules);
   img.onload = () => {
     const canvas = h('canvas', { width: px, height: px });
     const c = canvas.getContext('2d');
