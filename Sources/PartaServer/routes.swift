@@ -17,6 +17,7 @@ func routes(_ app: Application, hub: SocketHub, availability: DatabaseAvailabili
     let chatLinks = ChatLinkController()
     let moderation = ModerationController()
     let files = FileController()
+    let journal = JournalController()
     let api = app.grouped("api", "v1")
     // Routes that look up a secret token: unknown ones are throttled per address.
     let tokens = api.grouped(WrongTokenThrottle())
@@ -136,6 +137,29 @@ func routes(_ app: Application, hub: SocketHub, availability: DatabaseAvailabili
     api.post("messages", ":messageId", "report", use: moderation.report)
     api.get("schools", ":schoolId", "reports", use: moderation.reports)
     api.post("reports", ":reportId", "resolve", use: moderation.resolve)
+
+    // The e-journal (issue 14): the school year, subjects, groups, assignments, timetable, lessons
+    api.get("schools", ":schoolId", "school-year", use: journal.schoolYear)
+    api.put("schools", ":schoolId", "school-year", use: journal.saveSchoolYear)
+    api.get("schools", ":schoolId", "subjects", use: journal.subjects)
+    api.post("schools", ":schoolId", "subjects", use: journal.createSubject)
+    api.patch("subjects", ":subjectId", use: journal.updateSubject)
+    api.get("classes", ":classId", "groups", use: journal.groups)
+    api.post("classes", ":classId", "groups", use: journal.createGroup)
+    api.patch("groups", ":groupId", use: journal.updateGroup)
+    api.delete("groups", ":groupId", use: journal.deleteGroup)
+    api.get("schools", ":schoolId", "assignments", use: journal.assignments)
+    api.post("schools", ":schoolId", "assignments", use: journal.createAssignment)
+    api.delete("assignments", ":assignmentId", use: journal.deleteAssignment)
+    api.get("schools", ":schoolId", "teaching-load", use: journal.teachingLoad)
+    api.get("classes", ":classId", "timetable", use: journal.timetable)
+    api.put("classes", ":classId", "timetable", use: journal.saveTimetable)
+    api.get("classes", ":classId", "lessons", use: journal.classLessons)
+    api.post("schools", ":schoolId", "lessons", use: journal.createLesson)
+    api.post("schools", ":schoolId", "lessons", "generate", use: journal.generateLessons)
+    api.get("lessons", ":lessonId", use: journal.lesson)
+    api.patch("lessons", ":lessonId", use: journal.updateLesson)
+    api.get("me", "schedule", use: journal.mySchedule)
 
     // Operator: accounts
     api.post("users", ":userId", "disable", use: schools.disableUser)

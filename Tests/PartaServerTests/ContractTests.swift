@@ -62,8 +62,12 @@ final class BadInputTests: XCTestCase {
             let reportID = try await h.request(.POST, "/api/v1/messages/\(messageID)/report", token: student.token,
                                                json: ["reason": "spam"]).json["id"] as! String
             let chatLink = try await h.request(.POST, "/api/v1/chats/\(chatID)/invites", token: teacher.token, json: [:]).json["token"] as! String
+            let subjectID = (try await h.request(.GET, "/api/v1/schools/\(schoolID)/subjects", token: admin).json["items"] as! [[String: Any]])[0]["id"] as! String
+            let groupID = try await h.request(.POST, "/api/v1/classes/\(classID)/groups", token: admin, json: ["name": "Группа 1"]).json["id"] as! String
             let ids = ["schoolId": schoolID, "classId": classID, "applicationId": appID, "userId": teacher.id, "role": "teacher",
-                       "inviteId": invite["id"] as! String, "chatId": chatID, "messageId": messageID, "pollId": pollID, "reportId": reportID]
+                       "inviteId": invite["id"] as! String, "chatId": chatID, "messageId": messageID, "pollId": pollID, "reportId": reportID,
+                       // No lesson exists without a school year and a timetable; a body is refused before the id is looked up.
+                       "subjectId": subjectID, "groupId": groupID, "lessonId": UUID().uuidString]
             let tokens = ["activation": String(repeating: "a", count: 43), "join": invite["token"] as! String, "chat-join": chatLink]
 
             // The operations whose documented body is JSON.

@@ -139,6 +139,8 @@ public final class ClassRecord: Model, @unchecked Sendable {
     @Field(key: "academic_year") public var academicYear: Int
     @Field(key: "archived") public var archived: Bool
     @Field(key: "created_at") public var createdAt: Date
+    /// The shift the class studies in (1 or 2): which bell schedule its lessons follow; none is the first.
+    @OptionalField(key: "shift") public var shift: Int?
     public init() {}
 }
 

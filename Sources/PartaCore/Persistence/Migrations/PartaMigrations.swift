@@ -22,6 +22,7 @@ public enum PartaMigrations {
         M014_ReportPrivacy(),
         M015_MessageStems(),
         M016_ChildNamedByParent(),
+        M017_Journal(),
     ]
 }
 

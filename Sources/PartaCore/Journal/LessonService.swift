@@ -1,0 +1,329 @@
+import FluentKit
+import Foundation
+
+/// Lessons by date (issue 14 items 3 and 5): each person's week (a parent's: each child's), a
+/// class's lessons, one lesson; its topic and note by its teacher; substitutions, moves,
+/// cancellations and extra lessons by the timetable's keepers.
+public struct LessonService: Sendable {
+    let ctx: PartaContext
+    public init(_ ctx: PartaContext) { self.ctx = ctx }
+
+    public static let maxScheduleDays = 42
+
+    /// The lessons of `personID` (the actor, or one of the actor's children) for `days` days from
+    /// `from` (this week's Monday by default): a teacher's own lessons, a student's class lessons
+    /// (of the student's groups), with the days off named.
+    public func schedule(_ actor: Actor, personID: UUID?, from: LocalDate?, days: Int?) async throws -> ScheduleView {
+        let db = ctx.store.db
+        let count = days ?? 7
+        guard (1...Self.maxScheduleDays).contains(count) else {
+            throw PartaError.invalid("days", "От 1 до \(Self.maxScheduleDays) дней.")
+        }
+        let person = personID ?? actor.userID
+        var asChild = false
+        if person != actor.userID {
+            let links = try await FamilyLinkRecord.query(on: db).filter(\.$parentID == actor.userID).filter(\.$childID == person).all()
+            guard links.contains(where: { actor.roles(in: $0.schoolID).contains(.parent) }) else { throw PartaError.notFound("Ученик") }
+            asChild = true
+        }
+        guard let user = try await UserRecord.find(person, on: db) else { throw PartaError.notFound("Ученик") }
+        let studentRows = try await ClassMemberRecord.query(on: db).filter(\.$userID == person)
+            .filter(\.$role == SchoolRole.student.rawValue).all()
+        let classIDs = studentRows.map(\.classID)
+        let classes = classIDs.isEmpty ? [] : try await ClassRecord.query(on: db).filter(\.$id ~~ classIDs).all()
+        let teacherSchools = asChild ? [] : try await MembershipRecord.query(on: db).filter(\.$userID == person)
+            .filter(\.$role == SchoolRole.teacher.rawValue).all().map(\.schoolID)
+        // The calendar and time zone of the school the schedule belongs to.
+        let schoolID = classes.first(where: { !$0.archived })?.schoolID ?? classes.first?.schoolID ?? teacherSchools.first
+            ?? actor.memberships.first?.schoolID
+        let school = try await schoolID.asyncMap { try await SchoolRecord.find($0, on: db) } ?? nil
+        let tz = school.map(Journal.timeZone) ?? TimeZone(identifier: "Europe/Moscow")!
+        let start = from ?? LocalDate(ctx.clock.now(), in: tz).weekStart
+        let end = start.adding(days: count - 1)
+
+        var lessons: [LessonRecord] = []
+        if !classIDs.isEmpty {
+            let groups = Set(try await ClassGroupMemberRecord.query(on: db).filter(\.$userID == person).all().map(\.groupID))
+            lessons += try await LessonRecord.query(on: db).filter(\.$classID ~~ classIDs)
+                .filter(\.$date >= start.description).filter(\.$date <= end.description).all()
+                .filter { $0.groupID.map(groups.contains) ?? true }
+        }
+        if !teacherSchools.isEmpty {
+            lessons += try await LessonRecord.query(on: db).filter(\.$teacherID == person)
+                .filter(\.$date >= start.description).filter(\.$date <= end.description).all()
+        }
+        var seen = Set<UUID>()
+        lessons = lessons.filter { seen.insert($0.id!).inserted }
+        let views = try await Self.views(lessons, tz: tz, on: db)
+        let byDate = Dictionary(grouping: views, by: \.date)
+        var calendar: SchoolCalendar?
+        if let schoolID {
+            calendar = try await SchoolCalendar.load(schoolID: schoolID, year: start.academicYear, on: db)
+        }
+        let dayList = (0..<count).map { offset -> ScheduleView.Day in
+            let day = start.adding(days: offset)
+            let off: String? = calendar?.dayOffTitle(day) ?? (day.weekday == 7 ? "Выходной" : nil)
+            return ScheduleView.Day(date: day, dayOff: off, lessons: byDate[day] ?? [])
+        }
+        return ScheduleView(personId: person, personName: user.fullName, from: start, to: end, days: dayList)
+    }
+
+    /// A class's lessons over up to 100 days, those the actor may see.
+    public func classLessons(_ actor: Actor, classID: UUID, from: LocalDate, to: LocalDate) async throws -> [LessonView] {
+        let db = ctx.store.db
+        let cls = try await ClassService.visibleClass(actor, id: classID, on: db)
+        guard from <= to, from.days(to: to) < 100 else { throw PartaError.invalid("to", "Не больше 100 дней за раз.") }
+        let ties = try await Self.ties(actor, classID: classID, on: db)
+        let rows = try await LessonRecord.query(on: db).filter(\.$classID == classID)
+            .filter(\.$date >= from.description).filter(\.$date <= to.description).all()
+            .filter { Policy.canReadLesson(actor, schoolID: cls.schoolID, classID: classID, groupID: $0.groupID, teacherID: $0.teacherID, ties: ties) }
+        guard let school = try await SchoolRecord.find(cls.schoolID, on: db) else { throw PartaError.notFound("Класс") }
+        return try await Self.views(rows, tz: Journal.timeZone(school), on: db)
+    }
+
+    public func get(_ actor: Actor, lessonID: UUID) async throws -> LessonView {
+        let db = ctx.store.db
+        let (lesson, school) = try await Self.visibleLesson(actor, lessonID, on: db)
+        return try await Self.views([lesson], tz: Journal.timeZone(school), on: db)[0]
+    }
+
+    public struct Patch: Sendable {
+        public var topic, note, room: String?
+        public var teacherID: UUID?
+        public var date: LocalDate?
+        public var period: Int?
+        public var status: LessonStatus?
+        public init(topic: String? = nil, note: String? = nil, room: String? = nil, teacherID: UUID? = nil,
+                    date: LocalDate? = nil, period: Int? = nil, status: LessonStatus? = nil) {
+            self.topic = topic; self.note = note; self.room = room; self.teacherID = teacherID
+            self.date = date; self.period = period; self.status = status
+        }
+        var changesPlan: Bool { room != nil || teacherID != nil || date != nil || period != nil || status != nil }
+    }
+
+    /// The topic and the note: the lesson's own teacher (confirmed) or a keeper of the timetable.
+    /// A substitution, a move, a cancellation: the keepers only; the lesson then leaves the
+    /// timetable's care (a later regeneration keeps it as it is).
+    public func update(_ actor: Actor, lessonID: UUID, patch: Patch) async throws -> LessonView {
+        let topic = patch.topic.map(Text.cleanLine), note = patch.note.map(Text.cleanLines), room = patch.room.map(Text.cleanLine)
+        let now = ctx.clock.now()
+        let (saved, school): (LessonRecord, SchoolRecord) = try await ctx.store.write { db in
+            let (lesson, school) = try await Self.visibleLesson(actor, lessonID, on: db)
+            var problems: [String: String] = [:]
+            if let topic, topic.count > 300 { problems["topic"] = "Тема урока — до 300 знаков." }
+            if let note, note.count > 2000 { problems["note"] = "Заметка — до 2000 знаков." }
+            if let room, room.count > 30 { problems["room"] = "Кабинет — до 30 знаков." }
+            if !problems.isEmpty { throw PartaError.validation(problems) }
+            let schoolID = lesson.schoolID
+            if topic != nil || note != nil {
+                guard Policy.canWriteLessonTopic(actor, schoolID: schoolID, teacherID: lesson.teacherID) else {
+                    throw PartaError(.forbidden, "forbidden", "Тему урока записывает его учитель (подтверждённый администратором).")
+                }
+            }
+            if patch.changesPlan {
+                try Journal.requireTimetableRights(actor, schoolID: schoolID)
+                let tz = Journal.timeZone(school)
+                if let teacherID = patch.teacherID, teacherID != lesson.teacherID {
+                    let refs = try await TimetableRefs.load(schoolID: schoolID, on: db)
+                    guard refs.teachers[teacherID] != nil else {
+                        throw PartaError.invalid("teacherId", "Это не подтверждённый учитель школы.")
+                    }
+                    if lesson.plannedTeacherID == nil { lesson.plannedTeacherID = lesson.teacherID }
+                    lesson.teacherID = teacherID
+                }
+                if patch.date != nil || patch.period != nil {
+                    let date = patch.date ?? LocalDate(lesson.date)!
+                    let period = patch.period ?? lesson.period ?? 1
+                    let (starts, ends) = try await Self.placement(schoolID: schoolID, classID: lesson.classID, date: date, period: period, tz: tz, on: db)
+                    lesson.date = date.description; lesson.period = period; lesson.startsAt = starts; lesson.endsAt = ends
+                }
+                if let room { lesson.room = room }
+                if let status = patch.status { lesson.status = status.rawValue }
+                if lesson.status == LessonStatus.scheduled.rawValue {
+                    try await Self.checkTeacherFree(lesson, on: db)
+                }
+                lesson.edited = true
+            }
+            if let topic { lesson.topic = topic }
+            if let note { lesson.note = note }
+            lesson.updatedAt = now
+            try await lesson.save(on: db)
+            if patch.changesPlan {
+                let subject = try await SubjectRecord.find(lesson.subjectID, on: db)?.name ?? ""
+                let className = try await ClassRecord.find(lesson.classID, on: db)?.name ?? ""
+                try await Audit.record(actor, schoolID: schoolID, action: "lesson.change", target: "\(className), \(subject), \(lesson.date)",
+                                       details: Self.describe(patch), at: now, on: db)
+            }
+            return (lesson, school)
+        }
+        return try await Self.views([saved], tz: Journal.timeZone(school), on: ctx.store.db)[0]
+    }
+
+    public struct Extra: Sendable {
+        public var classID: UUID
+        public var groupID: UUID?
+        public var subjectID: UUID
+        public var teacherID: UUID
+        public var date: LocalDate
+        public var period: Int
+        public var room: String
+        public init(classID: UUID, groupID: UUID?, subjectID: UUID, teacherID: UUID, date: LocalDate, period: Int, room: String) {
+            self.classID = classID; self.groupID = groupID; self.subjectID = subjectID; self.teacherID = teacherID
+            self.date = date; self.period = period; self.room = room
+        }
+    }
+
+    /// A one-off lesson outside the weekly timetable (a make-up lesson, an extra class).
+    public func createExtra(_ actor: Actor, schoolID: UUID, extra: Extra) async throws -> LessonView {
+        let now = ctx.clock.now()
+        let room = Text.cleanLine(extra.room)
+        let (made, school): (LessonRecord, SchoolRecord) = try await ctx.store.write { db in
+            let school = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
+            try Journal.requireTimetableRights(actor, schoolID: schoolID)
+            guard room.count <= 30 else { throw PartaError.invalid("room", "Кабинет — до 30 знаков.") }
+            let refs = try await TimetableRefs.load(schoolID: schoolID, on: db)
+            var problems: [String: String] = [:]
+            if refs.classes[extra.classID] == nil { problems["classId"] = "Такого класса нет в школе." }
+            if refs.subjects[extra.subjectID].map({ !$0.archived }) != true { problems["subjectId"] = "Такого предмета нет в школе." }
+            if refs.teachers[extra.teacherID] == nil { problems["teacherId"] = "Это не подтверждённый учитель школы." }
+            if let g = extra.groupID, refs.groups[g]?.classID != extra.classID { problems["groupId"] = "Такой группы нет в этом классе." }
+            if !problems.isEmpty { throw PartaError.validation(problems) }
+            let (starts, ends) = try await Self.placement(schoolID: schoolID, classID: extra.classID, date: extra.date,
+                                                          period: extra.period, tz: Journal.timeZone(school), on: db)
+            let l = LessonRecord()
+            l.schoolID = schoolID; l.classID = extra.classID; l.groupID = extra.groupID; l.subjectID = extra.subjectID
+            l.teacherID = extra.teacherID; l.date = extra.date.description; l.period = extra.period
+            l.startsAt = starts; l.endsAt = ends; l.room = room; l.status = LessonStatus.scheduled.rawValue
+            l.origin = "extra"; l.slotDate = nil; l.slotPeriod = nil; l.plannedTeacherID = nil; l.edited = true
+            l.topic = ""; l.note = ""; l.createdAt = now; l.updatedAt = now
+            try await Self.checkTeacherFree(l, on: db)
+            try await l.create(on: db)
+            _ = try await AssignmentService.ensure(schoolID: schoolID, classID: extra.classID, subjectID: extra.subjectID,
+                                                   groupID: extra.groupID, teacherID: extra.teacherID, now: now, on: db)
+            try await Audit.record(actor, schoolID: schoolID, action: "lesson.extra",
+                                   target: "\(refs.classes[extra.classID]?.name ?? ""), \(refs.subjects[extra.subjectID]?.name ?? ""), \(extra.date)",
+                                   details: "\(extra.period)-й урок", at: now, on: db)
+            return (l, school)
+        }
+        return try await Self.views([made], tz: Journal.timeZone(school), on: ctx.store.db)[0]
+    }
+
+    /// Makes (or brings in line) the school's lessons of a date range from the timetable.
+    public func generate(_ actor: Actor, schoolID: UUID, from: LocalDate, to: LocalDate) async throws -> LessonsGenerated {
+        let now = ctx.clock.now()
+        return try await ctx.store.write { db in
+            _ = try await SchoolService.visibleSchool(actor, id: schoolID, on: db)
+            try Journal.requireTimetableRights(actor, schoolID: schoolID)
+            guard from <= to, from.days(to: to) <= 366 else { throw PartaError.invalid("to", "Не больше года за раз, конец не раньше начала.") }
+            return try await LessonGenerator(db: db, now: now).regenerate(schoolID: schoolID, classIDs: nil, from: from, to: to)
+        }
+    }
+
+    // MARK: - Shared
+
+    static func visibleLesson(_ actor: Actor, _ id: UUID, on db: any Database) async throws -> (LessonRecord, SchoolRecord) {
+        guard let lesson = try await LessonRecord.find(id, on: db), Policy.canViewSchool(actor, schoolID: lesson.schoolID),
+              let school = try await SchoolRecord.find(lesson.schoolID, on: db) else { throw PartaError.notFound("Урок") }
+        let ties = try await ties(actor, classID: lesson.classID, on: db)
+        guard Policy.canReadLesson(actor, schoolID: lesson.schoolID, classID: lesson.classID, groupID: lesson.groupID,
+                                   teacherID: lesson.teacherID, ties: ties) else { throw PartaError.notFound("Урок") }
+        return (lesson, school)
+    }
+
+    /// What ties the actor to a class: teaching it, studying in it (and in which groups), children in it.
+    static func ties(_ actor: Actor, classID: UUID, on db: any Database) async throws -> Policy.ClassTies {
+        var ties = Policy.ClassTies()
+        ties.teachesClass = try await ClassGroupService.teaches(actor.userID, classID: classID, on: db)
+        let groupIDs = try await ClassGroupRecord.query(on: db).filter(\.$classID == classID).all().map { $0.id! }
+        func groups(of user: UUID) async throws -> Set<UUID> {
+            guard !groupIDs.isEmpty else { return [] }
+            return Set(try await ClassGroupMemberRecord.query(on: db).filter(\.$userID == user).filter(\.$groupID ~~ groupIDs).all().map(\.groupID))
+        }
+        let students = ClassMemberRecord.query(on: db).filter(\.$classID == classID).filter(\.$role == SchoolRole.student.rawValue)
+        if try await students.copy().filter(\.$userID == actor.userID).first() != nil {
+            ties.isStudent = true
+            ties.groupIDs = try await groups(of: actor.userID)
+        }
+        let children = try await FamilyLinkRecord.query(on: db).filter(\.$parentID == actor.userID).all().map(\.childID)
+        if !children.isEmpty {
+            for child in try await students.copy().filter(\.$userID ~~ children).all().map(\.userID) {
+                ties.children[child] = try await groups(of: child)
+            }
+        }
+        return ties
+    }
+
+    /// When a lesson of the class on `date` at `period` runs: a school day and a period of the class's shift.
+    static func placement(schoolID: UUID, classID: UUID, date: LocalDate, period: Int, tz: TimeZone,
+                          on db: any Database) async throws -> (Date, Date) {
+        guard let cls = try await ClassRecord.find(classID, on: db) else { throw PartaError.invalid("classId", "Такого класса нет в школе.") }
+        guard let calendar = try await SchoolCalendar.load(schoolID: schoolID, year: date.academicYear, on: db) else {
+            throw PartaError(.conflict, "school_year_missing", "Сначала задайте учебный год \(date.academicYear)/\(date.academicYear + 1).")
+        }
+        if let off = calendar.dayOffTitle(date) {
+            throw PartaError.invalid("date", "\(date.russianDayAndMonth) — не учебный день (\(off.lowercased())).")
+        }
+        let shift = cls.shift ?? 1
+        guard let bell = try await Journal.bells(schoolID: schoolID, on: db).first(where: { $0.shift == shift && $0.number == period }) else {
+            throw PartaError.invalid("period", "В \(shift)-й смене нет \(period)-го урока.")
+        }
+        return (date.instant(atMinute: bell.startsAt.minutes, in: tz), date.instant(atMinute: bell.endsAt.minutes, in: tz))
+    }
+
+    /// A teacher is not given two lessons at once.
+    static func checkTeacherFree(_ lesson: LessonRecord, on db: any Database) async throws {
+        var q = LessonRecord.query(on: db).filter(\.$teacherID == lesson.teacherID).filter(\.$date == lesson.date)
+            .filter(\.$status == LessonStatus.scheduled.rawValue)
+        if let id = lesson.id { q = q.filter(\.$id != id) }
+        if let clash = try await q.all().first(where: { $0.startsAt < lesson.endsAt && lesson.startsAt < $0.endsAt }) {
+            let className = try await ClassRecord.find(clash.classID, on: db)?.name ?? ""
+            throw PartaError(.conflict, "teacher_busy", "У учителя в это время урок в \(className).")
+        }
+    }
+
+    static func describe(_ p: Patch) -> String {
+        var parts: [String] = []
+        if p.teacherID != nil { parts.append("замена учителя") }
+        if p.date != nil || p.period != nil { parts.append("перенос") }
+        if p.room != nil { parts.append("кабинет") }
+        if let s = p.status { parts.append(s == .cancelled ? "отмена" : "урок возвращён") }
+        return parts.joined(separator: ", ")
+    }
+
+    static func views(_ lessons: [LessonRecord], tz: TimeZone, on db: any Database) async throws -> [LessonView] {
+        guard !lessons.isEmpty else { return [] }
+        let classIDs = Array(Set(lessons.map(\.classID))), subjectIDs = Array(Set(lessons.map(\.subjectID)))
+        let groupIDs = Array(Set(lessons.compactMap(\.groupID)))
+        let classes = Dictionary(uniqueKeysWithValues: try await ClassRecord.query(on: db).filter(\.$id ~~ classIDs).all().map { ($0.id!, $0.name) })
+        let subjects = Dictionary(uniqueKeysWithValues: try await SubjectRecord.query(on: db).filter(\.$id ~~ subjectIDs).all().map { ($0.id!, $0.name) })
+        let groups = groupIDs.isEmpty ? [:] : Dictionary(uniqueKeysWithValues:
+            try await ClassGroupRecord.query(on: db).filter(\.$id ~~ groupIDs).all().map { ($0.id!, $0.name) })
+        let names = try await Journal.names(lessons.map(\.teacherID) + lessons.compactMap(\.plannedTeacherID), on: db)
+        func clock(_ d: Date) -> ClockTime {
+            let local = Int(d.timeIntervalSince1970) + tz.secondsFromGMT(for: d)
+            return ClockTime(minutes: ((local % 86_400) + 86_400) % 86_400 / 60)!
+        }
+        return lessons.map { l in
+            var change: String?
+            if l.origin == "extra" { change = "extra" }
+            else if let planned = l.plannedTeacherID, planned != l.teacherID { change = "substitution" }
+            else if l.slotDate != l.date || l.slotPeriod != l.period { change = "moved" }
+            return LessonView(id: l.id!, schoolId: l.schoolID, classId: l.classID, className: classes[l.classID] ?? "",
+                              groupId: l.groupID, groupName: l.groupID.flatMap { groups[$0] },
+                              subjectId: l.subjectID, subjectName: subjects[l.subjectID] ?? "",
+                              teacherId: l.teacherID, teacherName: names[l.teacherID] ?? "",
+                              date: LocalDate(l.date) ?? LocalDate(dayNumber: 0), period: l.period,
+                              startsAt: clock(l.startsAt), endsAt: clock(l.endsAt), start: l.startsAt, end: l.endsAt,
+                              room: l.room, status: LessonStatus(rawValue: l.status) ?? .scheduled, change: change,
+                              plannedTeacherName: change == "substitution" ? l.plannedTeacherID.flatMap { names[$0] } : nil,
+                              topic: l.topic, note: l.note)
+        }
+        .sorted { ($0.date, $0.startsAt, $0.className, $0.groupName ?? "") < ($1.date, $1.startsAt, $1.className, $1.groupName ?? "") }
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        switch self { case .some(let w): return try await transform(w); case .none: return nil }
+    }
+}
