@@ -40,6 +40,10 @@ const routes = [
   [/^\/school\/([^/]+)\/audit$/, lazy('audit')],
   [/^\/school\/([^/]+)\/import$/, lazy('import')],
   [/^\/school\/([^/]+)\/chats$/, lazy('chats', 'list')],
+  [/^\/school\/([^/]+)\/timetable$/, lazy('timetable', 'overview')],
+  [/^\/school\/([^/]+)\/timetable\/([^/]+)$/, lazy('timetable', 'class')],
+  [/^\/schedule$/, lazy('schedule', 'week')],
+  [/^\/lesson\/([^/]+)$/, lazy('schedule', 'lesson')],
   [/^\/chat\/([^/]+)$/, lazy('chats', 'conversation')],
   [/^\/school\/([^/]+)\/chats\/new$/, lazy('chatadmin', 'newChat')],
   [/^\/school\/([^/]+)\/reports$/, lazy('chatadmin', 'reports')],
@@ -101,6 +105,7 @@ function header() {
     if (s) {
       const base = '#/school/' + encodeURIComponent(s.schoolId);
       links.push(['nav-chats', base + '/chats', t('navChats'), 'chats', 'chats', '^#/chat/']);
+      links.push(['nav-schedule', '#/schedule', t('navSchedule'), 'calendar', null, '^#/(schedule|lesson/)']);
       links.push(['nav-school', base, t('navSchool'), 'school', 'school',
         '^' + base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '/(?!chats)']);
     }

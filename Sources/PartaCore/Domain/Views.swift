@@ -82,6 +82,8 @@ public struct SchoolPermissions: Sendable, Codable, Equatable {
     public var homeroomClassIds: [UUID]
     /// The join-request queue: administrators, and homeroom teachers for their classes.
     public var decideJoinRequests: Bool
+    /// The school year, bells, subjects and timetables (administrators, the director, deputies).
+    public var manageTimetable: Bool
 
     public init(_ actor: Actor, schoolID: UUID) {
         manageStructure = Policy.canManageStructure(actor, schoolID: schoolID)
@@ -91,6 +93,7 @@ public struct SchoolPermissions: Sendable, Codable, Equatable {
         manageMembers = Policy.canManageMembers(actor, schoolID: schoolID)
         homeroomClassIds = actor.homeroomClassIDs.filter { Policy.isHomeroomTeacher(actor, schoolID: schoolID, classID: $0) }.sorted { $0.uuidString < $1.uuidString }
         decideJoinRequests = manageInvites || !homeroomClassIds.isEmpty
+        manageTimetable = Policy.canManageTimetable(actor, schoolID: schoolID)
     }
 }
 
