@@ -2,6 +2,7 @@
 //
 //   swift run -c release parta-bench school [--students 3000] [--requests 400] [--concurrency 8]
 //                                           [--database-url postgres://…]
+//   parta-bench journal — the same school with a year's timetable: see Journal.swift
 //
 // `school` (issue 3's scale): starts the server in this process on a fresh database (an SQLite file
 // in a temporary directory, or the PostgreSQL database given — its schema is emptied), makes a school
@@ -109,7 +110,7 @@ func fail(_ message: String) -> Never {
 }
 
 let options = Options.parse(CommandLine.arguments)
-let scenarios = ["school", "fanout", "idle", "sends", "bellring", "history"]
+let scenarios = ["school", "journal", "fanout", "idle", "sends", "bellring", "history"]
 guard scenarios.contains(options.scenario) else { fail("unknown scenario \(options.scenario) (known: \(scenarios.joined(separator: ", ")))") }
 
 // Everything runs inside one async function: in top-level code, Swift may pick the
@@ -211,7 +212,7 @@ func school(_ options: Options) async throws {
     // MARK: HTTP
 
     let client = app.client
-    func call(_ method: HTTPMethod, _ path: String, token: String?, body: ByteBuffer? = nil, contentType: String = "application/json")
+    @Sendable func call(_ method: HTTPMethod, _ path: String, token: String?, body: ByteBuffer? = nil, contentType: String = "application/json")
         async throws -> (UInt, ByteBuffer?) {
         var headers = HTTPHeaders()
         if let token { headers.bearerAuthorization = .init(token: token) }
@@ -263,6 +264,18 @@ func school(_ options: Options) async throws {
     let total = try await (app.db as! any SQLDatabase).raw("SELECT COUNT(*) AS n FROM memberships WHERE school_id = \(bind: schoolID)")
         .first()?.decode(column: "n", as: Int.self) ?? 0
     print("school: \(total) memberships (\(options.students) students, \(2 * options.students) parents, \(options.staff) staff, 1 admin), \(classes.count + 1) classes")
+
+    if options.scenario == "journal" {
+        let journal = JournalBench(app: app, schoolID: schoolID, classes: classes, staff: staff, token: token, base: base,
+                                   options: options, call: { try await call($0, $1, token: $2, body: $3) })
+        let met = try await journal.run()
+        await app.server.shutdown()
+        try await app.asyncShutdown()
+        if !options.keep { try? FileManager.default.removeItem(at: dataDirectory) }
+        print("")
+        print(met ? "all goals met" : "some goals NOT met")
+        exit(met ? 0 : 1)
+    }
 
     // MARK: Scenarios
 
