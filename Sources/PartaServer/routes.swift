@@ -18,6 +18,7 @@ func routes(_ app: Application, hub: SocketHub, availability: DatabaseAvailabili
     let moderation = ModerationController()
     let files = FileController()
     let journal = JournalController()
+    let homework = HomeworkController()
     let api = app.grouped("api", "v1")
     // Routes that look up a secret token: unknown ones are throttled per address.
     let tokens = api.grouped(WrongTokenThrottle())
@@ -160,6 +161,20 @@ func routes(_ app: Application, hub: SocketHub, availability: DatabaseAvailabili
     api.get("lessons", ":lessonId", use: journal.lesson)
     api.patch("lessons", ":lessonId", use: journal.updateLesson)
     api.get("me", "schedule", use: journal.mySchedule)
+    api.get("lessons", ":lessonId", "homework", use: homework.forLesson)
+    api.post("lessons", ":lessonId", "homework", use: homework.create)
+    api.get("lessons", ":lessonId", "homework-load", use: homework.load)
+    api.get("homework", ":homeworkId", use: homework.get)
+    api.patch("homework", ":homeworkId", use: homework.update)
+    api.delete("homework", ":homeworkId", use: homework.delete)
+    api.get("me", "homework", use: homework.mine)
+    api.get("homework", ":homeworkId", "submissions", use: homework.handIns)
+    api.put("homework", ":homeworkId", "submission", use: homework.handIn)
+    api.post("submissions", ":submissionId", "check", use: homework.check)
+    api.get("schools", ":schoolId", "homework-limits", use: homework.limits)
+    api.put("schools", ":schoolId", "homework-limits", use: homework.setLimits)
+    api.on(.POST, "schools", ":schoolId", "journal-files", body: .collect(maxSize: "20544kb"), use: homework.upload)
+    api.get("journal-files", ":journalFileId", use: homework.download)
 
     // Operator: accounts
     api.post("users", ":userId", "disable", use: schools.disableUser)

@@ -39,8 +39,14 @@ struct JournalBench {
         let (saved, _) = try await call(.PUT, "/schools/\(schoolID)/school-year", token, try body(year))
         guard saved == 200 else { fail("saving the school year answered \(saved)") }
         let terms = (year["terms"] as? [[String: Any]]) ?? []
+        // The bench's school is made in the database directly: its subjects come through the API.
+        for name in SubjectCatalog.defaults {
+            let (status, _) = try await call(.POST, "/schools/\(schoolID)/subjects", token, try body(["name": name]))
+            guard status == 201 || status == 409 else { fail("adding a subject answered \(status)") }
+        }
         let (_, subjectsBody) = try await call(.GET, "/schools/\(schoolID)/subjects", token, nil)
         let subjects = ((json(subjectsBody)["items"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+        guard subjects.count >= 20 else { fail("the school has \(subjects.count) subjects") }
 
         // Each class's week, saved through the API (each save makes its lessons from today on).
         var saveTimes: [Double] = []

@@ -10,61 +10,10 @@ import XCTVapor
 final class JournalTests: XCTestCase {
     typealias Person = TestHarness.Person
 
-    /// A school with a saved year (the proposal), bells, classes 5А and 5Б, two confirmed teachers,
-    /// an unconfirmed one, a student of each class with a parent of the first.
-    struct World {
-        let admin: String, school: String, classA: String, classB: String
-        let math: String, russian: String
-        let teacher: Person, colleague: Person, fresh: Person
-        let student: Person, otherStudent: Person, parent: Person, stranger: Person
-        let h: TestHarness
-    }
-
-    func world(_ h: TestHarness) async throws -> World {
-        let op = try await h.makeOperator()
-        let (admin, school) = try await h.makeSchool(operatorToken: op)
-        let (_, otherSchool) = try await h.makeSchool(operatorToken: op, email: "admin@school2.test", phone: "+79220000002")
-        let made = try await h.request(.POST, "/api/v1/schools/\(school)/classes", token: admin, json: ["names": "5А, 5Б"])
-        let classes = made.json["items"] as! [[String: Any]]
-        let year = try await h.request(.GET, "/api/v1/schools/\(school)/school-year", token: admin).json
-        var body = year
-        for key in ["configured", "bellsConfigured"] { body.removeValue(forKey: key) }
-        try await h.expect(.ok, .PUT, "/api/v1/schools/\(school)/school-year", token: admin, json: body)
-        let subjects = try await h.request(.GET, "/api/v1/schools/\(school)/subjects", token: admin).json["items"] as! [[String: Any]]
-        func subject(_ name: String) -> String { subjects.first { $0["name"] as? String == name }!["id"] as! String }
-        let w = World(admin: admin, school: school, classA: classes[0]["id"] as! String, classB: classes[1]["id"] as! String,
-                      math: subject("Математика"), russian: subject("Русский язык"),
-                      teacher: try await h.person(school, .teacher, name: "Иванова Мария Петровна"),
-                      colleague: try await h.person(school, .teacher, name: "Петров Пётр Петрович"),
-                      fresh: try await h.person(school, .teacher, verified: false, name: "Новенький Учитель"),
-                      student: try await h.person(school, .student, name: "Соколов Миша"),
-                      otherStudent: try await h.person(school, .student, name: "Орлова Аня"),
-                      parent: try await h.person(school, .parent, name: "Соколова Анна"),
-                      stranger: try await h.person(otherSchool, .admin, name: "Чужой Админ"), h: h)
-        try await enrol(h, w.student.id, in: w.classA)
-        try await enrol(h, w.otherStudent.id, in: w.classB)
-        try await h.services.context.store.write { db in
-            let link = FamilyLinkRecord()
-            link.schoolID = UUID(uuidString: school)!; link.parentID = UUID(uuidString: w.parent.id)!
-            link.childID = UUID(uuidString: w.student.id)!; link.createdAt = Date()
-            try await link.create(on: db)
-        }
-        return w
-    }
-
-    func enrol(_ h: TestHarness, _ userID: String, in classID: String) async throws {
-        try await h.services.context.store.write { db in
-            let m = ClassMemberRecord()
-            m.classID = UUID(uuidString: classID)!; m.userID = UUID(uuidString: userID)!
-            m.role = SchoolRole.student.rawValue; m.createdAt = Date()
-            try await m.create(on: db)
-        }
-    }
-
+    func world(_ h: TestHarness) async throws -> JournalWorld { try await h.journalWorld() }
+    func enrol(_ h: TestHarness, _ userID: String, in classID: String) async throws { try await h.enrol(userID, in: classID) }
     func cell(_ weekday: Int, _ period: Int, _ subject: String, _ teacher: Person, room: String = "", group: String? = nil) -> [String: Any] {
-        var c: [String: Any] = ["weekday": weekday, "period": period, "subjectId": subject, "teacherId": teacher.id, "room": room]
-        if let group { c["groupId"] = group }
-        return c
+        TestHarness.cell(weekday, period, subject, teacher, room: room, group: group)
     }
 
     /// The Monday of the current week, in the school's time zone (the test school is in Moscow's).
@@ -319,5 +268,66 @@ final class JournalTests: XCTestCase {
             try await h.expect(.ok, .GET, "/api/v1/lessons/\(made.json["id"] as! String)", token: w.otherStudent.token)
             try await h.expect(.notFound, .GET, "/api/v1/lessons/\(made.json["id"] as! String)", token: w.student.token)
         }
+    }
+}
+
+/// A school with a saved year (the proposal), bells, classes 5А and 5Б, two confirmed teachers, an
+/// unconfirmed one, a student of each class with a parent of the first; another school's admin.
+struct JournalWorld {
+    typealias Person = TestHarness.Person
+    let admin: String, school: String, classA: String, classB: String
+    let math: String, russian: String
+    let teacher: Person, colleague: Person, fresh: Person
+    let student: Person, otherStudent: Person, parent: Person, stranger: Person
+    let h: TestHarness
+}
+
+extension TestHarness {
+    func journalWorld() async throws -> JournalWorld {
+        let h = self
+        let op = try await h.makeOperator()
+        let (admin, school) = try await h.makeSchool(operatorToken: op)
+        let (_, otherSchool) = try await h.makeSchool(operatorToken: op, email: "admin@school2.test", phone: "+79220000002")
+        let made = try await h.request(.POST, "/api/v1/schools/\(school)/classes", token: admin, json: ["names": "5А, 5Б"])
+        let classes = made.json["items"] as! [[String: Any]]
+        let year = try await h.request(.GET, "/api/v1/schools/\(school)/school-year", token: admin).json
+        var body = year
+        for key in ["configured", "bellsConfigured"] { body.removeValue(forKey: key) }
+        try await h.expect(.ok, .PUT, "/api/v1/schools/\(school)/school-year", token: admin, json: body)
+        let subjects = try await h.request(.GET, "/api/v1/schools/\(school)/subjects", token: admin).json["items"] as! [[String: Any]]
+        func subject(_ name: String) -> String { subjects.first { $0["name"] as? String == name }!["id"] as! String }
+        let w = JournalWorld(admin: admin, school: school, classA: classes[0]["id"] as! String, classB: classes[1]["id"] as! String,
+                      math: subject("Математика"), russian: subject("Русский язык"),
+                      teacher: try await h.person(school, .teacher, name: "Иванова Мария Петровна"),
+                      colleague: try await h.person(school, .teacher, name: "Петров Пётр Петрович"),
+                      fresh: try await h.person(school, .teacher, verified: false, name: "Новенький Учитель"),
+                      student: try await h.person(school, .student, name: "Соколов Миша"),
+                      otherStudent: try await h.person(school, .student, name: "Орлова Аня"),
+                      parent: try await h.person(school, .parent, name: "Соколова Анна"),
+                      stranger: try await h.person(otherSchool, .admin, name: "Чужой Админ"), h: h)
+        try await enrol(w.student.id, in: w.classA)
+        try await enrol(w.otherStudent.id, in: w.classB)
+        try await services.context.store.write { db in
+            let link = FamilyLinkRecord()
+            link.schoolID = UUID(uuidString: school)!; link.parentID = UUID(uuidString: w.parent.id)!
+            link.childID = UUID(uuidString: w.student.id)!; link.createdAt = Date()
+            try await link.create(on: db)
+        }
+        return w
+    }
+
+    func enrol(_ userID: String, in classID: String) async throws {
+        try await services.context.store.write { db in
+            let m = ClassMemberRecord()
+            m.classID = UUID(uuidString: classID)!; m.userID = UUID(uuidString: userID)!
+            m.role = SchoolRole.student.rawValue; m.createdAt = Date()
+            try await m.create(on: db)
+        }
+    }
+
+    static func cell(_ weekday: Int, _ period: Int, _ subject: String, _ teacher: Person, room: String = "", group: String? = nil) -> [String: Any] {
+        var c: [String: Any] = ["weekday": weekday, "period": period, "subjectId": subject, "teacherId": teacher.id, "room": room]
+        if let group { c["groupId"] = group }
+        return c
     }
 }
