@@ -44,6 +44,7 @@ const routes = [
   [/^\/school\/([^/]+)\/timetable\/([^/]+)$/, lazy('timetable', 'class')],
   [/^\/schedule$/, lazy('schedule', 'week')],
   [/^\/lesson\/([^/]+)$/, lazy('schedule', 'lesson')],
+  [/^\/homework\/([^/]+)$/, lazy('homework')],
   [/^\/chat\/([^/]+)$/, lazy('chats', 'conversation')],
   [/^\/school\/([^/]+)\/chats\/new$/, lazy('chatadmin', 'newChat')],
   [/^\/school\/([^/]+)\/reports$/, lazy('chatadmin', 'reports')],
@@ -105,7 +106,7 @@ function header() {
     if (s) {
       const base = '#/school/' + encodeURIComponent(s.schoolId);
       links.push(['nav-chats', base + '/chats', t('navChats'), 'chats', 'chats', '^#/chat/']);
-      links.push(['nav-schedule', '#/schedule', t('navSchedule'), 'calendar', null, '^#/(schedule|lesson/)']);
+      links.push(['nav-schedule', '#/schedule', t('navSchedule'), 'calendar', null, '^#/(schedule|lesson/|homework/)']);
       links.push(['nav-school', base, t('navSchool'), 'school', 'school',
         '^' + base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '/(?!chats)']);
     }

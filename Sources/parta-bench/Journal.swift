@@ -93,6 +93,9 @@ struct JournalBench {
         let links = try await sql.raw("SELECT parent_id, child_id FROM family_links WHERE school_id = \(bind: schoolID) LIMIT 200").all()
             .map { (try $0.decode(column: "parent_id", as: UUID.self), try $0.decode(column: "child_id", as: UUID.self)) }
         let now = Date()
+        // The roster's people have not activated their accounts: they are made active here.
+        let people = Array(Set(links.flatMap { [$0.0, $0.1] }))
+        try await sql.raw("UPDATE users SET status = 'active' WHERE id IN (\(binds: people))").run()
         var parentTokens: [(String, UUID)] = [], studentTokens: [String] = []
         for (i, (parent, child)) in links.enumerated() {
             for (user, isParent) in [(parent, true), (child, false)] where isParent || i < 100 {

@@ -100,6 +100,12 @@ final class HomeworkTests: XCTestCase {
             }
             let afterAll = try await h.count("homework")
             XCTAssertEqual(afterAll, 3)
+
+            // Maths and Russian take the most homework time and both fall on Mondays and Wednesdays.
+            let timetable = try await h.request(.GET, "/api/v1/classes/\(w.classA)/timetable", token: w.admin).json
+            let heavy = timetable["heavyDays"] as! [[String: Any]]
+            XCTAssertEqual(heavy.map { $0["weekday"] as! Int }, [1, 3])
+            XCTAssertEqual(heavy.first?["subjects"] as? [String], ["Математика", "Русский язык"])
         }
     }
 

@@ -19,6 +19,7 @@ addStrings({
   ls_plan: ['Замена и перенос', 'Substitution and changes'], ls_new_teacher: ['Кто ведёт урок', 'Who teaches it'],
   ls_cancel: ['Отменить урок', 'Cancel the lesson'], ls_restore: ['Вернуть урок', 'Restore the lesson'], ls_back: ['← К расписанию', '← Timetable'],
   ls_group: ['Группа', 'Group'], ls_period: ['{n}-й урок', 'period {n}'],
+  sc_hw_none: ['ДЗ', 'Homework'], sc_hw_submitted: ['ДЗ сдано', 'Handed in'], sc_hw_returned: ['ДЗ на доработке', 'Returned'], sc_hw_accepted: ['ДЗ принято', 'Accepted'],
 });
 
 const WEEKDAYS = { ru: ['Пн', 'Вт', 'Ср', 'Чт', 'Пт', 'Сб', 'Вс'], en: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] };
@@ -64,6 +65,12 @@ async function week({ q }) {
   const visible = days.filter(d => weekday(d.date) < 5 || showAll || d.lessons.length);
   let current = visible.find(d => d.date === today) || visible.find(d => d.lessons.length) || visible[0];
   const asTeacher = !child && teaches;
+  // A student's (a parent's child's) homework due at each lesson, on its card.
+  const due = {};
+  if (!asTeacher && (child || isStudent)) {
+    const hw = await api('GET', '/me/homework?' + new URLSearchParams({ from: s.from, to: s.to, ...(child ? { childId: child } : {}) }));
+    for (const x of hw.items) if (x.dueLessonId) (due[x.dueLessonId] = due[x.dueLessonId] || []).push(x);
+  }
 
   const card = l => h('li', { class: 'lesson' + (l.status === 'cancelled' ? ' off' : ''), 'data-lesson-id': l.id },
     h('a', { href: '#/lesson/' + encodeURIComponent(l.id), class: 'lesson-link' },
@@ -73,7 +80,9 @@ async function week({ q }) {
         h('span', { class: 'sub' }, [asTeacher ? l.className : l.teacherName, l.room ? t('sc_room', { r: l.room }) : ''].filter(Boolean).join(' · ')),
         l.topic ? h('span', { class: 'l-topic' }, l.topic)
           : asTeacher && l.date <= today && l.status !== 'cancelled' ? h('span', { class: 'l-todo' }, t('sc_no_topic')) : null,
-        badges(l).length ? h('span', { class: 'l-badges' }, badges(l)) : null)));
+        badges(l).length ? h('span', { class: 'l-badges' }, badges(l)) : null,
+        (due[l.id] || []).map(x => h('span', { class: 'l-hw' }, h('span', { class: 'lbadge st-' + (x.submission ? x.submission.status : 'none') },
+          t('sc_hw_' + (x.submission ? x.submission.status : 'none'))), ' ', x.text.length > 80 ? x.text.slice(0, 79) + '…' : x.text)))));
 
   const sections = visible.map(d => h('section', { class: 'wday' + (d.date === today ? ' today' : ''), 'data-date': d.date, 'aria-labelledby': 'day-' + d.date },
     h('h2', { id: 'day-' + d.date }, DAY_NAMES[lang()][weekday(d.date)], h('span', { class: 'sub' }, ', ' + monthDay(d.date))),
@@ -164,6 +173,7 @@ async function lesson({ params: [id] }) {
     }, err, 'plan'); };
     parts.push(sec('lesson-plan', t('ls_plan'), form));
   }
+  parts.push(await (await import('./homework.js')).lessonHomework(l, mine));
   const view = page(t('ls_title', { subject: l.subjectName, cls: l.className }), parts);
   view.classList.add('lesson-page');
   return view;

@@ -27,7 +27,7 @@ addStrings({
   tt_made: ['Сохранено. Уроков создано: {c}, изменено: {u}, удалено: {r}.', 'Saved. Lessons created: {c}, changed: {u}, removed: {r}.'],
   tt_kept: [' Оставлено с записями в журнале: {k}.', ' Kept (they hold journal entries): {k}.'],
   tt_no_bells: ['Сначала задайте звонки на странице учебного года.', 'Set the bells on the school year page first.'],
-  tt_heavy: ['В {day} — {list}: много домашних заданий в один день.', '{day}: {list} — heavy homework on one day.'],
+  tt_heavy: ['{day}: {list} — предметы с самыми большими домашними заданиями в один день.', '{day}: {list} — the subjects with the most homework on one day.'],
   tt_per_week: ['Уроков в неделю: {n}', 'Lessons a week: {n}'], tt_pick_teacher: ['Выберите учителя.', 'Choose the teacher.'],
 });
 
@@ -240,8 +240,11 @@ async function classWeek({ params: [schoolId, classId] }) {
     }, err, 'week');
   };
   if (!tt.bells.length) form.replaceChildren(h('p', { class: 'alert', id: 'week-no-bells' }, t('tt_no_bells')));
+  // §5.1: the subjects with the most homework time should not fall on one day.
+  const heavy = (tt.heavyDays || []).length ? h('ul', { id: 'tt-heavy', class: 'alert tt-heavy' }, tt.heavyDays.map(x =>
+    h('li', null, t('tt_heavy', { day: DAYS[lang()][x.weekday - 1] || x.weekday, list: x.subjects.join(', ') })))) : null;
   const view = page(t('tt_class_title', { cls: tt.className }),
-    h('p', null, h('a', { href: '#/school/' + encodeURIComponent(schoolId) + '/timetable' }, t('tt_to_school'))), form);
+    h('p', null, h('a', { href: '#/school/' + encodeURIComponent(schoolId) + '/timetable' }, t('tt_to_school'))), heavy, form);
   view.classList.add('wide');
   return view;
 }

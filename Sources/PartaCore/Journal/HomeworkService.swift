@@ -402,7 +402,7 @@ public struct HomeworkService: Sendable {
             let isStaff = audienceSizes[hw.id!] != nil
             var chosen: [UUID]?
             if isStaff, case .students(let s) = audiences[hw.id!] ?? .wholeClass { chosen = s.sorted { $0.uuidString < $1.uuidString } }
-            return HomeworkView(id: hw.id!, lessonId: hw.lessonID, classId: hw.classID, className: classes[hw.classID] ?? "",
+            return HomeworkView(id: hw.id!, schoolId: hw.schoolID, lessonId: hw.lessonID, classId: hw.classID, className: classes[hw.classID] ?? "",
                                 groupId: hw.groupID, groupName: hw.groupID.flatMap { groups[$0] }, subjectId: hw.subjectID,
                                 subjectName: subjects[hw.subjectID] ?? "", teacherId: hw.teacherID, teacherName: names[hw.teacherID] ?? "",
                                 text: hw.text, minutes: hw.minutes, dueDate: LocalDate(hw.dueDate) ?? LocalDate(dayNumber: 0),

@@ -25,6 +25,7 @@ public struct SubmissionView: Sendable, Codable, Equatable {
 
 public struct HomeworkView: Sendable, Codable, Equatable {
     public var id: UUID
+    public var schoolId: UUID
     public var lessonId: UUID
     public var classId: UUID
     public var className: String

@@ -63,6 +63,14 @@ public struct ClassTimetableView: Sendable, Codable, Equatable {
     public var entries: [TimetableEntryView]
     /// After a save: how the lessons from today to the year's end followed the new timetable.
     public var lessonsGenerated: LessonsGenerated?
+    /// Days on which two or more of the class's three subjects with the most homework time fall
+    /// (§5.1: the subjects that take the most homework time are not to fall on one day).
+    public var heavyDays: [HeavyDay]
+}
+
+public struct HeavyDay: Sendable, Codable, Equatable {
+    public var weekday: Int
+    public var subjects: [String]
 }
 
 public struct TeacherLoadView: Sendable, Codable, Equatable {

@@ -1,5 +1,6 @@
 import FluentKit
 import Foundation
+import SQLKit
 
 /// Makes the lessons of a date range from the weekly timetable, the school year and the bells, and
 /// keeps them in line when any of these change: a lesson follows its timetable slot (class, day,
@@ -47,14 +48,22 @@ struct LessonGenerator {
                 .filter(\.$academicYear == year).all()
             let byWeekday = Dictionary(grouping: entries, by: \.weekday)
 
-            // What the timetable asks for, by slot (archived classes have no lessons ahead).
+            // What the timetable asks for, by slot (archived classes have no lessons ahead). A day's
+            // bells are turned into instants once (a time zone lookup is not free).
             var planned: [Slot: Planned] = [:]
             for day in calendar.schoolDays(from: start, to: end) {
+                let dayText = day.description
+                var instants: [Int: Date] = [:]
+                func at(_ minute: Int) -> Date {
+                    if let known = instants[minute] { return known }
+                    let made = day.instant(atMinute: minute, in: tz)
+                    instants[minute] = made
+                    return made
+                }
                 for entry in byWeekday[day.weekday] ?? [] {
                     guard let shift = shifts[entry.classID], shift > 0, let bell = bells[shift * 100 + entry.period] else { continue }
-                    planned[Slot(classID: entry.classID, date: day.description, period: entry.period, groupID: entry.groupID)] =
-                        Planned(entry: entry, date: day, starts: day.instant(atMinute: bell.startsAt.minutes, in: tz),
-                                ends: day.instant(atMinute: bell.endsAt.minutes, in: tz))
+                    planned[Slot(classID: entry.classID, date: dayText, period: entry.period, groupID: entry.groupID)] =
+                        Planned(entry: entry, date: day, starts: at(bell.startsAt.minutes), ends: at(bell.endsAt.minutes))
                 }
             }
 
@@ -87,23 +96,27 @@ struct LessonGenerator {
             }
             total.removed += remove.count
 
-            let made: [LessonRecord] = planned.values.map { plan in
-                let l = LessonRecord()
-                l.id = UUID()
-                l.schoolID = schoolID; l.classID = plan.entry.classID; l.groupID = plan.entry.groupID
-                l.subjectID = plan.entry.subjectID; l.teacherID = plan.entry.teacherID
-                l.date = plan.date.description; l.period = plan.entry.period
-                l.startsAt = plan.starts; l.endsAt = plan.ends; l.room = plan.entry.room
-                l.status = LessonStatus.scheduled.rawValue; l.origin = "timetable"
-                l.slotDate = plan.date.description; l.slotPeriod = plan.entry.period; l.plannedTeacherID = nil
-                l.edited = false; l.topic = ""; l.note = ""; l.createdAt = now; l.updatedAt = now
-                return l
+            // New lessons go in by plain multi-row INSERTs (Fluent's models cost most of the time
+            // for tens of thousands of rows), a few hundred rows each: well under both databases'
+            // limits on bound values. The columns are M017_Journal's `lessons`.
+            let plans = Array(planned.values)
+            let sql = db as! any SQLDatabase
+            let columns = ["id", "school_id", "class_id", "group_id", "subject_id", "teacher_id", "date", "period", "starts_at", "ends_at",
+                           "room", "status", "origin", "slot_date", "slot_period", "planned_teacher_id", "edited", "topic", "note",
+                           "created_at", "updated_at"]
+            for chunk in stride(from: 0, to: plans.count, by: 400).map({ plans[$0..<min($0 + 400, plans.count)] }) {
+                var insert = sql.insert(into: LessonRecord.schema).columns(columns)
+                for plan in chunk {
+                    let day = plan.date.description
+                    let row: [any Encodable & Sendable] = [
+                        UUID(), schoolID, plan.entry.classID, plan.entry.groupID, plan.entry.subjectID, plan.entry.teacherID, day,
+                        plan.entry.period, plan.starts, plan.ends, plan.entry.room, LessonStatus.scheduled.rawValue, "timetable",
+                        day, plan.entry.period, UUID?.none, false, "", "", now, now]
+                    insert = insert.values(row.map { SQLBind($0) })
+                }
+                try await insert.run()
             }
-            // One INSERT per few hundred rows: well under both databases' limits on bound values.
-            for chunk in stride(from: 0, to: made.count, by: 400).map({ Array(made[$0..<min($0 + 400, made.count)]) }) {
-                try await chunk.create(on: db)
-            }
-            total.created += made.count
+            total.created += plans.count
         }
         return total
     }

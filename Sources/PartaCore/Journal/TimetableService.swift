@@ -153,7 +153,22 @@ public struct TimetableService: Sendable {
                                groupId: e.groupID, groupName: e.groupID.flatMap { groups[$0] }, room: e.room)
         }.sorted { ($0.weekday, $0.period, $0.groupName ?? "") < ($1.weekday, $1.period, $1.groupName ?? "") }
         return ClassTimetableView(classId: classID, className: cls.name, academicYear: cls.academicYear, shift: shift,
-                                  weekDays: calendar?.weekDays ?? 5, bells: bells, entries: views, lessonsGenerated: nil)
+                                  weekDays: calendar?.weekDays ?? 5, bells: bells, entries: views, lessonsGenerated: nil,
+                                  heavyDays: try await heavyDays(classID: classID, entries: entries, names: subjects, on: db))
+    }
+
+    /// The days on which two or more of the class's three subjects with the most homework (by the
+    /// minutes set so far) fall: their homework is due together.
+    static func heavyDays(classID: UUID, entries: [TimetableEntryRecord], names: [UUID: String], on db: any Database) async throws -> [HeavyDay] {
+        guard !entries.isEmpty else { return [] }
+        var minutes: [UUID: Int] = [:]
+        for hw in try await HomeworkRecord.query(on: db).filter(\.$classID == classID).all() { minutes[hw.subjectID, default: 0] += hw.minutes }
+        let top = Set(minutes.sorted { ($0.value, $0.key.uuidString) > ($1.value, $1.key.uuidString) }.prefix(3).map(\.key))
+        guard top.count >= 2 else { return [] }
+        return (1...7).compactMap { day in
+            let subjects = Set(entries.filter { $0.weekday == day && top.contains($0.subjectID) }.map(\.subjectID))
+            return subjects.count >= 2 ? HeavyDay(weekday: day, subjects: subjects.compactMap { names[$0] }.sorted()) : nil
+        }
     }
 
     /// Each confirmed teacher's lessons a week by the timetables of the year (§5.1): the keepers see all.
