@@ -4,6 +4,7 @@
 // teacher; a substitution, a room, a cancellation for the timetable's keepers. Loaded on demand.
 import { h, btn, page, field, alertBox, statusBox, run, sec, dl } from '../dom.js';
 import { api, session, loadMe, go } from '../api.js';
+import * as live from '../socket.js';
 import { t, addStrings, lang } from '../i18n.js';
 
 addStrings({
@@ -19,7 +20,7 @@ addStrings({
   ls_plan: ['Замена и перенос', 'Substitution and changes'], ls_new_teacher: ['Кто ведёт урок', 'Who teaches it'],
   ls_cancel: ['Отменить урок', 'Cancel the lesson'], ls_restore: ['Вернуть урок', 'Restore the lesson'], ls_back: ['← К расписанию', '← Timetable'],
   ls_group: ['Группа', 'Group'], ls_period: ['{n}-й урок', 'period {n}'],
-  sc_hw_none: ['ДЗ', 'Homework'], sc_hw_submitted: ['ДЗ сдано', 'Handed in'], sc_hw_returned: ['ДЗ на доработке', 'Returned'], sc_hw_accepted: ['ДЗ принято', 'Accepted'],
+  sc_new: ['Новое', 'New'], sc_hw_none: ['ДЗ', 'Homework'], sc_hw_submitted: ['ДЗ сдано', 'Handed in'], sc_hw_returned: ['ДЗ на доработке', 'Returned'], sc_hw_accepted: ['ДЗ принято', 'Accepted'],
 });
 
 const WEEKDAYS = { ru: ['Пн', 'Вт', 'Ср', 'Чт', 'Пт', 'Сб', 'Вс'], en: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] };
@@ -34,8 +35,16 @@ const weekday = s => (parse(s).getUTCDay() + 6) % 7;
 const monthDay = s => parse(s).toLocaleDateString(lang() === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'long', timeZone: 'UTC' });
 const localToday = () => { const d = new Date(); return iso(new Date(Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()))); };
 
-export default function schedule(ctx) {
-  return ctx.view === 'lesson' ? lesson(ctx) : week(ctx);
+export default async function schedule(ctx) {
+  if (ctx.view === 'lesson') return lesson(ctx);
+  // A hand-in checked (or, for a teacher, handed in) while the week is open: shown at once.
+  let node = await week(ctx);
+  live.on('journal.changed', async () => {
+    if (ctx.signal.aborted) return;
+    const fresh = await week(ctx).catch(() => null);
+    if (fresh && !ctx.signal.aborted) { node.replaceWith(fresh); node = fresh; }
+  }, ctx.signal);
+  return node;
 }
 
 function badges(l) {
@@ -67,9 +76,14 @@ async function week({ q }) {
   const asTeacher = !child && teaches;
   // A student's (a parent's child's) homework due at each lesson, on its card.
   const due = {};
+  // What changed since this person last looked at this week's person: new homework, checked work.
+  const seenKey = 'parta.seen.' + s.personId.toLowerCase();
+  const seen = localStorage.getItem(seenKey) || '';
+  const fresh = x => !!seen && (x.postedAt > seen || (x.submission && x.submission.checkedAt && x.submission.checkedAt > seen));
   if (!asTeacher && (child || isStudent)) {
     const hw = await api('GET', '/me/homework?' + new URLSearchParams({ from: s.from, to: s.to, ...(child ? { childId: child } : {}) }));
     for (const x of hw.items) if (x.dueLessonId) (due[x.dueLessonId] = due[x.dueLessonId] || []).push(x);
+    try { localStorage.setItem(seenKey, new Date().toISOString()); } catch { /* private mode: nothing to remember */ }
   }
 
   const card = l => h('li', { class: 'lesson' + (l.status === 'cancelled' ? ' off' : ''), 'data-lesson-id': l.id },
@@ -81,7 +95,8 @@ async function week({ q }) {
         l.topic ? h('span', { class: 'l-topic' }, l.topic)
           : asTeacher && l.date <= today && l.status !== 'cancelled' ? h('span', { class: 'l-todo' }, t('sc_no_topic')) : null,
         badges(l).length ? h('span', { class: 'l-badges' }, badges(l)) : null,
-        (due[l.id] || []).map(x => h('span', { class: 'l-hw' }, h('span', { class: 'lbadge st-' + (x.submission ? x.submission.status : 'none') },
+        (due[l.id] || []).map(x => h('span', { class: 'l-hw' + (fresh(x) ? ' fresh' : '') }, fresh(x) ? h('span', { class: 'new-mark' }, t('sc_new')) : null,
+          h('span', { class: 'lbadge st-' + (x.submission ? x.submission.status : 'none') },
           t('sc_hw_' + (x.submission ? x.submission.status : 'none'))), ' ', x.text.length > 80 ? x.text.slice(0, 79) + '…' : x.text)))));
 
   const sections = visible.map(d => h('section', { class: 'wday' + (d.date === today ? ' today' : ''), 'data-date': d.date, 'aria-labelledby': 'day-' + d.date },
