@@ -22,6 +22,8 @@ public enum PartaMigrations {
         M014_ReportPrivacy(),
         M015_MessageStems(),
         M016_ChildNamedByParent(),
+        M017_ImageThumbnails(),
+        M018_ProfilePhotos(),
     ]
 }
 
