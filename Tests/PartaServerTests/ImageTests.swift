@@ -132,27 +132,61 @@ final class ImageThumbnailerTests: XCTestCase {
         }
     }
 
-    /// Not a timed assertion: the figures for the report (debug build here; see ARCHITECTURE.md).
-    func testThumbnailTimings() throws {
-        let photo = TestImages.jpeg(4000, 3000, quality: 92)
-        let screenshot = TestImages.png(1600, 1250) { x, y in (UInt8(truncatingIfNeeded: x), UInt8(truncatingIfNeeded: y), UInt8(truncatingIfNeeded: x &+ y), 255) }
-        func time(_ label: String, _ body: () throws -> Void) rethrows {
-            var best = Double.infinity
-            for _ in 0..<3 {
-                let start = DispatchTime.now().uptimeNanoseconds
-                try body()
-                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+    /// A progressive JPEG (ten scans with Huffman tables between them, as cameras and the web make
+    /// them): cleaned, every scan is kept byte for byte and it decodes to the same pixels.
+    func testProgressiveJPEGsKeepEveryScan() throws {
+        let progressive = Data(base64Encoded: TestImages.progressiveJPEG)!
+        XCTAssertEqual(progressive.ranges(of: Data([0xFF, 0xDA])).count, 10)
+        let cleaned = ImageMetadata.cleanJPEG(TestImages.phonePhoto(progressive, orientation: 3))
+        XCTAssertEqual(cleaned.orientation, 3)
+        XCTAssertEqual(TestImages.scanData(cleaned.data), TestImages.scanData(progressive))
+        XCTAssertFalse(TestImages.contains(cleaned.data, TestImages.gpsMarker))
+        XCTAssertEqual(try ImageThumbnailer.decode(cleaned.data, kind: .jpeg).rgb, try ImageThumbnailer.decode(progressive, kind: .jpeg).rgb)
+        let t = try ImageThumbnailer.thumbnails(of: cleaned.data, kind: .jpeg, orientation: 3, shapes: [.fit(24)]).thumbnails[0]
+        XCTAssertEqual([t.width, t.height], [24, 16])
+    }
+
+    /// Damaged in any way — bytes changed, cut short — a file is an error or a picture, never a crash.
+    func testMangledFilesNeverCrash() throws {
+        var rng = SplitMix64(seed: 20261207)   // the same damage every run
+        let sources: [(Data, ImageThumbnailer.Kind)] = [
+            (TestImages.phonePhoto(TestImages.jpeg(40, 30), orientation: 6), .jpeg),
+            (Data(base64Encoded: TestImages.progressiveJPEG)!, .jpeg),
+            (TestImages.png(30, 20) { x, y in (UInt8(x * 8), UInt8(y * 12), 90, UInt8(x * 8)) }, .png),
+        ]
+        var decoded = 0, refused = 0
+        for (source, kind) in sources {
+            for round in 0..<150 {
+                var bytes = [UInt8](source)
+                for _ in 0..<(1 + round % 8) {
+                    bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+                }
+                if round % 5 == 0 { bytes = Array(bytes.prefix(Int.random(in: 0..<bytes.count, using: &rng))) }
+                let data = Data(bytes)
+                let cleaned = kind == .jpeg ? ImageMetadata.cleanJPEG(data) : ImageMetadata.cleanPNG(data)
+                do {
+                    _ = try ImageThumbnailer.thumbnails(of: cleaned.data, kind: kind, orientation: cleaned.orientation,
+                                                       shapes: [.fit(640), .square(96)])
+                    decoded += 1
+                } catch is ImageThumbnailer.Problem {
+                    refused += 1
+                }
             }
-            print("thumbnail timing: \(label): \(String(format: "%.1f", best)) ms (best of 3)")
         }
-        try time("12 MP JPEG 4000×3000 (\(photo.count / 1024) KB) → 640 preview") {
-            _ = try ImageThumbnailer.thumbnails(of: ImageMetadata.cleanJPEG(photo).data, kind: .jpeg, shapes: [.fit(640)])
-        }
-        try time("12 MP JPEG → 96 and 256 squares") {
-            _ = try ImageThumbnailer.thumbnails(of: photo, kind: .jpeg, shapes: [.square(96), .square(256)])
-        }
-        try time("2 MP PNG 1600×1250 (\(screenshot.count / 1024) KB) → 640 preview") {
-            _ = try ImageThumbnailer.thumbnails(of: ImageMetadata.cleanPNG(screenshot).data, kind: .png, shapes: [.fit(640)])
-        }
+        XCTAssertEqual(decoded + refused, 450)
+        print("mangled images: \(decoded) decoded, \(refused) refused")
+    }
+}
+
+/// A seeded generator (SplitMix64): tests that damage files at random damage them the same way each run.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

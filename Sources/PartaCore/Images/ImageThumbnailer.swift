@@ -179,7 +179,7 @@ public enum ImageThumbnailer {
         defer { parta_img_free(image.pixels) }
         switch status {
         case PARTA_IMG_OK:
-            return (Int(image.width), Int(image.height), Array(UnsafeBufferPointer(start: image.pixels, count: Int(image.width * image.height * 3))))
+            return (Int(image.width), Int(image.height), Array(UnsafeBufferPointer(start: image.pixels, count: Int(image.width) * Int(image.height) * 3)))
         case PARTA_IMG_TOO_LARGE: throw Problem.tooLarge(width: Int(image.full_width), height: Int(image.full_height))
         default: throw Problem.unreadable(Self.text(message))
         }
