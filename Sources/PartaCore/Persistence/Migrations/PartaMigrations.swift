@@ -22,8 +22,9 @@ public enum PartaMigrations {
         M014_ReportPrivacy(),
         M015_MessageStems(),
         M016_ChildNamedByParent(),
-        M017_ImageThumbnails(),
-        M018_ProfilePhotos(),
+        // M017 and M018 are the e-journal's (branch main); these follow them.
+        M019_ImageThumbnails(),
+        M020_ProfilePhotos(),
     ]
 }
 

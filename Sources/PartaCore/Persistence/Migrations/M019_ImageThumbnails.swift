@@ -5,7 +5,7 @@ import Foundation
 /// shown (after the EXIF orientation) and its preview's, so the web client reserves the space
 /// before either loads. The preview is the file `<id>.thumb` beside the original (`FileStore`);
 /// no width means no preview (another type, or an image the server could not decode).
-struct M017_ImageThumbnails: AsyncMigration {
+struct M019_ImageThumbnails: AsyncMigration {
     func prepare(on db: any Database) async throws {
         // One column per statement: SQLite's ALTER TABLE adds one at a time.
         for field in ["width", "height", "thumb_width", "thumb_height"] {
