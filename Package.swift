@@ -42,11 +42,18 @@ let package = Package(
     targets: [
         // SQLiteNIO's copy of SQLite, declared for PartaCore's own write connection (see the header).
         .target(name: "CPartaSQLite"),
+        // Our image codec over the system's libjpeg(-turbo) and libpng (Debian: libjpeg-dev,
+        // libpng-dev): decoding for thumbnails, JPEG encoding, the resize and orientation loops.
+        .target(
+            name: "CPartaImage",
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png"), .linkedLibrary("z")]
+        ),
         // The domain and its storage. No Vapor here: services, access rules, persistence, events.
         .target(
             name: "PartaCore",
             dependencies: [
                 "CPartaSQLite",
+                "CPartaImage",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "FluentKit", package: "fluent-kit"),
                 .product(name: "FluentSQL", package: "fluent-kit"),

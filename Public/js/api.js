@@ -38,10 +38,10 @@ export async function api(method, path, body) {
 }
 
 // multipart upload with progress (fetch has no upload progress). Same-origin XHR sends the cookie.
-export function upload(path, form, onProgress) {
+export function upload(path, form, onProgress, method = 'POST') {
   return new Promise((resolve, reject) => {
     const x = new XMLHttpRequest();
-    x.open('POST', '/api/v1' + path);
+    x.open(method, '/api/v1' + path);
     x.setRequestHeader('Accept', 'application/json');
     x.upload.onprogress = e => e.lengthComputable && onProgress(e.loaded / e.total);
     x.upload.onload = () => onProgress(1);

@@ -23,6 +23,10 @@
 //   parta-bench bellring [--clients 5000]
 //   parta-bench history  [--messages 10000] [--requests 400]
 //
+// `thumbnails` (Thumbnails.swift) times the image work of an upload in this process:
+//
+//   parta-bench thumbnails [--jpeg PHOTO.jpg] [--png SCREENSHOT.png] [--rounds 10]
+//
 // Common options: --server-bin PATH (default: `parta` next to this executable), --threads N (the load
 // generator's event loops, default 2), --timeout S (per WebSocket handshake, default 30),
 // --connect-concurrency N (handshakes in flight while connecting, default 256), --keep.
@@ -61,6 +65,9 @@ struct Options {
     var timeout = 30.0
     var connectConcurrency = 256
     var serverBin: String?
+    /// thumbnails: the images to time (Thumbnails.swift).
+    var jpeg: String?
+    var png: String?
 
     static func parse(_ args: [String]) -> Options {
         var o = Options()
@@ -90,6 +97,8 @@ struct Options {
             case "--timeout": o.timeout = Double(value) ?? o.timeout
             case "--connect-concurrency": o.connectConcurrency = max(1, Int(value) ?? o.connectConcurrency)
             case "--server-bin": o.serverBin = value
+            case "--jpeg": o.jpeg = value
+            case "--png": o.png = value
             case "--system-channel": o.systemChannel = true; i -= 1
             case "--no-listen": o.listen = false; i -= 1
             case "--via":
@@ -110,7 +119,7 @@ func fail(_ message: String) -> Never {
 }
 
 let options = Options.parse(CommandLine.arguments)
-let scenarios = ["school", "journal", "fanout", "idle", "sends", "bellring", "history"]
+let scenarios = ["school", "journal", "fanout", "idle", "sends", "bellring", "history", "thumbnails"]
 guard scenarios.contains(options.scenario) else { fail("unknown scenario \(options.scenario) (known: \(scenarios.joined(separator: ", ")))") }
 
 // Everything runs inside one async function: in top-level code, Swift may pick the
@@ -360,6 +369,7 @@ func run(_ options: Options) async throws {
     case "sends": met = try await sends(options)
     case "bellring": met = try await bellring(options)
     case "history": met = try await history(options)
+    case "thumbnails": try thumbnails(options); return
     default: try await school(options); return
     }
     say("")

@@ -5,9 +5,9 @@ import XCTest
 /// The hand-written JSON of a new message gives exactly the bytes JSONEncoder gives.
 final class MessageJSONTests: XCTestCase {
     private func view(text: String, name: String = "Орлова Нина", clientId: String? = "c-1", replyTo: UUID? = nil,
-                      mentions: [UUID] = [], mentionsAll: Bool = false, myReactions: [String]? = nil,
+                      mentions: [UUID] = [], mentionsAll: Bool = false, myReactions: [String]? = nil, photo: String? = nil,
                       date: Date = Date(timeIntervalSince1970: 1_795_716_621.838_18)) -> MessageView {
-        MessageView(id: .timeOrdered(at: date), chatId: UUID(), seq: 42, authorId: UUID(), authorName: name, text: text,
+        MessageView(id: .timeOrdered(at: date), chatId: UUID(), seq: 42, authorId: UUID(), authorName: name, authorPhoto: photo, text: text,
                     replyTo: replyTo, clientId: clientId, createdAt: date, editedAt: nil, deleted: false, pinned: false,
                     forwardedFrom: nil, mentions: mentions, mentionsAll: mentionsAll, reactions: [], myReactions: myReactions,
                     readBy: nil, attachments: [], poll: nil)
@@ -30,6 +30,7 @@ final class MessageJSONTests: XCTestCase {
         try assertSame(view(text: String(repeating: "длинный текст ", count: 300)))
         try assertSame(view(text: "дата", date: Date(timeIntervalSince1970: 0)))
         try assertSame(view(text: "дата", date: Date(timeIntervalSince1970: 1_800_000_000.5)))
+        try assertSame(view(text: "с фото автора", photo: "0f3a9c1e2b4d"))
     }
 
     func testOtherViewsFallBackToTheEncoder() throws {

@@ -96,6 +96,22 @@ final class PolicyTests: XCTestCase {
                                         memberships: [.init(schoolID: school, role: .director, verified: false)])
         XCTAssertFalse(Policy.canVerifyTeachers(unconfirmedDirector, schoolID: school))
     }
+
+    /// Issue 13: a profile photo — a child's face — is the person's school's and chats' to see.
+    func testAPhotoIsSeenByTheSchoolAndTheChatsOnly() {
+        let owner = UUID()
+        let schoolmate = actor([(school, .parent)])
+        let stranger = actor([(other, .admin)])
+        XCTAssertTrue(Policy.canSeePhoto(schoolmate, ownerID: owner, ownerSchoolIDs: [school], sharesChat: false))
+        XCTAssertFalse(Policy.photoNeedsSharedChat(schoolmate, ownerID: owner, ownerSchoolIDs: [school]))
+        XCTAssertFalse(Policy.canSeePhoto(stranger, ownerID: owner, ownerSchoolIDs: [school], sharesChat: false))
+        XCTAssertTrue(Policy.photoNeedsSharedChat(stranger, ownerID: owner, ownerSchoolIDs: [school]))
+        XCTAssertTrue(Policy.canSeePhoto(stranger, ownerID: owner, ownerSchoolIDs: [school], sharesChat: true))
+        XCTAssertFalse(Policy.canSeePhoto(actor([], operator: true), ownerID: owner, ownerSchoolIDs: [school], sharesChat: false))
+        XCTAssertFalse(Policy.canSeePhoto(actor([]), ownerID: owner, ownerSchoolIDs: [], sharesChat: false))
+        let me = actor([])
+        XCTAssertTrue(Policy.canSeePhoto(me, ownerID: me.userID, ownerSchoolIDs: [], sharesChat: false))
+    }
 }
 
 final class RateLimiterTests: XCTestCase {

@@ -119,7 +119,7 @@ final class TestHarness: @unchecked Sendable {
         XCTAssertEqual(reply.status, status, "\(method) \(path): \(String(buffer: reply.body))", file: file, line: line)
     }
 
-    func multipart(_ path: String, fields: [String: String], file: (name: String, filename: String, data: Data)?,
+    func multipart(_ path: String, method: HTTPMethod = .POST, fields: [String: String], file: (name: String, filename: String, data: Data)?,
                    token: String? = nil) async throws -> Reply {
         let boundary = "----parta\(UUID().uuidString)"
         var body = ByteBuffer()
@@ -136,7 +136,7 @@ final class TestHarness: @unchecked Sendable {
         headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
         if let token { headers.bearerAuthorization = .init(token: token) }
         var reply: Reply?
-        try await app.test(.POST, path, headers: headers, body: body, afterResponse: { res async in
+        try await app.test(method, path, headers: headers, body: body, afterResponse: { res async in
             reply = Reply(status: res.status, headers: res.headers, body: res.body)
         })
         return reply!

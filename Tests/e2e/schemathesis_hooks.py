@@ -8,7 +8,7 @@ here:
 - `map_case` makes positive cases keep those rules, the way a client that read the descriptions
   would: an INN's checksum digit, the appointing order's file type (told by its content), the
   academic year (the current one, the one before or after: it moves with the calendar), poll
-  options that differ also ignoring case and «ё».
+  options that differ also ignoring case and «ё», a profile photo that is a picture (a JPEG).
 - `filter_failure` drops a refusal only where the request needed a secret or a fact of the
   server's state that the run cannot have, each named by the server's error code: the account's
   current password, a child's printed activation code, a WebSocket handshake (OpenAPI describes
@@ -39,6 +39,19 @@ STATE_REFUSALS: dict[tuple[str, str], set[str]] = {
     # A file's first bytes may happen to be a program's (`MZ`, `#!`…): no schema of bytes says "not".
     ("POST", "/api/v1/chats/{chatId}/files"): {"file_type_refused"},
 }
+
+
+_PHOTO: bytes | None = None
+
+
+def _photo() -> bytes:
+    """A small JPEG (a profile photo must be a JPEG or PNG the server can decode)."""
+    global _PHOTO
+    if _PHOTO is None:
+        import cv2
+        import numpy as np
+        _PHOTO = cv2.imencode(".jpg", np.full((120, 90, 3), 160, np.uint8))[1].tobytes()
+    return _PHOTO
 
 
 def _positive(case) -> bool:
@@ -90,6 +103,8 @@ def map_case(context, case):
         body["inn"] = _with_inn_checksum(body["inn"])
     if case.method.upper() == "POST" and path == "/api/v1/school-applications" and "orderFile" in body:
         body["orderFile"] = ORDER_PDF
+    if case.method.upper() == "PUT" and path == "/api/v1/me/photo" and "file" in body:
+        body["file"] = _photo()
     if case.method.upper() == "POST" and path == "/api/v1/schools/{schoolId}/classes" and isinstance(body.get("academicYear"), int):
         body["academicYear"] = _academic_year() - 1 + body["academicYear"] % 3
     options = body.get("options") if path == "/api/v1/chats/{chatId}/polls" else None

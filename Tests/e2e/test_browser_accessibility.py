@@ -43,6 +43,11 @@ def test_every_page_passes_axe(server, browser, size):
     expect(admin.post(f"{chat}/messages", json={"text": "Спасибо!", "replyTo": first["id"]}), 201)
     expect(admin.post(f"{chat}/polls", json={"question": "Куда поедем?", "options": ["Музей", "Парк"]}), 201)
     expect(student.post(f"{server.url}/api/v1/messages/{first['id']}/reactions", json={"emoji": "👍", "add": True}), 200)
+    # A profile photo (the avatar is an <img>) and an image with its preview.
+    from test_browser_photos import jpeg
+    expect(student.put(f"{server.url}/api/v1/me/photo", files={"file": ("me.jpg", jpeg(300, 300), "image/jpeg")}), 200)
+    picture = expect(admin.post(f"{chat}/files", files={"file": ("plan.jpg", jpeg(1200, 800), "image/jpeg")}), 201)
+    expect(admin.post(f"{chat}/messages", json={"text": "План экскурсии", "attachments": [picture["id"]]}), 201)
 
     browser.set_window_size(*size)
     page = Page(browser, server.url)
@@ -70,5 +75,13 @@ def test_every_page_passes_axe(server, browser, size):
 
     page.sign_in("+79031112233", "student-pass-1", f"#/school/{s}/chats")
     _check(page, [(f"/school/{s}/chats", "#chats-list[data-live]"), (f"/chat/{group['id']}", "#chat-messages[data-live]"),
-                  (f"/school/{s}", "h1"), ("/account", "#sessions-list")], found)
+                  (f"/school/{s}", "h1"), ("/account", "#photo-image")], found)
+    # The full image open over the conversation.
+    page.open(f"/chat/{group['id']}")
+    page.el("#chat-messages[data-live]")
+    page.click("#chat-messages a.att-image")
+    page.el("#image-viewer[open]")
+    problems = page.axe_violations()
+    if problems:
+        found["image viewer"] = problems
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())

@@ -16,6 +16,7 @@ export default async function account() {
   if (!me) { authLost(); return null; }
   // My children, my join requests: lazy, only when there are any.
   const more = import('./child.js').then(m => m.accountSections()).catch(console.error);
+  const photo = import('./photo.js').then(m => m.photoSection(me)).catch(console.error);
   const list = h('ul', { id: 'sessions-list', class: 'cards' });
   const sErr = alertBox('sessions-error'), sMsg = statusBox('sessions-message');
   const box = h('div');
@@ -73,7 +74,7 @@ export default async function account() {
   box.append(list, sErr, sMsg, others);
   return page(t('accountTitle'),
     dl('account-profile', [[t('fullName'), me.fullName], [t('mobile'), me.phone], [t('email'), me.email], [t('login'), me.login]]),
-    await more,
+    await photo, await more,
     sec('sessions', t('sessions'), box),
     sec('password', t(me.hasPassword ? 'changePassword' : 'setPassword'), pForm),
     h('p', { class: 'aside' }, btn('account-signout', t('signOut'), '', signOut)));

@@ -8,6 +8,7 @@ import { h, btn, page, alertBox, fail, fmtDate, icon } from '../dom.js';
 import { api, ApiError, session, upload, go, mainSchool, shortName } from '../api.js';
 import { t, lang, addStrings } from '../i18n.js';
 import * as live from '../socket.js';
+import { avatar, photoURL } from '../avatars.js';
 
 addStrings({
   ch_title: ['Чаты', 'Chats'],
@@ -50,6 +51,7 @@ addStrings({
   ch_k_direct: ['личный чат', 'direct chat'], ch_k_group: ['группа', 'group'], ch_k_channel: ['канал', 'channel'],
   ch_today: ['Сегодня', 'Today'], ch_yesterday: ['Вчера', 'Yesterday'], ch_new_msgs: ['Новые сообщения', 'New messages'],
   ch_pick: ['Выберите чат слева', 'Pick a chat on the left'],
+  ch_close: ['Закрыть', 'Close'],
   ch_mark_teacher: ['учитель', 'teacher'], ch_mark_administration: ['администрация', 'administration'],
   ch_mention_all: ['все участники', 'everyone'], ch_mentions: ['Упомянуть', 'Mention'],
   ch_you: ['Вы', 'You'], ch_new_from: ['Новое сообщение от {name}: {text}', 'New message from {name}: {text}'],
@@ -76,20 +78,7 @@ export default async function chats({ params: [id], signal, view }) {
 }
 
 // ── Avatars and marks ──────────────────────────────────────────────────────────────────────────
-
-// Initials on a colour derived from the person (or chat): the same person, the same colour.
-export function avatar(name, key, cls = '') {
-  const words = String(name || '?').trim().split(/\s+/).filter(w => /^[\p{L}\p{N}]/u.test(w));
-  // A class's chat («5Б — объявления») shows the class; a person, their two initials.
-  const initials = (/^\d/.test(words[0] || '') ? words[0].slice(0, 3)
-    : words.length > 1 ? words[0][0] + words[1][0] : (words[0] || '?').slice(0, 2)).toUpperCase();
-  let hash = 0;
-  for (const c of String(key || name)) hash = (hash * 31 + c.codePointAt(0)) >>> 0;
-  const el = h('span', { class: 'avatar ' + cls, 'aria-hidden': 'true' }, initials);
-  // Through the CSSOM: the page's CSP forbids style attributes.
-  el.style.backgroundColor = `hsl(${hash % 360} 45% 30%)`;   // dark enough for white text (WCAG AA) at any hue
-  return el;
-}
+// (avatar(): the person's photo, or initials on their colour — js/avatars.js)
 
 const marksBySchool = new Map();   // school id → Promise<Map(user id → 'teacher'|'administration')>
 function staffMarks(schoolId) {
@@ -132,7 +121,7 @@ const preview = c => !c.lastMessage ? t('ch_k_' + c.kind)
 
 const listItem = (c, current) => h('li', { 'data-chat-id': c.id, 'data-unread': c.unread },
   h('a', { id: 'chat-link-' + c.id, class: 'chat-item', href: '#/chat/' + enc(c.id), 'aria-current': current && same(current, c.id) ? 'page' : null },
-    avatar(c.title, c.id),
+    avatar(c.title, c.id, '', photoURL(c.peerId, c.peerPhoto)),
     h('span', { class: 'ci-main' },
       h('span', { class: 'ci-top' }, h('strong', { class: 'ci-title' }, c.title), h('span', { class: 'ci-time' }, listTime(c.lastMessage?.createdAt))),
       h('span', { class: 'ci-bottom' }, h('span', { class: 'ci-preview' }, preview(c)),
@@ -225,6 +214,41 @@ async function listPage(schoolId, signal) {
     moderates ? h('a', { id: 'chats-reports', class: 'btn', href: '#/school/' + enc(schoolId) + '/reports' }, t('ch_reports')) : null);
   const pane = h('div', { class: 'list-pane' }, welcome(), notifyOffer(), actions, titleFilter(list), list.el, ...messageSearch(schoolId));
   return page(t('ch_title'), h('div', { class: 'messenger' }, pane, h('div', { class: 'conv-pane empty-pane' }, h('p', { class: 'sub' }, t('ch_pick')))));
+}
+
+// ── Images ─────────────────────────────────────────────────────────────────────────────────────
+
+// An image in a message: its preview made by the server (at most 640 px), in the space its size
+// reserves before it loads (fitted into 256×192); a tap opens the full image over the page.
+// Images without a preview (GIF, WebP, one the server could not read) show the file itself.
+function imageLink(a) {
+  const full = '/api/v1/files/' + a.id;
+  const img = h('img', { src: a.thumbWidth ? full + '/thumbnail' : full, alt: a.fileName, loading: 'lazy' });
+  if (a.thumbWidth) {
+    const k = Math.min(1, 256 / a.thumbWidth, 192 / a.thumbHeight);
+    img.width = Math.max(1, Math.round(a.thumbWidth * k));
+    img.height = Math.max(1, Math.round(a.thumbHeight * k));
+  }
+  return h('a', { href: full, target: '_blank', rel: 'noopener', class: 'att-image', 'data-file-id': a.id, 'aria-haspopup': 'dialog',
+    onclick: ev => {
+      if (ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button) return;   // a new tab, as asked
+      ev.preventDefault();
+      viewImage(full, a.fileName, ev.currentTarget);
+    } }, img);
+}
+
+// The full image over the page: a modal <dialog> (focus stays inside, Esc closes it); a tap
+// anywhere or «Закрыть» closes it too, and focus goes back to the image in the conversation.
+function viewImage(src, name, opener) {
+  document.getElementById('image-viewer')?.remove();
+  const close = () => d.close();
+  const d = h('dialog', { id: 'image-viewer', class: 'viewer', 'aria-label': name, onclick: close },
+    h('img', { id: 'image-viewer-img', src, alt: name }),
+    h('button', { type: 'button', id: 'image-viewer-close', class: 'btn viewer-close', onclick: close }, t('ch_close')));
+  d.addEventListener('close', () => { d.remove(); opener?.focus(); });
+  document.body.append(d);
+  d.showModal();
+  d.querySelector('#image-viewer-close').focus();
 }
 
 // ── A conversation ─────────────────────────────────────────────────────────────────────────────
@@ -347,15 +371,14 @@ async function conversation(chatId, signal) {
     const li = h('li', { 'data-seq': m.seq, 'data-message-id': m.id, 'data-author': String(m.authorId).toLowerCase(), 'data-at': m.createdAt,
       'data-read-by': mine && m.readBy != null ? m.readBy : null,
       class: ['msg', mine ? 'mine' : '', m.mentionsAll || (m.mentions || []).some(x => same(x, me)) ? 'mention-me' : ''].join(' ').trim() },
-      mine ? null : avatar(m.authorName, m.authorId),
+      mine ? null : avatar(m.authorName, m.authorId, '', photoURL(m.authorId, m.authorPhoto)),
       h('div', { class: 'bubble' },
         mine ? null : h('p', { class: 'author' }, h('strong', null, m.authorName), markOf(marks, m.authorId)),
         m.forwardedFrom ? h('p', { class: 'hint forwarded' }, t('ch_forwarded', { name: m.forwardedFrom })) : null,
         quoted ? h('blockquote', { class: 'reply-quote' }, h('strong', null, quoted.authorName), ' ', quoted.deleted ? t('ch_deleted') : quoted.text.slice(0, 100)) : null,
         m.poll && !m.deleted ? null : h('p', { class: 'message-text' }, m.deleted ? h('em', null, t('ch_deleted')) : richText(m.text)),
         m.deleted || !(m.attachments || []).length ? null : h('div', { class: 'attachments' }, m.attachments.map(a => a.image
-          ? h('a', { href: '/api/v1/files/' + a.id, target: '_blank', rel: 'noopener', class: 'att-image', 'data-file-id': a.id },
-            h('img', { src: '/api/v1/files/' + a.id, alt: a.fileName, loading: 'lazy' }))
+          ? imageLink(a)
           : h('a', { href: '/api/v1/files/' + a.id, download: a.fileName, class: 'att-file', 'data-file-id': a.id },
             '📎 ', a.fileName, ' ', h('span', { class: 'sub' }, '(' + fileSize(a.size) + ')')))),
         m.poll && !m.deleted ? renderPoll(m) : null,
@@ -747,12 +770,13 @@ async function conversation(chatId, signal) {
       const q = m[2].toLowerCase();
       const all = people || [];
       options = all.filter(p => p.fullName.toLowerCase().split(/\s+/).some(w => w.startsWith(q)) || p.fullName.toLowerCase().startsWith(q))
-        .slice(0, 8).map(p => ({ id: p.userId, name: p.fullName }));
+        .slice(0, 8).map(p => ({ id: p.userId, name: p.fullName, photo: p.photo }));
       if (moderator && 'all'.startsWith(q)) options.unshift({ id: null, name: 'all', label: '@all — ' + t('ch_mention_all') });
       if (!options.length) { close(); return; }
       active = 0;
       list.replaceChildren(...options.map((o, i) => h('li', { id: 'mention-opt-' + i, role: 'option', class: 'mention-opt',
-        onmousedown: ev => { ev.preventDefault(); choose(i); } }, o.id ? avatar(o.name, o.id, 'small') : null, o.label || o.name, o.id ? markOf(marks, o.id) : null)));
+        onmousedown: ev => { ev.preventDefault(); choose(i); } }, o.id ? avatar(o.name, o.id, 'small', photoURL(o.id, o.photo)) : null,
+        o.label || o.name, o.id ? markOf(marks, o.id) : null)));
       list.hidden = false;
       input.setAttribute('aria-expanded', 'true');
       highlight();
@@ -793,7 +817,7 @@ async function conversation(chatId, signal) {
 
   const head = h('div', { class: 'conv-head' },
     h('a', { id: 'chat-to-list', class: 'back', href: '#/school/' + enc(chat.schoolId) + '/chats', 'aria-label': t('ch_to_list'), title: t('ch_to_list') }, icon('back')),
-    avatar(chat.title, chat.id),
+    avatar(chat.title, chat.id, '', photoURL(chat.peerId, chat.peerPhoto)),
     h('div', { class: 'conv-title' }, h('h1', { id: 'page-title', tabindex: '-1' }, chat.title), sub),
     chat.audience ? null : h('a', { id: 'chat-settings', class: 'btn icon', href: '#/chat/' + enc(chatId) + '/settings',
       'aria-label': t('ch_settings'), title: t('ch_settings') }, icon('gear')));

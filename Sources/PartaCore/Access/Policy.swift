@@ -119,4 +119,17 @@ public enum Policy {
     public static func hasStrictSessions(isOperator: Bool, roles: some Sequence<SchoolRole>) -> Bool {
         isOperator || roles.contains(.admin)
     }
+
+    /// A person's profile photo — a child's face — is seen by the person and by the people who
+    /// share a school (any role in it) or a chat with them; a stranger, another school, the
+    /// operator get "not found". `ownerSchoolIDs` are the schools the owner has a role in;
+    /// `sharesChat` whether the two are members of one chat (asked only when no school is shared).
+    public static func canSeePhoto(_ actor: Actor, ownerID: UUID, ownerSchoolIDs: Set<UUID>, sharesChat: Bool) -> Bool {
+        actor.userID == ownerID || actor.memberships.contains { ownerSchoolIDs.contains($0.schoolID) } || sharesChat
+    }
+
+    /// Whether `canSeePhoto` needs to know about a shared chat (no school shared, not oneself).
+    public static func photoNeedsSharedChat(_ actor: Actor, ownerID: UUID, ownerSchoolIDs: Set<UUID>) -> Bool {
+        !canSeePhoto(actor, ownerID: ownerID, ownerSchoolIDs: ownerSchoolIDs, sharesChat: false)
+    }
 }

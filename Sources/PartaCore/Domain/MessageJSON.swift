@@ -18,6 +18,10 @@ extension MessageView {
         out += authorId.upperText
         out += #"","authorName":"#
         Self.quote(authorName, into: &out)
+        if let authorPhoto {
+            out += #","authorPhoto":"#
+            Self.quote(authorPhoto, into: &out)
+        }
         out += #","chatId":""#
         out += chatId.upperText
         out += "\""

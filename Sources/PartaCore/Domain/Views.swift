@@ -19,6 +19,9 @@ public struct UserView: Sendable, Codable, Equatable {
     public var hasPassword: Bool
     public var locale: String
     public var memberships: [MembershipView]
+    /// The profile photo's version (`UserPhoto.token`), nil without one: the picture is
+    /// `GET /users/{id}/photo?size=96|256&v=<photo>`.
+    public var photo: String?
 }
 
 public struct SessionView: Sendable, Codable, Equatable {
@@ -377,6 +380,8 @@ public struct MessageView: Sendable, Codable, Equatable {
     public var seq: Int
     public var authorId: UUID
     public var authorName: String
+    /// The author's profile photo version (see `UserView.photo`).
+    public var authorPhoto: String?
     /// Empty when deleted.
     public var text: String
     public var replyTo: UUID?
@@ -428,6 +433,19 @@ public struct AttachmentView: Sendable, Codable, Equatable {
     public var size: Int
     /// Shown inline (PNG, JPEG, WebP, GIF); everything else is downloaded.
     public var image: Bool
+    /// A JPEG's or PNG's size as shown (after its EXIF orientation); nil when not decoded.
+    public var width: Int?
+    public var height: Int?
+    /// The preview's size (`GET /files/{id}/thumbnail`, at most 640 px on its long side, never
+    /// larger than the image); nil when there is none (another type, or an image not decoded).
+    public var thumbWidth: Int?
+    public var thumbHeight: Int?
+
+    public init(id: UUID, fileName: String, contentType: String, size: Int, image: Bool,
+                width: Int? = nil, height: Int? = nil, thumbWidth: Int? = nil, thumbHeight: Int? = nil) {
+        self.id = id; self.fileName = fileName; self.contentType = contentType; self.size = size; self.image = image
+        self.width = width; self.height = height; self.thumbWidth = thumbWidth; self.thumbHeight = thumbHeight
+    }
 }
 
 public struct ReactionView: Sendable, Codable, Equatable {
@@ -468,10 +486,15 @@ public struct ChatView: Sendable, Codable, Equatable {
     /// Made from a template; members follow a roster when `rosterBound`.
     public var template: String?
     public var rosterBound: Bool
+    /// A direct chat: the other person and their photo's version (see `UserView.photo`).
+    public var peerId: UUID?
+    public var peerPhoto: String?
 }
 
 public struct ChatMemberView: Sendable, Codable, Equatable {
     public var userId: UUID
     public var fullName: String
     public var role: ChatRole
+    /// Their photo's version (see `UserView.photo`).
+    public var photo: String?
 }

@@ -19,6 +19,8 @@ public final class UserRecord: Model, @unchecked Sendable {
     @Field(key: "created_at") public var createdAt: Date
     /// Name, phone, email and login folded for search (lower case, ё→е); kept by `UserSearchKey`.
     @OptionalField(key: "search_key") public var searchKey: String?
+    // `photo_id` (M020, the current profile photo) is read and written with SQL only
+    // (`UserPhoto`, `ProfilePhotoService`): M004 loads this model while that column does not exist yet.
     public init() {}
 }
 
@@ -70,6 +72,11 @@ public final class StoredFileRecord: Model, @unchecked Sendable {
     @Field(key: "size") public var size: Int
     @Field(key: "sha256") public var sha256: String
     @Field(key: "created_at") public var createdAt: Date
+    /// An image's size as shown and its preview's (M019); nil for other files.
+    @OptionalField(key: "width") public var width: Int?
+    @OptionalField(key: "height") public var height: Int?
+    @OptionalField(key: "thumb_width") public var thumbWidth: Int?
+    @OptionalField(key: "thumb_height") public var thumbHeight: Int?
     public init() {}
 }
 

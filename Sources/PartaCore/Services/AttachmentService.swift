@@ -27,31 +27,77 @@ public struct AttachmentService: Sendable {
         let access = try await ChatService.access(actor, chatID: chatID, on: ctx.store.db)
         try MessageService.checkMayWrite(access, now: now)
         try ctx.limiter.hit("upload:\(actor.userID)", ctx.rules.messagesPerUser)
+        // A JPEG or PNG: its metadata stripped, its preview made (a refusal here writes nothing).
+        let image = try await Self.prepareImage(data, type: type)
+        let stored = image?.stored ?? data
         let fileID = UUID()
-        try ctx.files.save(data, id: fileID)
+        try ctx.files.save(stored, id: fileID)
         do {
+            if let preview = image?.preview { try ctx.files.save(preview.jpeg, id: fileID, variant: .thumbnail) }
             let attachment: AttachmentRecord = try await ctx.store.write { db in
                 _ = try await ChatService.access(actor, chatID: chatID, on: db)
                 let f = StoredFileRecord()
-                f.id = fileID; f.fileName = name; f.contentType = type; f.size = data.count
-                f.sha256 = Secrets.sha256Hex(data); f.createdAt = now
+                f.id = fileID; f.fileName = name; f.contentType = type; f.size = stored.count
+                f.sha256 = Secrets.sha256Hex(stored); f.createdAt = now
+                f.width = image?.width; f.height = image?.height
+                f.thumbWidth = image?.preview?.width; f.thumbHeight = image?.preview?.height
                 try await f.create(on: db)
                 let a = AttachmentRecord()
                 a.chatID = chatID; a.uploaderID = actor.userID; a.fileID = fileID; a.createdAt = now
                 try await a.create(on: db)
                 return a
             }
-            return AttachmentView(id: try attachment.requireID(), fileName: name, contentType: type, size: data.count,
-                                  image: ContentSniffer.isInlineImage(type))
+            return AttachmentView(id: try attachment.requireID(), fileName: name, contentType: type, size: stored.count,
+                                  image: ContentSniffer.isInlineImage(type), width: image?.width, height: image?.height,
+                                  thumbWidth: image?.preview?.width, thumbHeight: image?.preview?.height)
         } catch {
-            ctx.files.delete(fileID)
+            ctx.files.delete(fileID)   // the original and its preview
             throw error
+        }
+    }
+
+    /// A JPEG or PNG made ready to store: what to keep of it (`ImageMetadata`), its size as shown
+    /// and its preview. Nil for other types (stored as they came).
+    struct PreparedImage: Sendable {
+        var stored: Data
+        var width: Int?
+        var height: Int?
+        var preview: ImageThumbnailer.Thumbnail?
+    }
+
+    /// An image over the limits is refused (413, nothing written); one the codec cannot decode (a
+    /// damaged file) is kept as a plain file without a preview, as GIF and WebP are.
+    static func prepareImage(_ data: Data, type: String) async throws -> PreparedImage? {
+        guard let kind = ImageThumbnailer.Kind(contentType: type) else { return nil }
+        return try await ImageThumbnailer.run {
+            let cleaned = kind == .jpeg ? ImageMetadata.cleanJPEG(data) : ImageMetadata.cleanPNG(data)
+            do {
+                let made = try ImageThumbnailer.thumbnails(of: cleaned.data, kind: kind, orientation: cleaned.orientation,
+                                                           shapes: [.fit(ImageThumbnailer.previewSide)])
+                return PreparedImage(stored: cleaned.data, width: made.width, height: made.height, preview: made.thumbnails.first)
+            } catch ImageThumbnailer.Problem.tooLarge {
+                throw PartaError.imageTooLarge
+            } catch {
+                return PreparedImage(stored: cleaned.data)
+            }
         }
     }
 
     /// A file for download: only a reader of its chat, of a message not deleted (or its uploader
     /// before it is sent). "Not found" otherwise.
     public func download(_ actor: Actor, attachmentID: UUID) async throws -> (AttachmentView, URL) {
+        let file = try await readable(actor, attachmentID: attachmentID)
+        return (Self.view(attachmentID, file), ctx.files.url(for: file.id!))
+    }
+
+    /// An image's preview, with the download's check; "not found" when it has none.
+    public func thumbnail(_ actor: Actor, attachmentID: UUID) async throws -> (AttachmentView, URL) {
+        let file = try await readable(actor, attachmentID: attachmentID)
+        guard file.thumbWidth != nil else { throw PartaError.notFound("Файл") }
+        return (Self.view(attachmentID, file), ctx.files.url(for: file.id!, variant: .thumbnail))
+    }
+
+    private func readable(_ actor: Actor, attachmentID: UUID) async throws -> StoredFileRecord {
         let db = ctx.store.db
         guard let a = try await AttachmentRecord.find(attachmentID, on: db),
               (try? await ChatService.access(actor, chatID: a.chatID, on: db)) != nil,
@@ -62,8 +108,13 @@ public struct AttachmentService: Sendable {
         } else if a.uploaderID != actor.userID {
             throw PartaError.notFound("Файл")
         }
-        return (AttachmentView(id: attachmentID, fileName: file.fileName, contentType: file.contentType, size: file.size,
-                               image: ContentSniffer.isInlineImage(file.contentType)), ctx.files.url(for: file.id!))
+        return file
+    }
+
+    static func view(_ id: UUID, _ file: StoredFileRecord) -> AttachmentView {
+        AttachmentView(id: id, fileName: file.fileName, contentType: file.contentType, size: file.size,
+                       image: ContentSniffer.isInlineImage(file.contentType), width: file.width, height: file.height,
+                       thumbWidth: file.thumbWidth, thumbHeight: file.thumbHeight)
     }
 
     /// Binds uploads to a new message, inside the send's transaction: each must be the author's
@@ -94,13 +145,16 @@ public struct AttachmentService: Sendable {
         guard !messageIDs.isEmpty, let sql = db as? any SQLDatabase else { return [:] }
         var out: [UUID: [AttachmentView]] = [:]
         for row in try await sql.raw("""
-            SELECT a.id, a.message_id, f.file_name, f.content_type, f.size FROM attachments a JOIN stored_files f ON f.id = a.file_id
+            SELECT a.id, a.message_id, f.file_name, f.content_type, f.size, f.width, f.height, f.thumb_width, f.thumb_height
+            FROM attachments a JOIN stored_files f ON f.id = a.file_id
             WHERE a.message_id IN (\(binds: messageIDs)) ORDER BY a.created_at, a.id
             """).all() {
             let type = try row.decode(column: "content_type", as: String.self)
             out[try row.decode(column: "message_id", as: UUID.self), default: []].append(AttachmentView(
                 id: try row.decode(column: "id", as: UUID.self), fileName: try row.decode(column: "file_name", as: String.self),
-                contentType: type, size: try row.decode(column: "size", as: Int.self), image: ContentSniffer.isInlineImage(type)))
+                contentType: type, size: try row.decode(column: "size", as: Int.self), image: ContentSniffer.isInlineImage(type),
+                width: try row.decode(column: "width", as: Int?.self), height: try row.decode(column: "height", as: Int?.self),
+                thumbWidth: try row.decode(column: "thumb_width", as: Int?.self), thumbHeight: try row.decode(column: "thumb_height", as: Int?.self)))
         }
         return out
     }

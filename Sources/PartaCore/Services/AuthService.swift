@@ -368,6 +368,7 @@ enum UserQueries {
             memberships: memberships.compactMap { m in
                 guard let role = SchoolRole(rawValue: m.role) else { return nil }
                 return .init(schoolId: m.schoolID, schoolName: names[m.schoolID] ?? "", role: role, verified: m.verified)
-            }.sorted { ($0.schoolName, $0.role.rawValue) < ($1.schoolName, $1.role.rawValue) })
+            }.sorted { ($0.schoolName, $0.role.rawValue) < ($1.schoolName, $1.role.rawValue) },
+            photo: try await UserPhoto.tokens(of: [userID], on: db)[userID])
     }
 }

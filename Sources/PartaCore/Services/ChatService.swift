@@ -93,7 +93,9 @@ public struct ChatService: Sendable {
         let rows = try await ChatMemberRecord.query(on: db).filter(\.$chatID == chatID).all()
         let users = Dictionary(uniqueKeysWithValues: try await UserRecord.query(on: db).filter(\.$id ~~ rows.map(\.userID)).all()
             .map { ($0.id!, $0.fullName) })
-        return rows.map { ChatMemberView(userId: $0.userID, fullName: users[$0.userID] ?? "", role: ChatRole(rawValue: $0.role) ?? .member) }
+        let photos = try await UserPhoto.tokens(of: rows.map(\.userID), on: db)
+        return rows.map { ChatMemberView(userId: $0.userID, fullName: users[$0.userID] ?? "", role: ChatRole(rawValue: $0.role) ?? .member,
+                                         photo: photos[$0.userID]) }
             .sorted { $0.fullName < $1.fullName }
     }
 
@@ -235,12 +237,14 @@ public struct ChatService: Sendable {
         let readState = Dictionary(uniqueKeysWithValues: mine.map { ($0.chatID, $0) })
         // Direct chats are titled with the other person's name.
         let directIDs = chats.filter { $0.kind == ChatKind.direct.rawValue }.compactMap(\.id)
-        var peerName: [UUID: String] = [:]
+        var peer: [UUID: UserRecord] = [:]
+        var peerPhotos: [UUID: String] = [:]
         if !directIDs.isEmpty {
             let peers = try await ChatMemberRecord.query(on: db).filter(\.$chatID ~~ directIDs).filter(\.$userID != actor.userID).all()
-            let names = Dictionary(uniqueKeysWithValues: try await UserRecord.query(on: db).filter(\.$id ~~ peers.map(\.userID)).all()
-                .map { ($0.id!, $0.fullName) })
-            for p in peers { peerName[p.chatID] = names[p.userID] }
+            let users = Dictionary(uniqueKeysWithValues: try await UserRecord.query(on: db).filter(\.$id ~~ peers.map(\.userID)).all()
+                .map { ($0.id!, $0) })
+            for p in peers { peer[p.chatID] = users[p.userID] }
+            peerPhotos = try await UserPhoto.tokens(of: peers.map(\.userID), on: db)
         }
         var counts: [UUID: Int] = [:]
         for row in try await (db as! any SQLDatabase).raw("""
@@ -254,14 +258,15 @@ public struct ChatService: Sendable {
             let read = readState[id]
             return ChatView(
                 id: id, schoolId: c.schoolID, kind: ChatKind(rawValue: c.kind) ?? .group,
-                title: c.kind == ChatKind.direct.rawValue ? (peerName[id] ?? "") : c.title,
+                title: c.kind == ChatKind.direct.rawValue ? (peer[id]?.fullName ?? "") : c.title,
                 audience: c.systemAudience.flatMap(ChannelAudience.init(rawValue:)), readOnly: c.readOnly,
                 // System channels: the school's administrators are the channel's admins.
                 role: c.systemAudience != nil ? (Policy.runsSystemChannels(actor, schoolID: c.schoolID) ? .admin : nil)
                     : read.flatMap { ChatRole(rawValue: $0.role) }, memberCount: c.systemAudience == nil ? (counts[id] ?? 0) : nil,
                 lastSeq: c.lastSeq, lastReadSeq: read?.lastReadSeq ?? 0, unread: max(0, c.lastSeq - (read?.lastReadSeq ?? 0)),
                 lastMessage: lastMessages[id], createdAt: c.createdAt, lastEvent: c.lastEvent,
-                mutedUntil: read?.mutedUntil, template: c.template, rosterBound: c.rosterRole != nil)
+                mutedUntil: read?.mutedUntil, template: c.template, rosterBound: c.rosterRole != nil,
+                peerId: peer[id]?.id, peerPhoto: peer[id]?.id.flatMap { peerPhotos[$0] })
         }
         return out.sorted { ($0.lastMessage?.createdAt ?? $0.createdAt) > ($1.lastMessage?.createdAt ?? $1.createdAt) }
     }

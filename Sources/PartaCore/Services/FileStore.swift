@@ -1,23 +1,36 @@
 import Foundation
 
-/// Files kept on disk under `<data>/files/<uuid>`; metadata lives in `stored_files`.
+/// Files kept on disk under `<data>/files/<uuid>`; metadata lives in `stored_files`. Files made
+/// from another live beside it as `<uuid>.<variant>`: an image's preview (`thumb`), a profile
+/// photo's squares (`96`, `256`; a photo keeps no original).
 /// Writes go to a temporary name, are flushed to disk, then renamed, so a crash never leaves half a file.
 public struct FileStore: Sendable {
     public let directory: URL
+
+    /// Every variant name: deleting a file deletes these beside it.
+    public enum Variant: String, Sendable, CaseIterable {
+        case thumbnail = "thumb"
+        case photo96 = "96"
+        case photo256 = "256"
+    }
 
     public init(directory: URL) throws {
         self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
-    public func url(for id: UUID) -> URL {
-        directory.appendingPathComponent(id.uuidString.lowercased())
+    public func url(for id: UUID, variant: Variant? = nil) -> URL {
+        directory.appendingPathComponent(Self.name(id, variant))
+    }
+
+    static func name(_ id: UUID, _ variant: Variant?) -> String {
+        id.uuidString.lowercased() + (variant.map { "." + $0.rawValue } ?? "")
     }
 
     /// A full disk (or quota) is `PartaError.insufficientStorage`; the temporary file is removed
     /// on any failure, so nothing half-written stays.
-    public func save(_ data: Data, id: UUID) throws {
-        let temp = directory.appendingPathComponent(".\(id.uuidString.lowercased()).tmp")
+    public func save(_ data: Data, id: UUID, variant: Variant? = nil) throws {
+        let temp = directory.appendingPathComponent(".\(Self.name(id, variant)).tmp")
         func failure() -> any Error {
             let code = errno
             return code == ENOSPC || code == EDQUOT ? PartaError.insufficientStorage : CocoaError(.fileWriteUnknown)
@@ -37,7 +50,7 @@ public struct FileStore: Sendable {
         if error == nil, fsync(fd) != 0 { error = failure() }
         close(fd)
         if let error { unlink(temp.path); throw error }
-        guard rename(temp.path, url(for: id).path) == 0 else {
+        guard rename(temp.path, url(for: id, variant: variant).path) == 0 else {
             let error = failure()
             unlink(temp.path); throw error
         }
@@ -50,8 +63,14 @@ public struct FileStore: Sendable {
         return Int64(s.f_bavail) * Int64(s.f_frsize)
     }
 
+    /// Deletes a file and every file made from it.
     public func delete(_ id: UUID) {
         unlink(url(for: id).path)
+        for variant in Variant.allCases { unlink(url(for: id, variant: variant).path) }
+    }
+
+    public func delete(_ id: UUID, variant: Variant) {
+        unlink(url(for: id, variant: variant).path)
     }
 }
 

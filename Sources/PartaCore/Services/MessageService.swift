@@ -32,9 +32,9 @@ public struct MessageService: Sendable {
         }
 
         /// The view of a message just stored with these extras: no reactions, edits or readers yet.
-        func newMessage(id: UUID, chatID: UUID, seq: Int, author: UUID, authorName: String, text: String, at now: Date,
+        func newMessage(id: UUID, chatID: UUID, seq: Int, author: UUID, authorName: String, authorPhoto: String?, text: String, at now: Date,
                         attachments: [AttachmentView] = []) -> MessageView {
-            MessageView(id: id, chatId: chatID, seq: seq, authorId: author, authorName: authorName, text: text, replyTo: replyTo,
+            MessageView(id: id, chatId: chatID, seq: seq, authorId: author, authorName: authorName, authorPhoto: authorPhoto, text: text, replyTo: replyTo,
                         clientId: clientID, createdAt: now, editedAt: nil, deleted: false, pinned: false, forwardedFrom: nil,
                         mentions: mentionAll ? [] : mentions, mentionsAll: mentionAll, reactions: [], myReactions: nil, readBy: nil,
                         attachments: attachments, poll: nil)
@@ -73,6 +73,7 @@ public struct MessageService: Sendable {
         let memberID: UUID?
         let lastReadSeq: Int
         let authorName: String
+        let authorPhoto: String?
         /// A retried send: the message already stored.
         let earlier: UUID?
     }
@@ -84,6 +85,7 @@ public struct MessageService: Sendable {
         guard let row = try await sql.raw("""
             SELECT c.school_id, c.read_only, c.system_audience, m.id AS member_id, m.role, m.last_read_seq, m.muted_until,
               (SELECT full_name FROM users WHERE id = \(bind: actor.userID)) AS author_name,
+              (SELECT photo_id FROM users WHERE id = \(bind: actor.userID)) AS author_photo,
               (SELECT id FROM messages WHERE author_id = \(bind: actor.userID) AND client_id = \(bind: clientID ?? "")) AS earlier_id,
               (SELECT chat_id FROM messages WHERE author_id = \(bind: actor.userID) AND client_id = \(bind: clientID ?? "")) AS earlier_chat
             FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = \(bind: actor.userID)
@@ -115,7 +117,8 @@ public struct MessageService: Sendable {
         }
         return SendCheck(schoolID: schoolID, system: audience != nil, memberID: try row.decode(column: "member_id", as: UUID?.self),
                          lastReadSeq: try row.decode(column: "last_read_seq", as: Int?.self) ?? 0,
-                         authorName: try row.decode(column: "author_name", as: String?.self) ?? "", earlier: earlier)
+                         authorName: try row.decode(column: "author_name", as: String?.self) ?? "",
+                         authorPhoto: UserPhoto.token(try row.decode(column: "author_photo", as: UUID?.self)), earlier: earlier)
     }
 
     /// SQLite: hands the send to the batch writer (`SendQueue`), which checks who may write inside
@@ -172,7 +175,7 @@ public struct MessageService: Sendable {
                 }
                 let files = attachments.isEmpty ? [] : (try await AttachmentService.views(for: [id], on: db)[id] ?? [])
                 let view = extras.newMessage(id: id, chatID: chatID, seq: seq, author: actor.userID, authorName: checked.authorName,
-                                             text: text, at: now, attachments: files)
+                                             authorPhoto: checked.authorPhoto, text: text, at: now, attachments: files)
                 let event = try await ChatEventLog.appendNumbered("message.created", chatID: chatID,
                                                                   seq: try numbers.decode(column: "last_event", as: Int.self),
                                                                   data: view, messageID: id, now: now, on: db)
@@ -420,6 +423,7 @@ public struct MessageService: Sendable {
         let authors = Array(Set(rows.map(\.authorID)))
         let names = Dictionary(uniqueKeysWithValues: try await UserRecord.query(on: db).filter(\.$id ~~ authors).all()
             .map { ($0.id!, $0.fullName) })
+        let photos = try await UserPhoto.tokens(of: authors, on: db)
         let live = rows.filter { $0.deletedAt == nil }.compactMap(\.id)
         var reactions: [UUID: [ReactionView]] = [:]
         var mine: [UUID: [String]] = [:]
@@ -450,6 +454,7 @@ public struct MessageService: Sendable {
                 readBy = reached - ((readers[m.authorID] ?? 0) >= m.seq ? 1 : 0)
             }
             return MessageView(id: m.id!, chatId: m.chatID, seq: m.seq, authorId: m.authorID, authorName: names[m.authorID] ?? "",
+                               authorPhoto: photos[m.authorID],
                                text: m.text, replyTo: m.replyTo, clientId: m.clientID, createdAt: m.createdAt, editedAt: m.editedAt,
                                deleted: m.deletedAt != nil, pinned: m.pinnedAt != nil, forwardedFrom: m.forwardedFrom,
                                mentions: mentionList == "all" ? [] : mentionList.split(separator: ",").compactMap { UUID(uuidString: String($0)) },

@@ -195,11 +195,12 @@ public final class SendQueue: @unchecked Sendable {
     static func write(_ sends: [Prepared], now: Date, in db: SQLiteWriter.Session) throws -> [Result<Written, any Error>] {
         struct Chat { let schoolID: UUID; let readOnly: Bool; let audience: String?; var lastSeq: Int; var lastEvent: Int; var taken = false }
         struct Place { let memberID: UUID; let role: ChatRole; let muted: Date? }
+        struct Author { let name: String; let photo: String? }
         var chats: [UUID: Chat?] = [:]
         struct Seat: Hashable { let chat: UUID; let user: UUID }
         struct ClientKey: Hashable { let user: UUID; let clientID: String }
         var places: [Seat: Place?] = [:]
-        var names: [UUID: String?] = [:]
+        var names: [UUID: Author?] = [:]
         var storedHere: [ClientKey: (id: UUID, chatID: UUID)] = [:]   // stored by this batch
         var readUpTo: [UUID: Int] = [:]   // chat member → the seq of their last message in this batch
         var messageRows: [[SQLiteValue]] = [], eventRows: [[SQLiteValue]] = []
@@ -249,10 +250,12 @@ public final class SendQueue: @unchecked Sendable {
             do { try MessageService.checkNotMuted(until: place?.muted, now: now) } catch { results.append(.failure(error)); continue }
             if s.extras.mentionAll && !Policy.canMentionAll(rights) { results.append(.failure(MessageService.mentionAllForbidden)); continue }
             if names[user] == nil {
-                names[user] = .some(try db.first("SELECT full_name FROM users WHERE id = ?1", [SQLiteValue(user)])?[0].string)
+                names[user] = .some(try db.first("SELECT full_name, photo_id FROM users WHERE id = ?1", [SQLiteValue(user)]).flatMap { r in
+                    r[0].string.map { Author(name: $0, photo: UserPhoto.token(r[1].uuid)) }
+                })
             }
             // The author's row exists (the writer's connection does not check foreign keys).
-            guard let authorName = names[user] ?? nil else { results.append(.failure(PartaError.notFound("Пользователь"))); continue }
+            guard let author = names[user] ?? nil else { results.append(.failure(PartaError.notFound("Пользователь"))); continue }
             // 4. The chat's next numbers (written back once per chat, after the batch's sends: the
             //    transaction holds the write lock, nobody else takes one meanwhile), the message, the
             //    event; the author's read mark after the batch as well.
@@ -264,7 +267,7 @@ public final class SendQueue: @unchecked Sendable {
             messageRows.append([SQLiteValue(id), SQLiteValue(s.chatID), SQLiteValue(seq), SQLiteValue(user), SQLiteValue(s.extras.clientID),
                                 .text(s.text), SQLiteValue(s.extras.replyTo), SQLiteValue(now), SQLiteValue(s.extras.mentionsColumn)])
             if let memberID = place?.memberID { readUpTo[memberID] = seq }
-            let view = s.extras.newMessage(id: id, chatID: s.chatID, seq: seq, author: user, authorName: authorName,
+            let view = s.extras.newMessage(id: id, chatID: s.chatID, seq: seq, author: user, authorName: author.name, authorPhoto: author.photo,
                                            text: s.text, at: now)
             let data = try view.json(createdAt: formattedNow)
             eventRows.append([SQLiteValue(s.chatID), SQLiteValue(eventSeq), .text("message.created"), SQLiteValue(id), .text(data), SQLiteValue(now)])

@@ -33,4 +33,22 @@ struct FileController {
         response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         return response
     }
+
+    /// An image's preview (a JPEG made at upload), with the download's access check and headers.
+    func thumbnail(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        let (_, url) = try await AttachmentService(req.parta.context).thumbnail(actor, attachmentID: try req.id("fileId"))
+        return try await Self.jpeg(req, at: url, cache: "private, no-store")
+    }
+
+    /// A JPEG made by the server, streamed with the headers every served file has here.
+    static func jpeg(_ req: Request, at url: URL, cache: String) async throws -> Response {
+        guard FileManager.default.fileExists(atPath: url.path) else { throw PartaError.notFound("Файл") }
+        let response = try await req.fileio.asyncStreamFile(at: url.path, mediaType: .jpeg)
+        response.headers.replaceOrAdd(name: .contentType, value: "image/jpeg")
+        response.headers.replaceOrAdd(name: .cacheControl, value: cache)
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'none'; sandbox")
+        response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        return response
+    }
 }

@@ -24,6 +24,8 @@ public enum PartaMigrations {
         M016_ChildNamedByParent(),
         M017_Journal(),
         M018_Homework(),
+        M019_ImageThumbnails(),
+        M020_ProfilePhotos(),
     ]
 }
 
