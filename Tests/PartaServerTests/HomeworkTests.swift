@@ -218,6 +218,24 @@ final class HomeworkTests: XCTestCase {
         }
     }
 
+    /// A child's photo of their work keeps no GPS position (as chat images do not).
+    func testAHandedInPhotoKeepsNoLocation() async throws {
+        try await withHarness { h in
+            let (w, _, _) = try await setUp(h)
+            let phone = TestImages.phonePhoto(TestImages.jpeg(120, 80), orientation: 6)
+            XCTAssertTrue(TestImages.contains(phone, TestImages.gpsMarker))
+            let up = try await h.multipart("/api/v1/schools/\(w.school)/journal-files", fields: [:],
+                                           file: (name: "file", filename: "тетрадь.jpg", data: phone), token: w.student.token)
+            XCTAssertEqual(up.status, .created, String(buffer: up.body))
+            let files = h.storedFiles().map { h.dataDirectory.appendingPathComponent("files").appendingPathComponent($0) }
+            XCTAssertFalse(files.isEmpty)
+            for file in files {
+                let bytes = try Data(contentsOf: file)
+                XCTAssertFalse(TestImages.contains(bytes, TestImages.gpsMarker), file.lastPathComponent)
+            }
+        }
+    }
+
     func testAGroupsHomeworkIsForItsMembersOnly() async throws {
         try await withHarness { h in
             let (w, classmate, monday) = try await setUp(h)

@@ -585,7 +585,14 @@ final class ChatTemplateTests: XCTestCase {
             let again = try await h.request(.POST, "/api/v1/schools/\(school)/chat-templates", token: homeroom.token,
                                             json: ["template": "class_students", "classId": a])
             XCTAssertEqual(again.json["id"] as? String, chat, "the same template again is the same chat")
-            // A subject chat of 5Б by another confirmed teacher.
+            // A subject chat of 5Б by its physics teacher (by the assignments); not for a subject she does not teach there.
+            let subjects = try await h.request(.GET, "/api/v1/schools/\(school)/subjects", token: admin).json["items"] as! [[String: Any]]
+            let physicsSubject = subjects.first { $0["name"] as? String == "Физика" }!["id"] as! String
+            try await h.expect(.created, .POST, "/api/v1/schools/\(school)/assignments", token: admin,
+                               json: ["classId": b, "subjectId": physicsSubject, "teacherId": otherTeacher.id])
+            let chemistry = try await h.request(.POST, "/api/v1/schools/\(school)/chat-templates", token: otherTeacher.token,
+                                                json: ["template": "subject", "classId": b, "subject": "Химия"])
+            XCTAssertEqual(chemistry.errorCode, "not_subject_teacher")
             let physics = try await h.request(.POST, "/api/v1/schools/\(school)/chat-templates", token: otherTeacher.token,
                                               json: ["template": "subject", "classId": b, "subject": "Физика"])
             XCTAssertEqual(physics.json["title"] as? String, "5Б — Физика")

@@ -86,10 +86,12 @@ function picker(schoolId, prefix, { role, single } = {}) {
 
 async function newChat(schoolId) {
   const error = alertBox('cn-error');
-  const [{ items: templates }, { items: classes }, s] = await Promise.all([
+  const [{ items: templates }, { items: classes }, s, { items: assigned }] = await Promise.all([
     api('GET', '/schools/' + encodeURIComponent(schoolId) + '/chat-templates'),
     api('GET', '/schools/' + encodeURIComponent(schoolId) + '/classes'),
     api('GET', '/schools/' + encodeURIComponent(schoolId)),
+    // The subjects one teaches in each class: a subject chat is theirs to make (issue 14).
+    api('GET', '/schools/' + encodeURIComponent(schoolId) + '/assignments').catch(() => ({ items: [] })),
   ]);
   const make = async body => {
     error.textContent = '';
@@ -104,9 +106,18 @@ async function newChat(schoolId) {
     if (tp.existingChatId) {
       li.append(' ', h('a', { class: 'btn', href: '#/chat/' + encodeURIComponent(tp.existingChatId) }, t('cn_open')));
     } else if (tp.needsSubject) {
-      const subject = h('input', { id: 'cn-subject-' + i, name: 'subject', maxlength: 60, 'aria-label': t('cn_subject'), placeholder: t('cn_subject') });
+      const subject = h('input', { id: 'cn-subject-' + i, name: 'subject', maxlength: 60, 'aria-label': t('cn_subject'), placeholder: t('cn_subject'),
+        list: 'cn-subjects-' + i });
+      const taught = h('datalist', { id: 'cn-subjects-' + i });
       const cls = h('select', { id: 'cn-class-' + i, 'aria-label': t('cn_class') }, regular.map(c => h('option', { value: c.id }, c.name)));
-      li.append(h('div', { class: 'row-actions' }, cls, subject,
+      const fill = () => {
+        const names = [...new Set(assigned.filter(a => a.classId === cls.value).map(a => a.subjectName))];
+        taught.replaceChildren(...names.map(n => h('option', { value: n })));
+        if (names.length === 1 && !subject.value) subject.value = names[0];
+      };
+      cls.onchange = fill;
+      fill();
+      li.append(h('div', { class: 'row-actions' }, cls, subject, taught,
         btn('cn-make-' + i, t('cn_make'), 'primary', () => make({ template: tp.template, classId: cls.value, subject: subject.value }))));
     } else if (tp.picks) {
       const p = picker(schoolId, 'cn-pick-' + i, { role: tp.picks });

@@ -28,17 +28,24 @@ public struct JournalFileService: Sendable {
         let name = Text.cleanFileName(fileName)
         let type = ContentSniffer.attachmentType(data)
         let now = ctx.clock.now()
+        // A child's photo of their homework keeps no GPS position nor any other metadata
+        // (`ImageMetadata`, as chat images).
+        var stored = data
+        if let kind = ImageThumbnailer.Kind(contentType: type) {
+            stored = try await ImageThumbnailer.run { (kind == .jpeg ? ImageMetadata.cleanJPEG(data) : ImageMetadata.cleanPNG(data)).data }
+        }
+        let size = stored.count
         let fileID = UUID()
-        try ctx.files.save(data, id: fileID)
+        try ctx.files.save(stored, id: fileID)
         do {
             let record: JournalFileRecord = try await ctx.store.write { db in
                 let f = StoredFileRecord()
-                f.id = fileID; f.fileName = name; f.contentType = type; f.size = data.count
-                f.sha256 = Secrets.sha256Hex(data); f.createdAt = now
+                f.id = fileID; f.fileName = name; f.contentType = type; f.size = size
+                f.sha256 = Secrets.sha256Hex(stored); f.createdAt = now
                 try await f.create(on: db)
                 let j = JournalFileRecord()
                 j.schoolID = schoolID; j.uploaderID = actor.userID; j.fileID = fileID; j.fileName = name
-                j.contentType = type; j.size = data.count; j.createdAt = now
+                j.contentType = type; j.size = size; j.createdAt = now
                 try await j.create(on: db)
                 return j
             }

@@ -136,6 +136,17 @@ public struct ChatTemplateService: Sendable {
                 throw PartaError(.forbidden, "forbidden", template.forDirector ? "Эти чаты создают директор и администраторы."
                     : template == .subject ? "Чат предмета создаёт подтверждённый учитель." : "Чаты класса создаёт его классный руководитель.")
             }
+            // «5Б — Физика»: that subject's teacher of 5Б, by the teaching assignments (issue 14);
+            // administrators make any chat.
+            if template == .subject, let cls, !actor.roles(in: schoolID).contains(.admin) {
+                let mine = try await TeachingAssignmentRecord.query(on: db).filter(\.$classID == cls.id!).filter(\.$teacherID == actor.userID).all()
+                let fold = { (s: String) in s.lowercased().replacingOccurrences(of: "ё", with: "е") }
+                let taught = mine.isEmpty ? [] : try await SubjectRecord.query(on: db).filter(\.$id ~~ mine.map(\.subjectID)).all().map { fold($0.name) }
+                guard taught.contains(fold(subject)) else {
+                    throw PartaError(.forbidden, "not_subject_teacher",
+                                     "Чат «\(cls.name) — \(subject)» создаёт учитель этого предмета в \(cls.name) (по расписанию).")
+                }
+            }
             let title = template.title(className: cls?.name, subject: subject)
             if let same = try await ChatRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$template == template.rawValue)
                 .filter(\.$rosterClassID == classID).filter(\.$createdBy == actor.userID).filter(\.$title == title).first() {
