@@ -30,18 +30,20 @@ public struct JournalFileService: Sendable {
         let now = ctx.clock.now()
         // A child's photo of their homework keeps no GPS position nor any other metadata
         // (`ImageMetadata`, as chat images).
-        var stored = data
+        let stored: Data
         if let kind = ImageThumbnailer.Kind(contentType: type) {
             stored = try await ImageThumbnailer.run { (kind == .jpeg ? ImageMetadata.cleanJPEG(data) : ImageMetadata.cleanPNG(data)).data }
+        } else {
+            stored = data
         }
-        let size = stored.count
+        let size = stored.count, digest = Secrets.sha256Hex(stored)
         let fileID = UUID()
         try ctx.files.save(stored, id: fileID)
         do {
             let record: JournalFileRecord = try await ctx.store.write { db in
                 let f = StoredFileRecord()
                 f.id = fileID; f.fileName = name; f.contentType = type; f.size = size
-                f.sha256 = Secrets.sha256Hex(stored); f.createdAt = now
+                f.sha256 = digest; f.createdAt = now
                 try await f.create(on: db)
                 let j = JournalFileRecord()
                 j.schoolID = schoolID; j.uploaderID = actor.userID; j.fileID = fileID; j.fileName = name
