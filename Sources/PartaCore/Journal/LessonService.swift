@@ -1,5 +1,6 @@
 import FluentKit
 import Foundation
+import SQLKit
 
 /// Lessons by date (issue 14 items 3 and 5): each person's week (a parent's: each child's), a
 /// class's lessons, one lesson; its topic and note by its teacher; substitutions, moves,
@@ -41,20 +42,20 @@ public struct LessonService: Sendable {
         let start = from ?? LocalDate(ctx.clock.now(), in: tz).weekStart
         let end = start.adding(days: count - 1)
 
-        var lessons: [LessonRecord] = []
+        // One joined read of the lessons with their names (a parent's diary is the busiest page):
+        // the student's class lessons of their groups, and a teacher's own.
+        var views: [LessonView] = []
         if !classIDs.isEmpty {
             let groups = Set(try await ClassGroupMemberRecord.query(on: db).filter(\.$userID == person).all().map(\.groupID))
-            lessons += try await LessonRecord.query(on: db).filter(\.$classID ~~ classIDs)
-                .filter(\.$date >= start.description).filter(\.$date <= end.description).all()
-                .filter { $0.groupID.map(groups.contains) ?? true }
+            views += try await Self.joinedViews("l.class_id IN", classIDs, from: start, to: end, tz: tz, on: db)
+                .filter { $0.groupId.map(groups.contains) ?? true }
         }
         if !teacherSchools.isEmpty {
-            lessons += try await LessonRecord.query(on: db).filter(\.$teacherID == person)
-                .filter(\.$date >= start.description).filter(\.$date <= end.description).all()
+            views += try await Self.joinedViews("l.teacher_id IN", [person], from: start, to: end, tz: tz, on: db)
         }
         var seen = Set<UUID>()
-        lessons = lessons.filter { seen.insert($0.id!).inserted }
-        let views = try await Self.views(lessons, tz: tz, on: db)
+        views = views.filter { seen.insert($0.id).inserted }
+            .sorted { ($0.date, $0.startsAt, $0.className, $0.groupName ?? "") < ($1.date, $1.startsAt, $1.className, $1.groupName ?? "") }
         let byDate = Dictionary(grouping: views, by: \.date)
         var calendar: SchoolCalendar?
         if let schoolID {
@@ -290,6 +291,49 @@ public struct LessonService: Sendable {
         return parts.joined(separator: ", ")
     }
 
+    /// Lessons from `from` to `to` whose `column` ("l.class_id IN" or "l.teacher_id IN") is one of
+    /// `ids`, read with their class, group, subject and teachers' names in one statement.
+    static func joinedViews(_ column: String, _ ids: [UUID], from: LocalDate, to: LocalDate, tz: TimeZone,
+                            on db: any Database) async throws -> [LessonView] {
+        guard !ids.isEmpty, let sql = db as? any SQLDatabase else { return [] }
+        let filter: SQLQueryString = column == "l.teacher_id IN" ? "l.teacher_id IN (\(binds: ids))" : "l.class_id IN (\(binds: ids))"
+        let rows = try await sql.raw("""
+            SELECT l.id, l.school_id, l.class_id, c.name AS class_name, l.group_id, g.name AS group_name, l.subject_id,
+              s.name AS subject_name, l.teacher_id, u.full_name AS teacher_name, l.date, l.period, l.starts_at, l.ends_at, l.room,
+              l.status, l.origin, l.slot_date, l.slot_period, l.planned_teacher_id, p.full_name AS planned_name, l.topic, l.note
+            FROM lessons l JOIN classes c ON c.id = l.class_id JOIN subjects s ON s.id = l.subject_id JOIN users u ON u.id = l.teacher_id
+              LEFT JOIN class_groups g ON g.id = l.group_id LEFT JOIN users p ON p.id = l.planned_teacher_id
+            WHERE \(filter) AND l.date >= \(bind: from.description) AND l.date <= \(bind: to.description)
+            """).all()
+        return try rows.map { r in
+            let date = try r.decode(column: "date", as: String.self), period = try r.decode(column: "period", as: Int?.self)
+            let slotDate = try r.decode(column: "slot_date", as: String?.self), slotPeriod = try r.decode(column: "slot_period", as: Int?.self)
+            let teacher = try r.decode(column: "teacher_id", as: UUID.self), planned = try r.decode(column: "planned_teacher_id", as: UUID?.self)
+            let starts = try r.decode(column: "starts_at", as: Date.self), ends = try r.decode(column: "ends_at", as: Date.self)
+            var change: String?
+            if try r.decode(column: "origin", as: String.self) == "extra" { change = "extra" }
+            else if let planned, planned != teacher { change = "substitution" }
+            else if slotDate != date || slotPeriod != period { change = "moved" }
+            return LessonView(id: try r.decode(column: "id", as: UUID.self), schoolId: try r.decode(column: "school_id", as: UUID.self),
+                              classId: try r.decode(column: "class_id", as: UUID.self), className: try r.decode(column: "class_name", as: String.self),
+                              groupId: try r.decode(column: "group_id", as: UUID?.self), groupName: try r.decode(column: "group_name", as: String?.self),
+                              subjectId: try r.decode(column: "subject_id", as: UUID.self), subjectName: try r.decode(column: "subject_name", as: String.self),
+                              teacherId: teacher, teacherName: try r.decode(column: "teacher_name", as: String.self),
+                              date: LocalDate(date) ?? LocalDate(dayNumber: 0), period: period,
+                              startsAt: Self.clock(starts, tz), endsAt: Self.clock(ends, tz), start: starts, end: ends,
+                              room: try r.decode(column: "room", as: String.self),
+                              status: LessonStatus(rawValue: try r.decode(column: "status", as: String.self)) ?? .scheduled, change: change,
+                              plannedTeacherName: change == "substitution" ? try r.decode(column: "planned_name", as: String?.self) : nil,
+                              topic: try r.decode(column: "topic", as: String.self), note: try r.decode(column: "note", as: String.self))
+        }
+    }
+
+    /// The school's wall-clock time of an instant.
+    static func clock(_ d: Date, _ tz: TimeZone) -> ClockTime {
+        let local = Int(d.timeIntervalSince1970) + tz.secondsFromGMT(for: d)
+        return ClockTime(minutes: ((local % 86_400) + 86_400) % 86_400 / 60)!
+    }
+
     static func views(_ lessons: [LessonRecord], tz: TimeZone, on db: any Database) async throws -> [LessonView] {
         guard !lessons.isEmpty else { return [] }
         let classIDs = Array(Set(lessons.map(\.classID))), subjectIDs = Array(Set(lessons.map(\.subjectID)))
@@ -299,10 +343,7 @@ public struct LessonService: Sendable {
         let groups = groupIDs.isEmpty ? [:] : Dictionary(uniqueKeysWithValues:
             try await ClassGroupRecord.query(on: db).filter(\.$id ~~ groupIDs).all().map { ($0.id!, $0.name) })
         let names = try await Journal.names(lessons.map(\.teacherID) + lessons.compactMap(\.plannedTeacherID), on: db)
-        func clock(_ d: Date) -> ClockTime {
-            let local = Int(d.timeIntervalSince1970) + tz.secondsFromGMT(for: d)
-            return ClockTime(minutes: ((local % 86_400) + 86_400) % 86_400 / 60)!
-        }
+        func clock(_ d: Date) -> ClockTime { Self.clock(d, tz) }
         return lessons.map { l in
             var change: String?
             if l.origin == "extra" { change = "extra" }
