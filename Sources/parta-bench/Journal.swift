@@ -50,7 +50,7 @@ struct JournalBench {
                 for period in 1...7 {
                     // At one time the 110 classes have 110 different teachers of the 250.
                     let teacher = staff[(ci + 110 * ((day + period) % 2)) % staff.count]
-                    entries.append(["weekday": day, "period": period, "subjectId": subjects[(ci + day * 7 + period) % 20],
+                    entries.append(["weekday": day, "period": period, "subjectId": period == 1 ? subjects[0] : subjects[(ci + day * 7 + period) % 20],
                                     "teacherId": teacher.id!.uuidString, "room": "\(ci + 100)"])
                 }
             }
@@ -135,6 +135,7 @@ struct JournalBench {
             print(String(format: "%-28@ %5d %8.1f %8.1f %8.1f %8.1f %7@   %@", name as NSString, samples.count, pct(0.5), p95, pct(0.99),
                          samples.last ?? 0, "" as NSString, p95 < 100 ? "PASS" : "FAIL"))
         }
+        allPass = try await grades(terms: terms, denseSubject: subjects[0]) && allPass
         return allPass
     }
 }
