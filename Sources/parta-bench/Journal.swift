@@ -39,6 +39,16 @@ struct JournalBench {
         let (saved, _) = try await call(.PUT, "/schools/\(schoolID)/school-year", token, try body(year))
         guard saved == 200 else { fail("saving the school year answered \(saved)") }
         let terms = (year["terms"] as? [[String: Any]]) ?? []
+        // The school was made straight in the database, not by an approval: it gets the default
+        // subjects and kinds of work an approved school starts with, through the API.
+        for name in SubjectCatalog.defaults {
+            let (status, _) = try await call(.POST, "/schools/\(schoolID)/subjects", token, try body(["name": name]))
+            guard status == 201 || status == 409 else { fail("adding the subject \(name) answered \(status)") }
+        }
+        for kind in WorkKindCatalog.defaults {
+            let (status, _) = try await call(.POST, "/schools/\(schoolID)/work-kinds", token, try body(["name": kind.name, "weight": kind.weight]))
+            guard status == 201 || status == 409 else { fail("adding the kind of work \(kind.name) answered \(status)") }
+        }
         let (_, subjectsBody) = try await call(.GET, "/schools/\(schoolID)/subjects", token, nil)
         let subjects = ((json(subjectsBody)["items"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
 
@@ -50,7 +60,7 @@ struct JournalBench {
                 for period in 1...7 {
                     // At one time the 110 classes have 110 different teachers of the 250.
                     let teacher = staff[(ci + 110 * ((day + period) % 2)) % staff.count]
-                    entries.append(["weekday": day, "period": period, "subjectId": period == 1 ? subjects[0] : subjects[(ci + day * 7 + period) % 20],
+                    entries.append(["weekday": day, "period": period, "subjectId": period == 1 ? subjects[0] : subjects[1 + (ci + day * 7 + period) % 19],
                                     "teacherId": teacher.id!.uuidString, "room": "\(ci + 100)"])
                 }
             }
@@ -90,6 +100,8 @@ struct JournalBench {
         var parentTokens: [(String, UUID)] = [], studentTokens: [String] = []
         for (i, (parent, child)) in links.enumerated() {
             for (user, isParent) in [(parent, true), (child, false)] where isParent || i < 100 {
+                // Imported people wait to activate their accounts: as if they had.
+                try await sql.raw("UPDATE users SET status = 'active' WHERE id = \(bind: user)").run()
                 let token = Secrets.token()
                 let s = SessionRecord()
                 s.userID = user; s.tokenHash = Secrets.sha256Hex(token); s.createdAt = now; s.lastSeenAt = now

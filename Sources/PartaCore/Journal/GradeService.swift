@@ -76,10 +76,11 @@ public struct GradeService: Sendable {
         let comment = Text.cleanLines(input.comment ?? "")
         let now = ctx.clock.now()
         let (grade, notice): (GradeRecord, Notice?) = try await ctx.store.write { db in
-            let (lesson, _) = try await MarksData.markable(actor, lessonID: lessonID, now: now, on: db)
-            guard try await MarksData.lessonStudents(lesson, on: db).contains(input.studentID) else { throw PartaError.notFound("Ученик") }
+            let lesson = try await MarksData.markable(actor, lessonID: lessonID, now: now, on: db)
+            guard try await MarksData.attends(lesson, studentID: input.studentID, on: db) else { throw PartaError.notFound("Ученик") }
             let kind = try await MarksData.workKind(input.workKindID, schoolID: lesson.schoolID, on: db)
-            guard input.value.allowed(usesOne: try await MarksData.usesOne(schoolID: lesson.schoolID, on: db)) else {
+            let usesOne = input.value == .one ? try await MarksData.usesOne(schoolID: lesson.schoolID, on: db) : true
+            guard input.value.allowed(usesOne: usesOne) else {
                 throw PartaError(.conflict, "mark_not_in_scale", "В школе не ставят «1»: её шкала — от 2 до 5.")
             }
             guard comment.count <= 300 else { throw PartaError.invalid("comment", "Комментарий — до 300 знаков.") }
@@ -118,7 +119,7 @@ public struct GradeService: Sendable {
             guard let g = try await GradeRecord.find(gradeID, on: db), Policy.canViewSchool(actor, schoolID: g.schoolID) else {
                 throw PartaError.notFound("Оценка")
             }
-            let (lesson, _) = try await MarksData.markable(actor, lessonID: g.lessonID, now: now, on: db)
+            let lesson = try await MarksData.markable(actor, lessonID: g.lessonID, now: now, on: db)
             // Locked now: the row may have gone meanwhile.
             guard let row = try await GradeRecord.find(gradeID, on: db) else { throw PartaError.notFound("Оценка") }
             let kind = try await WorkKindRecord.find(row.workKindID, on: db)?.name ?? ""
@@ -151,7 +152,7 @@ public struct GradeService: Sendable {
                               source: AttendanceSource = .teacher) async throws -> [AttendanceView] {
         let now = ctx.clock.now()
         return try await ctx.store.write { db in
-            let (lesson, _) = try await MarksData.markable(actor, lessonID: lessonID, now: now, on: db)
+            let lesson = try await MarksData.markable(actor, lessonID: lessonID, now: now, on: db)
             let students = Set(try await MarksData.lessonStudents(lesson, on: db))
             var wanted: [UUID: AttendanceInput] = [:]
             for m in marks {
@@ -205,10 +206,12 @@ public struct GradeService: Sendable {
 
     /// After the commit: the student and their parents (`Recipients.ofMarks`).
     func publish(_ n: Notice) async {
-        let db = ctx.store.db
         guard let recipients = try? await Recipients(ctx).ofMarks(studentID: n.studentID, schoolID: n.schoolID), !recipients.isEmpty else { return }
-        let subject = (try? await SubjectRecord.find(n.subjectID, on: db))?.name ?? ""
-        let studentName = (try? await UserRecord.find(n.studentID, on: db))?.fullName ?? ""
+        let names = try? await ctx.store.sql.raw("""
+            SELECT (SELECT name FROM subjects WHERE id = \(bind: n.subjectID)) AS subject, (SELECT full_name FROM users WHERE id = \(bind: n.studentID)) AS student
+            """).first()
+        let subject = (try? names?.decode(column: "subject", as: String?.self)) ?? ""
+        let studentName = (try? names?.decode(column: "student", as: String?.self)) ?? ""
         struct Payload: Encodable {
             var studentId: UUID, studentName: String, lessonId: UUID?, subjectId: UUID, subjectName: String, date: String?
             var workKind: String, value: String?, text: String, period: String?
@@ -274,17 +277,36 @@ enum MarksData {
 
     /// The lesson, found and visible (404), its own confirmed teacher acting (403), markable now
     /// (409) — and, on PostgreSQL, locked until the commit, so a lesson's marks change one request
-    /// at a time (no grade made twice, each change's "old" is the one before it).
-    static func markable(_ actor: Actor, lessonID: UUID, now: Date, on db: any Database) async throws -> (LessonRecord, SchoolRecord) {
-        let (lesson, school) = try await LessonService.visibleLesson(actor, lessonID, on: db)
+    /// at a time (no grade made twice, each change's "old" is the one before it). Its own teacher
+    /// sees it by being its teacher; the ties that decide between 404 and 403 are looked up only
+    /// for someone else (this runs inside the write: as few statements as it can).
+    static func markable(_ actor: Actor, lessonID: UUID, now: Date, on db: any Database) async throws -> LessonRecord {
+        guard let lesson = try await LessonRecord.find(lessonID, on: db), Policy.canViewSchool(actor, schoolID: lesson.schoolID) else {
+            throw PartaError.notFound("Урок")
+        }
         guard Policy.canMarkLesson(actor, schoolID: lesson.schoolID, teacherID: lesson.teacherID) else {
+            _ = try await LessonService.visibleLesson(actor, lessonID, on: db)
             throw PartaError(.forbidden, "forbidden", "Оценки и посещаемость отмечает учитель этого урока (подтверждённый администратором).")
         }
-        if let why = blocked(lesson, today: LocalDate(now, in: Journal.timeZone(school))) {
+        if let why = blocked(lesson, today: LocalDate(now, in: try await timeZone(schoolID: lesson.schoolID, on: db))) {
             throw PartaError(.conflict, lesson.status == LessonStatus.cancelled.rawValue ? "lesson_cancelled" : "lesson_not_started", why)
         }
         try await lock("lessons", lessonID, on: db)
-        return (lesson, school)
+        return lesson
+    }
+
+    static func timeZone(schoolID: UUID, on db: any Database) async throws -> TimeZone {
+        let name = try await (db as? any SQLDatabase)?.raw("SELECT timezone FROM schools WHERE id = \(bind: schoolID)").first()?
+            .decode(column: "timezone", as: String.self)
+        return name.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "Europe/Moscow")!
+    }
+
+    /// Whether the student is at the lesson: of its class (and of its group).
+    static func attends(_ lesson: LessonRecord, studentID: UUID, on db: any Database) async throws -> Bool {
+        guard try await ClassMemberRecord.query(on: db).filter(\.$classID == lesson.classID).filter(\.$userID == studentID)
+            .filter(\.$role == SchoolRole.student.rawValue).first() != nil else { return false }
+        guard let groupID = lesson.groupID else { return true }
+        return try await ClassGroupMemberRecord.query(on: db).filter(\.$groupID == groupID).filter(\.$userID == studentID).first() != nil
     }
 
     static func lock(_ table: String, _ id: UUID, on db: any Database) async throws {
