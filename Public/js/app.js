@@ -52,6 +52,8 @@ const routes = [
   [/^\/chat-join\/([^/]+)$/, lazy('chatadmin', 'joinByLink')],
   [/^\/class\/([^/]+)$/, lazy('class')],
   [/^\/class\/([^/]+)\/cards$/, lazy('cards')],
+  [/^\/class\/([^/]+)\/grades$/, lazy('grades')],
+  [/^\/school\/([^/]+)\/grading$/, lazy('grades', 'grading')],
   [/^\/join\/([^/]+)$/, lazy('join')],
   [/^\/child$/, lazy('child')],
   [/^\/account$/, account],
@@ -227,6 +229,7 @@ function boot() {
     }
   });
   for (const type of ['badges.changed', 'report.created', 'resumed']) live.on(type, () => refreshBadges());
+  live.on('grade.changed', d => import('./pages/gradenotice.js').then(m => m.default(d.data)));
   live.on('signedout', () => authLost());
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') refreshBadges(); });
   document.addEventListener('parta:read', ev => unreadChanged(ev.detail, false));

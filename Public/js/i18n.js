@@ -117,6 +117,7 @@ const D = {
   kb: ['КБ', 'KB'],
   mb: ['МБ', 'MB'],
   manageClasses: ['Классы школы', 'School classes'],
+  grading: ['Оценки и виды работ', 'Grades and kinds of work'],
   manageInvites: ['Ссылки-приглашения', 'Invite links'],
   manageMembers: ['Участники', 'Members'],
   joinRequests: ['Заявки', 'Join requests'],

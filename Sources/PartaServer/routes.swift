@@ -20,6 +20,7 @@ func routes(_ app: Application, hub: SocketHub, availability: DatabaseAvailabili
     let journal = JournalController()
     let homework = HomeworkController()
     let photos = PhotoController()
+    let grades = GradeController()
     let api = app.grouped("api", "v1")
     // Routes that look up a secret token: unknown ones are throttled per address.
     let tokens = api.grouped(WrongTokenThrottle())
@@ -180,6 +181,21 @@ func routes(_ app: Application, hub: SocketHub, availability: DatabaseAvailabili
     api.put("schools", ":schoolId", "homework-limits", use: homework.setLimits)
     api.on(.POST, "schools", ":schoolId", "journal-files", body: .collect(maxSize: "20544kb"), use: homework.upload)
     api.get("journal-files", ":journalFileId", use: homework.download)
+
+    // Grades and attendance (issue 14): the scale and kinds of work, a lesson's marks, the grade
+    // sheet, term marks, the history of changes
+    api.get("schools", ":schoolId", "grading", use: grades.grading)
+    api.put("schools", ":schoolId", "grading", use: grades.saveGrading)
+    api.post("schools", ":schoolId", "work-kinds", use: grades.createWorkKind)
+    api.patch("work-kinds", ":workKindId", use: grades.updateWorkKind)
+    api.get("lessons", ":lessonId", "marks", use: grades.lessonMarks)
+    api.put("lessons", ":lessonId", "grades", use: grades.setGrade)
+    api.delete("grades", ":gradeId", use: grades.deleteGrade)
+    api.put("lessons", ":lessonId", "attendance", use: grades.setAttendance)
+    api.get("classes", ":classId", "grade-sheet", use: grades.sheet)
+    api.put("classes", ":classId", "term-marks", use: grades.setTermMark)
+    api.delete("term-marks", ":termMarkId", use: grades.deleteTermMark)
+    api.get("schools", ":schoolId", "journal-changes", use: grades.changes)
 
     // Operator: accounts
     api.post("users", ":userId", "disable", use: schools.disableUser)

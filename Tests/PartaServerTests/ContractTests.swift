@@ -68,7 +68,9 @@ final class BadInputTests: XCTestCase {
                        "inviteId": invite["id"] as! String, "chatId": chatID, "messageId": messageID, "pollId": pollID, "reportId": reportID,
                        // No lesson exists without a school year and a timetable; a body is refused before the id is looked up.
                        "subjectId": subjectID, "groupId": groupID, "lessonId": UUID().uuidString,
-                       "homeworkId": UUID().uuidString, "submissionId": UUID().uuidString]
+                       "homeworkId": UUID().uuidString, "submissionId": UUID().uuidString,
+                       // Grades (issue 14): a body is refused before any id is looked up.
+                       "workKindId": UUID().uuidString, "gradeId": UUID().uuidString, "termMarkId": UUID().uuidString]
             let tokens = ["activation": String(repeating: "a", count: 43), "join": invite["token"] as! String, "chat-join": chatLink]
 
             // The operations whose documented body is JSON.

@@ -36,6 +36,7 @@ addStrings({
   ag_class: ['Классы', 'Classes'],
   ag_student: ['Учётные записи учеников', 'Students’ accounts'],
   ag_roster: ['Импорт списков', 'Roster import'],
+  ag_grading: ['Шкала и виды работ', 'Grading scale and kinds of work'],
   // One label per action; an action without one is shown as it is.
   'aa_member.transfer': ['Перевод ученика', 'Student transfer'],
   'aa_member.remove': ['Выбытие', 'Leaving the school'],
@@ -53,9 +54,11 @@ addStrings({
   'aa_student.credentials': ['Логин и пароль ученика', 'Student’s login and password'],
   'aa_student.activation_codes': ['Коды активации учеников', 'Students’ activation codes'],
   'aa_roster.import': ['Импорт списка учеников', 'Roster import'],
+  'aa_grading.scale': ['Шкала оценок', 'Grading scale'],
+  'aa_grading.kind': ['Вид работы и его вес', 'Kind of work and its weight'],
 });
 
-const GROUPS = ['', 'invite', 'member', 'role', 'teacher', 'join_request', 'class', 'student', 'roster'];
+const GROUPS = ['', 'invite', 'member', 'role', 'teacher', 'join_request', 'class', 'student', 'roster', 'grading'];
 const PER_PAGE = 50;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const actionLabel = a => t('aa_' + a, null, true) || a;

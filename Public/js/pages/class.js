@@ -4,7 +4,7 @@
 // Loaded on demand.
 import { h, btn, sec, page, field, alertBox, statusBox, run, check, fmtDate, yearLabel } from '../dom.js';
 import { api } from '../api.js';
-import { t, addStrings } from '../i18n.js';
+import { t, addStrings, lang } from '../i18n.js';
 
 addStrings({
   cp_back: ['← К школе', '← School'],
@@ -63,7 +63,8 @@ export default async function classPage({ params: [classId] }) {
     h('p', { class: 'row-actions' },
       r.permissions.invite && h('a', { id: 'class-invites', class: 'btn', href: schoolPath + '/invites' }, t('cp_invites')),
       r.permissions.invite && h('a', { id: 'class-requests', class: 'btn', href: schoolPath + '/requests' }, t('cp_requests')),
-      r.permissions.manageMembers && h('a', { id: 'class-members', class: 'btn', href: schoolPath + '/members?classId=' + encodeURIComponent(c.id) }, t('cp_members'))),
+      r.permissions.manageMembers && h('a', { id: 'class-members', class: 'btn', href: schoolPath + '/members?classId=' + encodeURIComponent(c.id) }, t('cp_members')),
+      c.kind === 'regular' && h('a', { id: 'class-grades', class: 'btn', href: '#/class/' + encodeURIComponent(c.id) + '/grades' }, lang() === 'ru' ? 'Журнал' : 'Grade book')),
     sec('class-roster', t('cp_students', { n: r.students.length }), students),
   ];
 

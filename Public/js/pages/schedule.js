@@ -6,6 +6,7 @@ import { h, btn, page, field, alertBox, statusBox, run, sec, dl } from '../dom.j
 import { api, session, loadMe, go } from '../api.js';
 import * as live from '../socket.js';
 import { t, addStrings, lang } from '../i18n.js';
+import lessonMarks, { journalLinks } from './lessonmarks.js';
 
 addStrings({
   sc_title: ['Расписание', 'Timetable'], sc_of: ['Расписание: {name}', 'Timetable: {name}'],
@@ -130,7 +131,7 @@ async function week({ q }) {
       h('span', { id: 'week-label' }, monthDay(s.from) + ' — ' + monthDay(s.to)),
       h('a', { class: 'btn icon', href: link(shift(s.from, 7)), id: 'week-next', 'aria-label': t('sc_next'), title: t('sc_next') }, '›'),
       from ? h('a', { class: 'btn link', href: link(null), id: 'week-today' }, t('sc_today')) : null),
-    chips, grid,
+    chips, grid, asTeacher ? await journalLinks(me) : null,
     empty ? h('p', { id: 'week-empty', class: 'empty' }, t('sc_empty_week'), admin ? [' ', h('a', { href: '#/school/' + encodeURIComponent(admin.schoolId) + '/timetable' }, t('sc_setup'))] : null) : null);
 }
 
@@ -159,6 +160,7 @@ async function lesson({ params: [id] }) {
     }, err, 'lesson'); };
     parts.push(form);
   }
+  parts.push(await lessonMarks(l));
   if (keeper) {
     const teachers = [];
     for (let p = 1; p < 20; p++) {

@@ -42,7 +42,7 @@ export default async function school({ params: [id] }) {
           : h('strong', null, c.name), ' ', h('span', { class: 'sub' },
           c.kind === 'staff_room' ? t('staffRoom') : t('gradeN', { g: c.grade ?? '—' }), ' · ', yearLabel(c.academicYear),
           homeroom.has(c.id) ? ' · ' + t('myHomeroom') : '')))),
-      h('p', { class: 'row-actions' }, [['chats', 1, 'chatsNav'], ['classes', p.manageStructure, 'manageClasses'], ['timetable', p.manageTimetable, 'navSchedule'], ['invites', p.manageInvites || homeroom.size > 0, 'manageInvites'],
+      h('p', { class: 'row-actions' }, [['chats', 1, 'chatsNav'], ['classes', p.manageStructure, 'manageClasses'], ['timetable', p.manageTimetable, 'navSchedule'], ['grading', p.manageTimetable, 'grading'], ['invites', p.manageInvites || homeroom.size > 0, 'manageInvites'],
         ['members', p.viewMembers, 'manageMembers'], ['requests', p.decideJoinRequests, 'joinRequests'],
         ['import', p.manageMembers, 'rosterImport'], ['audit', p.manageMembers, 'auditLog']].map(([to, may, label]) => may &&
         h('a', { id: 'school-manage-' + to, class: 'btn', href: '#/school/' + encodeURIComponent(id) + '/' + to }, t(label))))),

@@ -51,3 +51,56 @@ extension Policy {
         (teacherID == actor.userID && isConfirmedTeacher(actor, schoolID: schoolID)) || canManageTimetable(actor, schoolID: schoolID)
     }
 }
+
+// MARK: Grades and attendance (issue 14 items 8, 9, 11)
+
+extension Policy {
+    /// Grades and attendance of one lesson are written by the lesson's own teacher, confirmed —
+    /// not a colleague, not the leadership (who read), never a student or a parent.
+    public static func canMarkLesson(_ actor: Actor, schoolID: UUID, teacherID: UUID) -> Bool {
+        teacherID == actor.userID && isConfirmedTeacher(actor, schoolID: schoolID)
+    }
+
+    /// Term and year marks: a confirmed teacher assigned to the subject in the class (`assigned`,
+    /// for the student's group when the subject is split), found by the service.
+    public static func canSetTermMarks(_ actor: Actor, schoolID: UUID, assigned: Bool) -> Bool {
+        assigned && isConfirmedTeacher(actor, schoolID: schoolID)
+    }
+
+    /// The kinds of work, their weights and whether «1» is used: the timetable's keepers.
+    public static func canManageGrading(_ actor: Actor, schoolID: UUID) -> Bool {
+        canManageTimetable(actor, schoolID: schoolID)
+    }
+
+    /// Every change of a grade, an attendance mark or a term mark: the school's administration.
+    public static func canReadJournalChanges(_ actor: Actor, schoolID: UUID) -> Bool {
+        canReadSchoolJournal(actor, schoolID: schoolID)
+    }
+
+    /// Whose grades and attendance in one class's subject the actor reads.
+    public enum MarksScope: Sendable, Equatable {
+        /// Every student's.
+        case all
+        /// Only these students' (oneself as a student, one's children as a parent).
+        case students(Set<UUID>)
+        case none
+
+        public func includes(_ studentID: UUID) -> Bool {
+            switch self { case .all: true; case .students(let s): s.contains(studentID); case .none: false }
+        }
+    }
+
+    /// The leadership reads the school's journal and a homeroom teacher their class's whole journal;
+    /// a confirmed teacher of the subject in the class (`teachesSubject`: an assignment, or the
+    /// lesson at hand is theirs) reads that subject's; a student only their own marks; a parent
+    /// only their children's. An unconfirmed teacher reads none.
+    public static func marksScope(_ actor: Actor, schoolID: UUID, classID: UUID, teachesSubject: Bool, ties: ClassTies) -> MarksScope {
+        if canReadSchoolJournal(actor, schoolID: schoolID) || isHomeroomTeacher(actor, schoolID: schoolID, classID: classID) { return .all }
+        if teachesSubject && isConfirmedTeacher(actor, schoolID: schoolID) { return .all }
+        let roles = actor.roles(in: schoolID)
+        var own = Set<UUID>()
+        if ties.isStudent && roles.contains(.student) { own.insert(actor.userID) }
+        if roles.contains(.parent) { own.formUnion(ties.children.keys) }
+        return own.isEmpty ? .none : .students(own)
+    }
+}

@@ -6,7 +6,7 @@ import SQLKit
 /// keeps them in line when any of these change: a lesson follows its timetable slot (class, day,
 /// period, group) until someone edits it by hand (a substitution, a move, a cancellation), after
 /// which it is left alone. A lesson that no longer matches the timetable is removed — unless it
-/// already holds journal entries (a topic, a note), which are never thrown away: it is then kept.
+/// already holds journal entries (a topic, a note, grades, attendance), which are never thrown away: it is then kept.
 struct LessonGenerator {
     let db: any Database
     let now: Date
@@ -70,6 +70,7 @@ struct LessonGenerator {
             // What exists, slot by slot.
             let existing = try await LessonRecord.query(on: db).filter(\.$classID ~~ ids).filter(\.$origin == "timetable")
                 .filter(\.$slotDate >= start.description).filter(\.$slotDate <= end.description).all()
+            let marked = try await MarksData.markedLessons(classIDs: ids, from: start, to: end, on: db)
             var remove: [UUID] = []
             for lesson in existing {
                 guard let date = lesson.slotDate, let period = lesson.slotPeriod else { continue }
@@ -77,10 +78,10 @@ struct LessonGenerator {
                 let plan = planned.removeValue(forKey: slot)
                 if lesson.edited { continue }
                 guard let plan else {
-                    if Self.holdsEntries(lesson) { total.kept += 1 } else { remove.append(lesson.id!) }
+                    if (Self.holdsEntries(lesson) || marked.contains(lesson.id!)) { total.kept += 1 } else { remove.append(lesson.id!) }
                     continue
                 }
-                if lesson.subjectID != plan.entry.subjectID && Self.holdsEntries(lesson) { total.kept += 1; continue }
+                if lesson.subjectID != plan.entry.subjectID && (Self.holdsEntries(lesson) || marked.contains(lesson.id!)) { total.kept += 1; continue }
                 if lesson.subjectID != plan.entry.subjectID || lesson.teacherID != plan.entry.teacherID
                     || lesson.room != plan.entry.room || lesson.startsAt != plan.starts || lesson.endsAt != plan.ends
                     || lesson.status != LessonStatus.scheduled.rawValue {

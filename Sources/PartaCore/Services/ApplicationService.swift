@@ -181,6 +181,7 @@ public struct ApplicationService: Sendable {
             member.role = SchoolRole.admin.rawValue; member.createdAt = now
             try await member.create(on: db)
             try await SubjectCatalog.seed(schoolID: schoolID, now: now, on: db)
+            try await WorkKinds.seed(schoolID: schoolID, now: now, on: db)
 
             for (title, audience) in [("Общешкольный канал", ChannelAudience.school), ("Сотрудники", .staff)] {
                 let chat = ChatRecord()

@@ -26,6 +26,7 @@ public enum PartaMigrations {
         M018_Homework(),
         M019_ImageThumbnails(),
         M020_ProfilePhotos(),
+        M021_Grades(),
     ]
 }
 
