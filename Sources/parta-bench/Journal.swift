@@ -104,8 +104,6 @@ struct JournalBench {
         var parentTokens: [(String, UUID)] = [], studentTokens: [String] = []
         for (i, (parent, child)) in links.enumerated() {
             for (user, isParent) in [(parent, true), (child, false)] where isParent || i < 100 {
-                // Imported people wait to activate their accounts: as if they had.
-                try await sql.raw("UPDATE users SET status = 'active' WHERE id = \(bind: user)").run()
                 let token = Secrets.token()
                 let s = SessionRecord()
                 s.userID = user; s.tokenHash = Secrets.sha256Hex(token); s.createdAt = now; s.lastSeenAt = now
