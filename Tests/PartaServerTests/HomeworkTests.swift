@@ -201,7 +201,17 @@ final class HomeworkTests: XCTestCase {
             let again = try await h.request(.PUT, "/api/v1/homework/\(hwID)/submission", token: w.student.token, json: ["text": "Решение: …"])
             XCTAssertEqual(again.json["status"] as? String, "submitted")
             XCTAssertEqual(again.json["late"] as? Bool, true)
-            try await h.expect(.ok, .POST, "/api/v1/submissions/\(submissionID)/check", token: w.teacher.token, json: ["decision": "accept"])
+            // Accepted and graded from the same screen; the grade is in the journal and on the hand-in.
+            try await h.expect(.badRequest, .POST, "/api/v1/submissions/\(submissionID)/check", token: w.teacher.token,
+                               json: ["decision": "accept", "grade": ["value": "6"]])
+            let accepted = try await h.request(.POST, "/api/v1/submissions/\(submissionID)/check", token: w.teacher.token,
+                                               json: ["decision": "accept", "grade": ["value": "5"]])
+            XCTAssertEqual(accepted.status, .ok, String(buffer: accepted.body))
+            XCTAssertEqual(accepted.json["grade"] as? String, "5")
+            let graded = try await h.request(.GET, "/api/v1/homework/\(hwID)", token: w.parent.token).json
+            XCTAssertEqual((graded["submission"] as? [String: Any])?["grade"] as? String, "5")
+            let gradeRows = try await h.count("grades")
+            XCTAssertEqual(gradeRows, 1)
             let closed = try await h.request(.PUT, "/api/v1/homework/\(hwID)/submission", token: w.student.token, json: ["text": "Ещё"])
             XCTAssertEqual(closed.errorCode, "submission_accepted")
             // A homework already handed in is not deleted.

@@ -3,7 +3,7 @@
 The teacher (desktop) sets homework at a lesson; the day is already heavy, so the load shown while
 typing goes over the 5th grade's limit and saving asks first — she sets it anyway. The student
 (phone) finds it on the next maths lesson in «Расписание», hands in an answer with a file; the
-teacher returns it with a comment; the parent (phone) sees the comment in the child's week. axe finds
+teacher returns it with a comment and a grade; the parent (phone) sees both. axe finds
 nothing on the lesson page, the homework page (the student's and the teacher's) at either size.
 """
 
@@ -106,6 +106,8 @@ def test_overload_warning_hand_in_return_and_the_parent_sees_the_comment(server,
     assert page.axe_violations() == []
     submission = expect(teacher.get(f"{server.url}/api/v1/homework/{homework_id}/submissions"), 200)["students"][0]["submission"]
     page.fill(f"#check-comment-{submission['id']}", "Покажите решение, а не только ответ")
+    from selenium.webdriver.support.ui import Select
+    Select(page.el(f"#check-grade-{submission['id']}")).select_by_visible_text("3")
     page.click(f"#check-return-{submission['id']}")
     page.wait(lambda d: "На доработке" in page.text("#handin-list"), 10, "the work was not returned")
     page.sign_out_everywhere()
@@ -117,3 +119,4 @@ def test_overload_warning_hand_in_return_and_the_parent_sees_the_comment(server,
     page.wait(lambda d: "ДЗ на доработке" in page.text(f"section[data-date='{wednesday}']"), 10, "the parent does not see the state")
     page.open(f"/homework/{homework_id}")
     page.wait(lambda d: "Покажите решение" in page.text("#hw-teacher-comment"), 10, "the parent does not see the comment")
+    assert page.text("#hw-my-grade").strip().endswith("3"), page.text("#hw-my-submission")

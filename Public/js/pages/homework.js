@@ -22,7 +22,8 @@ addStrings({
   st_late: ['с опозданием', 'late'], hw_answer: ['Ответ', 'Answer'], hw_send: ['Сдать', 'Hand in'], hw_send_again: ['Сдать заново', 'Hand in again'],
   hw_sent: ['Работа сдана.', 'Handed in.'], hw_comment: ['Комментарий учителя', 'Teacher’s comment'], hw_your_comment: ['Комментарий', 'Comment'],
   hw_return: ['Вернуть на доработку', 'Return for rework'], hw_accept: ['Принять', 'Accept'], hw_students: ['Работы учеников', 'Students’ work'],
-  hw_child_status: ['Работа ребёнка', 'The child’s work'], hw_uploading: ['Загрузка…', 'Uploading…'], hw_remove: ['Убрать файл', 'Remove the file'],
+  hw_child_status: ['Работа ребёнка', 'The child’s work'], hw_grade: ['Оценка', 'Grade'], hw_no_grade: ['без оценки', 'no grade'],
+  hw_pass: ['зачёт', 'pass'], hw_fail: ['незачёт', 'fail'], hw_uploading: ['Загрузка…', 'Uploading…'], hw_remove: ['Убрать файл', 'Remove the file'],
 });
 
 const dayMonth = d => new Date(d + 'T00:00:00Z').toLocaleDateString(lang() === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'long', timeZone: 'UTC' });
@@ -137,7 +138,8 @@ export default async function homeworkPage({ params: [id] }) {
 }
 
 function submissionView(s) {
-  return h('div', { class: 'card', id: 'hw-my-submission' }, h('p', null, status(s), ' ', h('span', { class: 'sub' }, fmtDate(s.submittedAt))),
+  return h('div', { class: 'card', id: 'hw-my-submission' }, h('p', null, status(s), ' ', h('span', { class: 'sub' }, fmtDate(s.submittedAt)),
+    s.grade ? h('span', { class: 'hw-grade', id: 'hw-my-grade' }, ' ' + t('hw_grade') + ': ', h('strong', null, s.grade)) : null),
     s.text ? h('p', { class: 'hw-text' }, s.text) : null, s.files.length ? h('p', { class: 'hw-files' }, s.files.map(fileLink)) : null,
     s.comment ? h('div', { class: 'hw-comment', id: 'hw-teacher-comment' }, h('strong', null, t('hw_comment') + ': '), s.comment) : null);
 }
@@ -177,14 +179,22 @@ async function handIns(x, isTeacher) {
       if (isTeacher && s.status === 'submitted') {
         const err = alertBox('check-error-' + s.id);
         const comment = h('textarea', { id: 'check-comment-' + s.id, rows: 2, maxlength: 2000, 'aria-label': t('hw_your_comment') + ': ' + r.studentName });
+        const grade = h('select', { id: 'check-grade-' + s.id, 'aria-label': t('hw_grade') + ': ' + r.studentName },
+          [['', t('hw_no_grade')], ['5', '5'], ['4', '4'], ['3', '3'], ['2', '2'], ['pass', t('hw_pass')], ['fail', t('hw_fail')]]
+            .map(([v, l]) => h('option', { value: v }, l)));
         const decide = decision => run(form, null, async () => {
-          const saved = await api('POST', '/submissions/' + encodeURIComponent(s.id) + '/check', { decision, comment: comment.value });
+          const saved = await api('POST', '/submissions/' + encodeURIComponent(s.id) + '/check', { decision, comment: comment.value,
+            ...(grade.value ? { grade: { value: grade.value } } : {}) });
           li.replaceWith(row({ ...r, submission: saved }));
         }, err, 'check-' + s.id);
-        const form = h('form', { class: 'check-form', novalidate: true, onsubmit: e => e.preventDefault() }, comment, err,
+        const form = h('form', { class: 'check-form', novalidate: true, onsubmit: e => e.preventDefault() }, comment,
+          h('label', { class: 'inline' }, t('hw_grade'), ' ', grade), err,
           h('div', { class: 'row' }, btn('check-return-' + s.id, t('hw_return'), '', () => decide('return')), btn('check-accept-' + s.id, t('hw_accept'), 'primary', () => decide('accept'))));
         li.append(form);
-      } else if (s.comment) li.append(h('p', { class: 'hw-comment' }, h('strong', null, t('hw_comment') + ': '), s.comment));
+      } else {
+        if (s.grade) li.append(h('p', null, t('hw_grade') + ': ', h('strong', null, s.grade)));
+        if (s.comment) li.append(h('p', { class: 'hw-comment' }, h('strong', null, t('hw_comment') + ': '), s.comment));
+      }
     }
     return li;
   };

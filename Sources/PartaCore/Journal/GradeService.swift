@@ -76,7 +76,7 @@ public struct GradeService: Sendable {
         let comment = Text.cleanLines(input.comment ?? "")
         let now = ctx.clock.now()
         let (grade, notice): (GradeRecord, Notice?) = try await ctx.store.write { db in
-            let lesson = try await MarksData.markable(actor, lessonID: lessonID, now: now, on: db)
+            let lesson = try await MarksData.markable(actor, lessonID: lessonID, now: now, workArrived: submission != nil, on: db)
             guard try await MarksData.attends(lesson, studentID: input.studentID, on: db) else { throw PartaError.notFound("Ученик") }
             let kind = try await MarksData.workKind(input.workKindID, schoolID: lesson.schoolID, on: db)
             let usesOne = input.value == .one ? try await MarksData.usesOne(schoolID: lesson.schoolID, on: db) : true
@@ -280,7 +280,8 @@ enum MarksData {
     /// at a time (no grade made twice, each change's "old" is the one before it). Its own teacher
     /// sees it by being its teacher; the ties that decide between 404 and 403 are looked up only
     /// for someone else (this runs inside the write: as few statements as it can).
-    static func markable(_ actor: Actor, lessonID: UUID, now: Date, on db: any Database) async throws -> LessonRecord {
+    /// A hand-in's grade (`workArrived`) may come before the lesson's day: the work is there.
+    static func markable(_ actor: Actor, lessonID: UUID, now: Date, workArrived: Bool = false, on db: any Database) async throws -> LessonRecord {
         guard let lesson = try await LessonRecord.find(lessonID, on: db), Policy.canViewSchool(actor, schoolID: lesson.schoolID) else {
             throw PartaError.notFound("Урок")
         }
@@ -288,7 +289,8 @@ enum MarksData {
             _ = try await LessonService.visibleLesson(actor, lessonID, on: db)
             throw PartaError(.forbidden, "forbidden", "Оценки и посещаемость отмечает учитель этого урока (подтверждённый администратором).")
         }
-        if let why = blocked(lesson, today: LocalDate(now, in: try await timeZone(schoolID: lesson.schoolID, on: db))) {
+        if let why = blocked(lesson, today: workArrived ? LocalDate(lesson.date) ?? LocalDate(now, in: .gmt)
+                                                        : LocalDate(now, in: try await timeZone(schoolID: lesson.schoolID, on: db))) {
             throw PartaError(.conflict, lesson.status == LessonStatus.cancelled.rawValue ? "lesson_cancelled" : "lesson_not_started", why)
         }
         try await lock("lessons", lessonID, on: db)

@@ -21,6 +21,8 @@ public struct SubmissionView: Sendable, Codable, Equatable {
     public var checkedAt: Date?
     public var comment: String
     public var files: [JournalFileView]
+    /// The grade given for it, as the journal writes it («5», «зач»).
+    public var grade: String?
 }
 
 public struct HomeworkView: Sendable, Codable, Equatable {

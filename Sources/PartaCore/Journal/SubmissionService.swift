@@ -64,9 +64,24 @@ public struct SubmissionService: Sendable {
 
     public enum Decision: String, Sendable { case `return`, accept }
 
-    /// The homework's teacher returns a hand-in for rework or accepts it, with a comment.
-    public func check(_ actor: Actor, submissionID: UUID, decision: Decision, comment raw: String) async throws -> SubmissionView {
+    /// The homework's teacher returns a hand-in for rework or accepts it, with a comment, and may
+    /// grade it from the same screen: the grade goes to the homework's lesson, its 7-day clock
+    /// running from when the work arrived (`GradeService.setGradeForSubmission`).
+    public func check(_ actor: Actor, submissionID: UUID, decision: Decision, comment raw: String,
+                      grade: (value: GradeValue, workKindID: UUID?)? = nil) async throws -> SubmissionView {
         let now = ctx.clock.now()
+        if let grade {
+            // Who may and what is said are checked first; the grade, then the decision.
+            let db = ctx.store.db
+            guard let s = try await SubmissionRecord.find(submissionID, on: db) else { throw PartaError.notFound("Работа") }
+            let hw = try await HomeworkService.visibleHomework(actor, s.homeworkID, on: db)
+            guard Policy.canCheckHandIns(actor, schoolID: hw.schoolID, homeworkTeacherID: hw.teacherID) else {
+                throw PartaError(.forbidden, "forbidden", "Работы проверяет учитель, который задал задание.")
+            }
+            if decision == .return && Text.cleanLines(raw).isEmpty { throw PartaError.invalid("comment", "Напишите, что доработать.") }
+            _ = try await GradeService(ctx).setGradeForSubmission(actor, lessonID: hw.lessonID, submissionID: submissionID, arrivedAt: s.submittedAt,
+                                                                 input: .init(studentID: s.studentID, workKindID: grade.workKindID, value: grade.value))
+        }
         let (saved, notify): (SubmissionRecord, [UUID]) = try await ctx.store.write { db in
             guard let s = try await SubmissionRecord.find(submissionID, on: db) else { throw PartaError.notFound("Работа") }
             let hw = try await HomeworkService.visibleHomework(actor, s.homeworkID, on: db)
@@ -111,10 +126,15 @@ public struct SubmissionService: Sendable {
         let names = try await Journal.names(rows.map(\.studentID), on: db)
         let files = Dictionary(grouping: try await JournalFileRecord.query(on: db).filter(\.$submissionID ~~ rows.compactMap(\.id)).all(),
                                by: { $0.submissionID! })
+        var grades: [UUID: String] = [:]
+        for g in try await GradeRecord.query(on: db).filter(\.$submissionID ~~ rows.compactMap(\.id)).all() {
+            if let id = g.submissionID { grades[id] = GradeValue(rawValue: g.value)?.russian ?? g.value }
+        }
         return rows.map { s in
             SubmissionView(id: s.id!, homeworkId: s.homeworkID, studentId: s.studentID, studentName: names[s.studentID] ?? "", text: s.text,
                            status: SubmissionStatus(rawValue: s.status) ?? .submitted, submittedAt: s.submittedAt, late: s.late,
-                           checkedAt: s.checkedAt, comment: s.comment, files: (files[s.id!] ?? []).map(JournalFileService.view))
+                           checkedAt: s.checkedAt, comment: s.comment, files: (files[s.id!] ?? []).map(JournalFileService.view),
+                           grade: grades[s.id!])
         }
     }
 }

@@ -76,7 +76,12 @@ struct HomeworkController {
         guard let decision = SubmissionService.Decision(rawValue: b.decision) else {
             throw PartaError.invalid("decision", "Решение: return (вернуть на доработку) или accept (принять).")
         }
-        return try .json(try await SubmissionService(req.parta.context).check(actor, submissionID: submissionID, decision: decision, comment: b.comment ?? ""))
+        let grade = try b.grade.map { g -> (GradeValue, UUID?) in
+            guard let value = GradeValue(rawValue: g.value) else { throw PartaError.invalid("grade", "Оценка: 5, 4, 3, 2, 1, pass, fail.") }
+            return (value, g.workKindId)
+        }
+        return try .json(try await SubmissionService(req.parta.context).check(actor, submissionID: submissionID, decision: decision,
+                                                                               comment: b.comment ?? "", grade: grade))
     }
 
     func limits(_ req: Request) async throws -> Response {
@@ -151,9 +156,11 @@ struct HandInBody: StrictBody {
 }
 
 struct CheckBody: StrictBody {
-    static let allowedKeys: Set<String> = ["decision", "comment"]
+    struct Grade: Decodable { let value: String; let workKindId: UUID? }
+    static let allowedKeys: Set<String> = ["decision", "comment", "grade"]
     let decision: String
     let comment: String?
+    let grade: Grade?
 }
 
 struct LimitsBody: StrictBody {
