@@ -58,12 +58,13 @@ final class MemberTests: XCTestCase {
                 return all.compactMapValues { $0 as? Bool }
             }
             let byDirector = try await permissions(director)
-            // The director confirms teachers (§2.2 «подтверждает статус педагога»), as administrators do.
+            // The director confirms teachers (§2.2 «подтверждает статус педагога»), as administrators do,
+            // and keeps the timetable with the deputies (issue 14).
             XCTAssertEqual(byDirector, ["manageStructure": false, "manageInvites": false, "viewMembers": true, "verifyTeachers": true,
-                                        "manageMembers": false, "decideJoinRequests": false])
+                                        "manageMembers": false, "decideJoinRequests": false, "manageTimetable": true])
             let byTeacher = try await permissions(teacher)
             XCTAssertEqual(byTeacher, ["manageStructure": false, "manageInvites": false, "viewMembers": false, "verifyTeachers": false,
-                                       "manageMembers": false, "decideJoinRequests": false])
+                                       "manageMembers": false, "decideJoinRequests": false, "manageTimetable": false])
             try await h.expect(.ok, .GET, "/api/v1/schools/\(school)/members", token: director)
             for token in [teacher, unverified, student, parent] {
                 try await h.expect(.forbidden, .GET, "/api/v1/schools/\(school)/members", token: token)
