@@ -86,13 +86,15 @@ function picker(schoolId, prefix, { role, single } = {}) {
 
 async function newChat(schoolId) {
   const error = alertBox('cn-error');
-  const [{ items: templates }, { items: classes }, s, { items: assigned }] = await Promise.all([
+  const [{ items: templates }, { items: classes }, s] = await Promise.all([
     api('GET', '/schools/' + encodeURIComponent(schoolId) + '/chat-templates'),
     api('GET', '/schools/' + encodeURIComponent(schoolId) + '/classes'),
     api('GET', '/schools/' + encodeURIComponent(schoolId)),
-    // The subjects one teaches in each class: a subject chat is theirs to make (issue 14).
-    api('GET', '/schools/' + encodeURIComponent(schoolId) + '/assignments').catch(() => ({ items: [] })),
   ]);
+  // The subjects one teaches in each class: a subject chat is theirs to make (issue 14). Asked
+  // only by those who may make one (a student's request would be refused).
+  const { items: assigned } = templates.some(tp => tp.needsSubject)
+    ? await api('GET', '/schools/' + encodeURIComponent(schoolId) + '/assignments').catch(() => ({ items: [] })) : { items: [] };
   const make = async body => {
     error.textContent = '';
     try { const chat = await api('POST', '/schools/' + encodeURIComponent(schoolId) + '/chat-templates', body); go('/chat/' + chat.id); }
