@@ -86,6 +86,9 @@ def test_admin_transfers_a_student_to_another_class(server, browser):
     member = expect(admin.get(f"/api/v1/schools/{admin.school_id}/members?q=Волков"), 200)["items"][0]
     assert [c["name"] for c in member["classes"]] == ["5Б"]
     page.open(f"/school/{admin.school_id}/members?classId={classes['5Б']}")
+    # The 5Б list, not the 5А one still on the screen while it loads (a click there would be lost).
+    page.wait(lambda d: d.execute_script("const s = document.getElementById('members-classId'); return s && s.value")
+              == classes['5Б'], 10, "the 5Б list did not load")
     page.click(f"#member-manage-{student_id}")
     page.click(f"#member-history-btn-{student_id}")
     page.wait(lambda d: "5А → 5Б" in page.text(f"#member-history-{student_id}"), 5, "history does not show the move")
