@@ -310,10 +310,8 @@ public struct LessonService: Sendable {
             let slotDate = try r.decode(column: "slot_date", as: String?.self), slotPeriod = try r.decode(column: "slot_period", as: Int?.self)
             let teacher = try r.decode(column: "teacher_id", as: UUID.self), planned = try r.decode(column: "planned_teacher_id", as: UUID?.self)
             let starts = try r.decode(column: "starts_at", as: Date.self), ends = try r.decode(column: "ends_at", as: Date.self)
-            var change: String?
-            if try r.decode(column: "origin", as: String.self) == "extra" { change = "extra" }
-            else if let planned, planned != teacher { change = "substitution" }
-            else if slotDate != date || slotPeriod != period { change = "moved" }
+            let change = Self.change(origin: try r.decode(column: "origin", as: String.self), teacher: teacher, planned: planned,
+                                     date: date, period: period, slotDate: slotDate, slotPeriod: slotPeriod)
             return LessonView(id: try r.decode(column: "id", as: UUID.self), schoolId: try r.decode(column: "school_id", as: UUID.self),
                               classId: try r.decode(column: "class_id", as: UUID.self), className: try r.decode(column: "class_name", as: String.self),
                               groupId: try r.decode(column: "group_id", as: UUID?.self), groupName: try r.decode(column: "group_name", as: String?.self),
@@ -326,6 +324,15 @@ public struct LessonService: Sendable {
                               plannedTeacherName: change == "substitution" ? try r.decode(column: "planned_name", as: String?.self) : nil,
                               topic: try r.decode(column: "topic", as: String.self), note: try r.decode(column: "note", as: String.self))
         }
+    }
+
+    /// What differs from the weekly timetable: an extra lesson, a substitute, a move, or nothing.
+    static func change(origin: String, teacher: UUID, planned: UUID?, date: String, period: Int?,
+                       slotDate: String?, slotPeriod: Int?) -> String? {
+        if origin == "extra" { return "extra" }
+        if let planned, planned != teacher { return "substitution" }
+        if slotDate != date || slotPeriod != period { return "moved" }
+        return nil
     }
 
     /// The school's wall-clock time of an instant.
@@ -345,10 +352,8 @@ public struct LessonService: Sendable {
         let names = try await Journal.names(lessons.map(\.teacherID) + lessons.compactMap(\.plannedTeacherID), on: db)
         func clock(_ d: Date) -> ClockTime { Self.clock(d, tz) }
         return lessons.map { l in
-            var change: String?
-            if l.origin == "extra" { change = "extra" }
-            else if let planned = l.plannedTeacherID, planned != l.teacherID { change = "substitution" }
-            else if l.slotDate != l.date || l.slotPeriod != l.period { change = "moved" }
+            let change = Self.change(origin: l.origin, teacher: l.teacherID, planned: l.plannedTeacherID,
+                                     date: l.date, period: l.period, slotDate: l.slotDate, slotPeriod: l.slotPeriod)
             return LessonView(id: l.id!, schoolId: l.schoolID, classId: l.classID, className: classes[l.classID] ?? "",
                               groupId: l.groupID, groupName: l.groupID.flatMap { groups[$0] },
                               subjectId: l.subjectID, subjectName: subjects[l.subjectID] ?? "",
