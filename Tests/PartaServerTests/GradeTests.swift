@@ -207,6 +207,8 @@ final class GradeTests: XCTestCase {
             try await h.expect(.ok, .PUT, "/api/v1/classes/\(w.classA)/term-marks", token: w.teacher.token,
                                json: ["subjectId": w.math, "studentId": w.classmate.id, "term": "year", "value": "5"])
             try await h.expect(.badRequest, .GET, "/api/v1/classes/\(w.classA)/grade-sheet?subjectId=\(w.math)&term=5", token: w.teacher.token)
+            // Another school year's journal is not kept here.
+            try await h.expect(.notFound, .GET, "/api/v1/classes/\(w.classA)/grade-sheet?subjectId=\(w.math)&academicYear=1999", token: w.teacher.token)
         }
     }
 

@@ -21,7 +21,8 @@ public struct GradeSheetService: Sendable {
         guard let school = try await SchoolRecord.find(cls.schoolID, on: db) else { throw PartaError.notFound("Класс") }
         let tz = Journal.timeZone(school), now = ctx.clock.now(), today = LocalDate(now, in: tz)
         let year = academicYear ?? today.academicYear
-        try SchoolYearService.checkYear(year, now: now)
+        // Another year's journal is not kept here: "not found", like a term the year does not have.
+        guard (try? SchoolYearService.checkYear(year, now: now)) != nil else { throw PartaError.notFound("Учебный год") }
         let calendar = try await SchoolCalendar.load(schoolID: cls.schoolID, year: year, on: db) ?? SchoolCalendar.proposal(for: year)
 
         // The subject's groups in this class (from who teaches it and from its lessons this year).
