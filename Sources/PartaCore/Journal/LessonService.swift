@@ -23,37 +23,16 @@ public struct LessonService: Sendable {
         var asChild = false
         if person != actor.userID {
             let links = try await FamilyLinkRecord.query(on: db).filter(\.$parentID == actor.userID).filter(\.$childID == person).all()
-            guard links.contains(where: { actor.roles(in: $0.schoolID).contains(.parent) }) else { throw PartaError.notFound("Ученик") }
+            guard Policy.canFollowSchedule(actor, of: person, parentLinksIn: links.map(\.schoolID)) else { throw PartaError.notFound("Ученик") }
             asChild = true
         }
         guard let user = try await UserRecord.find(person, on: db) else { throw PartaError.notFound("Ученик") }
-        let studentRows = try await ClassMemberRecord.query(on: db).filter(\.$userID == person)
-            .filter(\.$role == SchoolRole.student.rawValue).all()
-        let classIDs = studentRows.map(\.classID)
-        let classes = classIDs.isEmpty ? [] : try await ClassRecord.query(on: db).filter(\.$id ~~ classIDs).all()
-        let teacherSchools = asChild ? [] : try await MembershipRecord.query(on: db).filter(\.$userID == person)
-            .filter(\.$role == SchoolRole.teacher.rawValue).all().map(\.schoolID)
-        // The calendar and time zone of the school the schedule belongs to.
-        let schoolID = classes.first(where: { !$0.archived })?.schoolID ?? classes.first?.schoolID ?? teacherSchools.first
-            ?? actor.memberships.first?.schoolID
-        let school = try await schoolID.asyncMap { try await SchoolRecord.find($0, on: db) } ?? nil
-        let tz = school.map(Journal.timeZone) ?? TimeZone(identifier: "Europe/Moscow")!
+        // The calendar and time zone of the school the schedule belongs to (shared with the calendar feed).
+        let scope = try await Self.scope(of: person, asChild: asChild, fallbackSchool: actor.memberships.first?.schoolID, on: db)
+        let schoolID = scope.schoolID, tz = scope.timeZone
         let start = from ?? LocalDate(ctx.clock.now(), in: tz).weekStart
         let end = start.adding(days: count - 1)
-
-        var lessons: [LessonRecord] = []
-        if !classIDs.isEmpty {
-            let groups = Set(try await ClassGroupMemberRecord.query(on: db).filter(\.$userID == person).all().map(\.groupID))
-            lessons += try await LessonRecord.query(on: db).filter(\.$classID ~~ classIDs)
-                .filter(\.$date >= start.description).filter(\.$date <= end.description).all()
-                .filter { $0.groupID.map(groups.contains) ?? true }
-        }
-        if !teacherSchools.isEmpty {
-            lessons += try await LessonRecord.query(on: db).filter(\.$teacherID == person)
-                .filter(\.$date >= start.description).filter(\.$date <= end.description).all()
-        }
-        var seen = Set<UUID>()
-        lessons = lessons.filter { seen.insert($0.id!).inserted }
+        let lessons = try await Self.lessons(of: person, in: scope, from: start, to: end, on: db)
         let views = try await Self.views(lessons, tz: tz, on: db)
         let byDate = Dictionary(grouping: views, by: \.date)
         var calendar: SchoolCalendar?

@@ -23,6 +23,7 @@ public enum PartaMigrations {
         M015_MessageStems(),
         M016_ChildNamedByParent(),
         M017_Journal(),
+        M020_CalendarFeeds(),
     ]
 }
 
