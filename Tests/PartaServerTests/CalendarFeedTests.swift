@@ -173,6 +173,19 @@ final class CalendarFeedTests: XCTestCase {
             // A teacher's feed: their own lessons across classes, named with the class.
             let teacherFeed = try await h.request(.POST, "/api/v1/me/calendar-feeds", token: w.teacher.token, json: [String: Any]())
             let (_, teacherLines) = try await fetch(h, teacherFeed.json["url"] as! String)
+
+            // Over the next six weeks both feeds hold exactly the lessons of the person's own week pages.
+            for (token, lines) in [(w.student.token, lines), (w.teacher.token, teacherLines)] {
+                let weeks = try await h.request(.GET, "/api/v1/me/schedule?from=\(today)&days=42", token: token).json["days"] as! [[String: Any]]
+                let shown = Set(weeks.flatMap { $0["lessons"] as! [[String: Any]] }.map { ($0["id"] as! String).lowercased() })
+                let last = today.adding(days: 41).description.replacingOccurrences(of: "-", with: "")
+                let inFeed = Set(events(lines).filter { e in
+                    let day = String(e.first { $0.key.hasPrefix("DTSTART") }!.value.prefix(8))
+                    return day >= today.description.replacingOccurrences(of: "-", with: "") && day <= last
+                }.map { String($0["UID"]!.prefix(36)) })
+                XCTAssertFalse(shown.isEmpty)
+                XCTAssertEqual(inFeed, shown)
+            }
             let summaries = Set(events(teacherLines).map { $0["SUMMARY"]! })
             XCTAssertEqual(summaries, ["Математика — 5А", "Математика — 5Б"])
             XCTAssertFalse(events(teacherLines).contains { $0["DESCRIPTION"]?.contains("Учитель:") == true })

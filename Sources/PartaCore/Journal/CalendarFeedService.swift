@@ -1,5 +1,6 @@
 import FluentKit
 import Foundation
+import SQLKit
 
 /// A calendar feed's owner sees: whose lessons, since when, and — only right after it was made —
 /// the secret address (stored as a hash, it cannot be shown again).
@@ -155,7 +156,8 @@ public struct CalendarFeedService: Sendable {
         // The zone over the feed's days (a day either side: an event's local time must fall inside).
         let first = from.adding(days: -1).instant(atMinute: 0, in: zone)
         let last = to.adding(days: 2).instant(atMinute: 0, in: zone)
-        w.timeZone(zone, from: first, to: last)
+        let offsets = ICalendarWriter.Offsets(of: zone, from: first, to: last)
+        w.timeZone(zone, offsets)
         let tzid = "TZID=" + zone.identifier
         for l in lessons {
             guard let record = byID[l.id] else { continue }
@@ -176,8 +178,8 @@ public struct CalendarFeedService: Sendable {
             w.line("BEGIN", "VEVENT")
             w.line("UID", l.id.uuidString.lowercased() + "@" + host)
             w.line("DTSTAMP", ICalendarWriter.utc(record.updatedAt))
-            w.line("DTSTART;" + tzid, ICalendarWriter.local(l.start, offset: zone.secondsFromGMT(for: l.start)))
-            w.line("DTEND;" + tzid, ICalendarWriter.local(l.end, offset: zone.secondsFromGMT(for: l.end)))
+            w.line("DTSTART;" + tzid, ICalendarWriter.local(l.start, offset: offsets.offset(at: l.start)))
+            w.line("DTEND;" + tzid, ICalendarWriter.local(l.end, offset: offsets.offset(at: l.end)))
             w.line("SUMMARY", ICalendarWriter.text(summary))
             if !l.room.isEmpty { w.line("LOCATION", ICalendarWriter.text("Кабинет " + l.room)) }
             w.line("DESCRIPTION", ICalendarWriter.text(about.joined(separator: "\n")))
@@ -219,20 +221,46 @@ extension LessonService {
     }
 
     /// A person's lessons between two days: a student's class lessons (of their groups), a
-    /// teacher's own lessons in the schools they still teach in.
+    /// teacher's own lessons in the schools they still teach in. Read with SQLKit and decoded column
+    /// by column: a feed holds a year's lessons, and Fluent's model decoding took most of its time
+    /// (861 lessons: 180 ms against 70 ms in a debug build).
     static func lessons(of person: UUID, in scope: Scope, from: LocalDate, to: LocalDate, on db: any Database) async throws -> [LessonRecord] {
+        let sql = db as! any SQLDatabase   // both drivers' databases are
+        func load(_ narrow: (SQLSelectBuilder) -> SQLSelectBuilder) async throws -> [LessonRecord] {
+            let query = sql.select().columns(Self.lessonColumns.map { SQLIdentifier($0) }).from(LessonRecord.schema)
+                .where("date", .greaterThanOrEqual, from.description).where("date", .lessThanOrEqual, to.description)
+            return try await narrow(query).all().map(Self.lessonRecord)
+        }
         var lessons: [LessonRecord] = []
         if !scope.classIDs.isEmpty {
             let groups = Set(try await ClassGroupMemberRecord.query(on: db).filter(\.$userID == person).all().map(\.groupID))
-            lessons += try await LessonRecord.query(on: db).filter(\.$classID ~~ scope.classIDs)
-                .filter(\.$date >= from.description).filter(\.$date <= to.description).all()
-                .filter { $0.groupID.map(groups.contains) ?? true }
+            lessons += try await load { $0.where("class_id", .in, scope.classIDs) }.filter { $0.groupID.map(groups.contains) ?? true }
         }
         if !scope.teacherSchools.isEmpty {
-            lessons += try await LessonRecord.query(on: db).filter(\.$teacherID == person).filter(\.$schoolID ~~ scope.teacherSchools)
-                .filter(\.$date >= from.description).filter(\.$date <= to.description).all()
+            lessons += try await load { $0.where("teacher_id", .equal, person).where("school_id", .in, scope.teacherSchools) }
         }
         var seen = Set<UUID>()
         return lessons.filter { seen.insert($0.id!).inserted }
+    }
+
+    static let lessonColumns = ["id", "school_id", "class_id", "group_id", "subject_id", "teacher_id", "date", "period", "starts_at",
+                                "ends_at", "room", "status", "origin", "slot_date", "slot_period", "planned_teacher_id", "edited",
+                                "topic", "note", "created_at", "updated_at"]
+
+    static func lessonRecord(_ r: any SQLRow) throws -> LessonRecord {
+        let l = LessonRecord()
+        l.id = try r.decode(column: "id", as: UUID.self); l.schoolID = try r.decode(column: "school_id", as: UUID.self)
+        l.classID = try r.decode(column: "class_id", as: UUID.self); l.groupID = try r.decode(column: "group_id", as: UUID?.self)
+        l.subjectID = try r.decode(column: "subject_id", as: UUID.self); l.teacherID = try r.decode(column: "teacher_id", as: UUID.self)
+        l.date = try r.decode(column: "date", as: String.self); l.period = try r.decode(column: "period", as: Int?.self)
+        l.startsAt = try r.decode(column: "starts_at", as: Date.self); l.endsAt = try r.decode(column: "ends_at", as: Date.self)
+        l.room = try r.decode(column: "room", as: String.self); l.status = try r.decode(column: "status", as: String.self)
+        l.origin = try r.decode(column: "origin", as: String.self); l.slotDate = try r.decode(column: "slot_date", as: String?.self)
+        l.slotPeriod = try r.decode(column: "slot_period", as: Int?.self)
+        l.plannedTeacherID = try r.decode(column: "planned_teacher_id", as: UUID?.self)
+        l.edited = try r.decode(column: "edited", as: Bool.self); l.topic = try r.decode(column: "topic", as: String.self)
+        l.note = try r.decode(column: "note", as: String.self); l.createdAt = try r.decode(column: "created_at", as: Date.self)
+        l.updatedAt = try r.decode(column: "updated_at", as: Date.self)
+        return l
     }
 }

@@ -115,10 +115,34 @@ struct ICalendarWriter {
         return out
     }
 
-    /// The `VTIMEZONE` of `zone` for events between two instants: the offset in force at `start`
-    /// (as an observance from 1970, the usual way of saying "before these events"), then one
-    /// observance for each change of offset up to `end`, its onset in the local time before it.
+    /// A zone's offsets over a span: the one in force at its start and every change up to its end,
+    /// so a feed asks Foundation once a day rather than twice a lesson.
+    struct Offsets {
+        var start: Date
+        var initial: Int
+        var changes: [Transition]
+
+        init(of zone: TimeZone, from start: Date, to end: Date) {
+            self.start = start
+            initial = zone.secondsFromGMT(for: start)
+            changes = ICalendarWriter.transitions(of: zone, from: start, to: end)
+        }
+
+        func offset(at instant: Date) -> Int {
+            changes.last { $0.instant <= instant }?.to ?? initial
+        }
+    }
+
+    /// The `VTIMEZONE` of `zone` for events between two instants (see the other `timeZone`).
     mutating func timeZone(_ zone: TimeZone, from start: Date, to end: Date) {
+        timeZone(zone, Offsets(of: zone, from: start, to: end))
+    }
+
+    /// The `VTIMEZONE` of `zone` over `offsets`' span: the offset in force at its start (as an
+    /// observance from 1970, the usual way of saying "before these events"), then one observance
+    /// for each change of offset, its onset in the local time before it.
+    mutating func timeZone(_ zone: TimeZone, _ offsets: Offsets) {
+        let start = offsets.start
         func kind(_ instant: Date) -> String { zone.isDaylightSavingTime(for: instant) ? "DAYLIGHT" : "STANDARD" }
         func name(_ instant: Date) {
             // Only a real abbreviation («MSK», «CET»): «GMT+3» says nothing the offset does not.
@@ -129,14 +153,14 @@ struct ICalendarWriter {
         }
         line("BEGIN", "VTIMEZONE")
         line("TZID", zone.identifier)
-        let initial = zone.secondsFromGMT(for: start)
+        let initial = offsets.initial
         line("BEGIN", kind(start))
         line("DTSTART", "19700101T000000")
         line("TZOFFSETFROM", Self.offset(initial))
         line("TZOFFSETTO", Self.offset(initial))
         name(start)
         line("END", kind(start))
-        for change in Self.transitions(of: zone, from: start, to: end) {
+        for change in offsets.changes {
             line("BEGIN", kind(change.instant))
             line("DTSTART", Self.local(change.instant, offset: change.from))
             line("TZOFFSETFROM", Self.offset(change.from))

@@ -176,21 +176,29 @@ public struct TimetableImportService: Sendable {
         let bells = try await Journal.bells(schoolID: schoolID, on: db)
         let fileClasses = Set(rows.map { $0.cls.id! })
         var weekDays: [Int: Int] = [:]
-        var untouched: [Int: [TimetableEntryRecord]] = [:]
         let byClass = Dictionary(grouping: rows, by: { $0.cls.id! })
+        // The other classes' lessons (the file's and the weeks it leaves alone), each made once with
+        // what a clash is about: a class is checked only against those with one of its teachers or
+        // rooms (the same answer as against all of them — `problems` looks at nothing else — and a
+        // school's 3,850 lessons are not walked for each of its 110 classes).
+        struct Other { var year: Int; var classID: UUID; var teacherID: UUID; var room: String; var entry: TimetableEntryRecord }
+        var pool: [Other] = rows.map { r in
+            let e = TimetableEntryRecord()
+            e.classID = r.cls.id!; e.weekday = r.cell.weekday; e.period = r.cell.period; e.subjectID = r.cell.subjectID
+            e.teacherID = r.cell.teacherID; e.groupID = r.cell.groupID; e.room = r.cell.room
+            return Other(year: r.cls.academicYear, classID: r.cls.id!, teacherID: r.cell.teacherID, room: r.cell.room.lowercased(), entry: e)
+        }
+        for year in Set(rows.map(\.cls.academicYear)) {
+            weekDays[year] = try await SchoolCalendar.load(schoolID: schoolID, year: year, on: db)?.weekDays ?? 6
+            pool += try await TimetableEntryRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$academicYear == year).all()
+                .filter { !fileClasses.contains($0.classID) }
+                .map { Other(year: year, classID: $0.classID, teacherID: $0.teacherID, room: $0.room.lowercased(), entry: $0) }
+        }
         for (classID, classRows) in byClass {
             let cls = classRows[0].cls, year = cls.academicYear
-            if weekDays[year] == nil {
-                weekDays[year] = try await SchoolCalendar.load(schoolID: schoolID, year: year, on: db)?.weekDays ?? 6
-                untouched[year] = try await TimetableEntryRecord.query(on: db).filter(\.$schoolID == schoolID)
-                    .filter(\.$academicYear == year).all().filter { !fileClasses.contains($0.classID) }
-            }
-            let others = untouched[year]! + rows.filter { $0.cls.id != classID && $0.cls.academicYear == year }.map { r in
-                let e = TimetableEntryRecord()
-                e.classID = r.cls.id!; e.weekday = r.cell.weekday; e.period = r.cell.period; e.subjectID = r.cell.subjectID
-                e.teacherID = r.cell.teacherID; e.groupID = r.cell.groupID; e.room = r.cell.room
-                return e
-            }
+            let teachers = Set(classRows.map(\.cell.teacherID)), rooms = Set(classRows.map { $0.cell.room.lowercased() }.filter { !$0.isEmpty })
+            let others = pool.filter { $0.year == year && $0.classID != classID && (teachers.contains($0.teacherID) || rooms.contains($0.room)) }
+                .map(\.entry)
             if classRows.count > 120 {
                 errors.append(.init(line: classRows[120].line, field: "class", message: "У класса \(cls.name) больше 120 уроков в неделю."))
             }
