@@ -21,6 +21,8 @@ func routes(_ app: Application, hub: SocketHub, availability: DatabaseAvailabili
     let homework = HomeworkController()
     let photos = PhotoController()
     let grades = GradeController()
+    let calendars = CalendarController()
+    let timetableImport = TimetableImportController()
     let api = app.grouped("api", "v1")
     // Routes that look up a secret token: unknown ones are throttled per address.
     let tokens = api.grouped(WrongTokenThrottle())
@@ -167,6 +169,16 @@ func routes(_ app: Application, hub: SocketHub, availability: DatabaseAvailabili
     api.get("lessons", ":lessonId", use: journal.lesson)
     api.patch("lessons", ":lessonId", use: journal.updateLesson)
     api.get("me", "schedule", use: journal.mySchedule)
+    api.on(.POST, "schools", ":schoolId", "timetable", "preview", body: .collect(maxSize: "4mb"), use: timetableImport.preview)
+    api.on(.POST, "schools", ":schoolId", "timetable", "import", body: .collect(maxSize: "4mb"), use: timetableImport.run)
+    api.get("schools", ":schoolId", "timetable.csv", use: timetableImport.export)
+
+    // Calendar feeds (issue 14 item 4): secret addresses of a person's lessons for calendar apps
+    api.get("me", "calendar-feeds", use: calendars.list)
+    api.post("me", "calendar-feeds", use: calendars.create)
+    api.delete("me", "calendar-feeds", ":feedId", use: calendars.revoke)
+    tokens.get("ical", ":token", use: calendars.feed)
+
     api.get("lessons", ":lessonId", "homework", use: homework.forLesson)
     api.post("lessons", ":lessonId", "homework", use: homework.create)
     api.get("lessons", ":lessonId", "homework-load", use: homework.load)

@@ -302,6 +302,30 @@ final class DocumentRulesTests: XCTestCase {
         }
     }
 
+    /// A timetable file the document calls valid is read by the preview (200, its rows' problems in
+    /// the report), never refused as a file.
+    func testTimetableFilesThePatternAdmitsAreRead() async throws {
+        try await withHarness { h in
+            let p = try Patterns(h)
+            let op = try await h.makeOperator()
+            let (admin, schoolID) = try await h.makeSchool(operatorToken: op)
+            var rng = Seeded(state: 41)
+            let heads = ["Класс;День;Урок;Предмет;Учитель", "класс;день;урок;предмет;учитель", "Class;Day;Period;Subject;Teacher",
+                         "\u{FEFF}Класс;День;Урок;Предмет;Учитель", "Класс;День;Урок;Учитель;Предмет", "\"Класс\";День;Урок;Предмет;Учитель",
+                         "Класс,День,Урок,Предмет,Учитель"]
+            let extras = [";Группа", ";Кабинет", ";", ";x", ";Примечание"]
+            let cells = ["5А", "Пн", "1", "Математика", "Иванова Мария", "", "a,b", "x\ty", "\"q\"", "99", "Сб"]
+            let files: [String] = (0..<300).map { _ in
+                let head = heads.randomElement(using: &rng)! + Self.string(extras, count: 0...2, &rng)
+                let rows = (0..<Int.random(in: 0...3, using: &rng)).map { _ in Self.string(cells.map { $0 + ";" }, count: 1...7, &rng) }
+                return ([head] + rows).joined(separator: ["\n", "\r\n", "\r"].randomElement(using: &rng)!)
+            }
+            await check(p, "timetableCSV", samples: files, atLeast: 60) { csv in
+                (try? await h.request(.POST, "/api/v1/schools/\(schoolID)/timetable/preview", token: admin, raw: csv, contentType: "text/csv").status) == .ok
+            }
+        }
+    }
+
     // MARK: What the server makes
 
     func testTokensAndCodesTheServerMakesMatchTheDocument() async throws {

@@ -7,6 +7,7 @@ import { api, session, loadMe, go } from '../api.js';
 import * as live from '../socket.js';
 import { t, addStrings, lang } from '../i18n.js';
 import lessonMarks, { journalLinks } from './lessonmarks.js';
+import { calendarFeed } from './calfeed.js';
 
 addStrings({
   sc_title: ['Расписание', 'Timetable'], sc_of: ['Расписание: {name}', 'Timetable: {name}'],
@@ -132,7 +133,8 @@ async function week({ q }) {
       h('a', { class: 'btn icon', href: link(shift(s.from, 7)), id: 'week-next', 'aria-label': t('sc_next'), title: t('sc_next') }, '›'),
       from ? h('a', { class: 'btn link', href: link(null), id: 'week-today' }, t('sc_today')) : null),
     chips, grid, asTeacher ? await journalLinks(me) : null,
-    empty ? h('p', { id: 'week-empty', class: 'empty' }, t('sc_empty_week'), admin ? [' ', h('a', { href: '#/school/' + encodeURIComponent(admin.schoolId) + '/timetable' }, t('sc_setup'))] : null) : null);
+    empty ? h('p', { id: 'week-empty', class: 'empty' }, t('sc_empty_week'), admin ? [' ', h('a', { href: '#/school/' + encodeURIComponent(admin.schoolId) + '/timetable' }, t('sc_setup'))] : null) : null,
+    await calendarFeed({ personId: s.personId, childId: child || null, personName: s.personName }));
 }
 
 async function lesson({ params: [id] }) {

@@ -48,6 +48,7 @@ async function overview({ params: [schoolId] }) {
     sec('tt-classes', t('tt_classes'), h('ul', { id: 'tt-class-list', class: 'chips-list' },
       classes.items.filter(c => c.kind === 'regular').map(c => h('li', null,
         h('a', { class: 'btn', id: 'tt-class-' + c.id, href: '#/school/' + encodeURIComponent(schoolId) + '/timetable/' + encodeURIComponent(c.id) }, c.name))))),
+    importSection(schoolId),
     yearForm(schoolId, year),
     subjectList(schoolId, subjects.items),
     sec('tt-load', t('tt_load'), load.items.length ? h('ul', { id: 'tt-load-list', class: 'list' }, load.items.map(x => h('li', null,
@@ -257,4 +258,77 @@ async function allTeachers(schoolId) {
     if (out.length >= r.total || !r.items.length) break;
   }
   return out;
+}
+
+// The timetable from a CSV file (one lesson a row: «Класс;День;Урок;Предмет;Учитель;Группа;Кабинет»):
+// check it — every bad row listed with its line and reason, nothing written while one remains —
+// then load it: the weeks of the classes in the file are replaced in one go and their lessons follow.
+// The current timetables download in the same format, the template to fill.
+function importSection(schoolId) {
+  addStrings({
+    ti_title: ['Загрузка расписания из файла', 'Timetable from a file'],
+    ti_format: ['Файл CSV (в Excel: «Сохранить как» → «CSV UTF-8» или «CSV (разделители — запятые)»; UTF-8 или Windows-1251), один урок в строке. Столбцы: Класс; День; Урок; Предмет; Учитель; Группа; Кабинет. День — «Пн»…«Сб» или 1–6, урок — номер по звонкам, учитель — ФИО, как в списке школы; группа и кабинет — по желанию. Расписание классов из файла будет заменено целиком, остальных классов — останется.',
+      'A CSV file (in Excel: Save as → CSV UTF-8 or CSV (Comma delimited); UTF-8 or Windows-1251), one lesson a row. Columns: Класс; День; Урок; Предмет; Учитель; Группа; Кабинет. Day: Пн…Сб or 1–6; period: its number in the bells; teacher: the full name as in the school’s list; group and room are optional. The weeks of the classes in the file are replaced; other classes keep theirs.'],
+    ti_template: ['Скачать шаблон и текущее расписание (CSV)', 'Download the template and current timetables (CSV)'],
+    ti_file: ['Файл с расписанием', 'Timetable file'], ti_check: ['Проверить файл', 'Check the file'],
+    ti_rows: ['Строк: {n}. Классов: {k}.', 'Rows: {n}. Classes: {k}.'],
+    ti_by_class: ['Уроков в неделю: {list}', 'Lessons a week: {list}'],
+    ti_errors: ['Ошибки ({n}): исправьте файл и проверьте снова — пока они есть, ничего не загрузится.',
+      'Errors ({n}): fix the file and check again — nothing is loaded while there are any.'],
+    ti_line: ['Строка', 'Line'], ti_field: ['Столбец', 'Column'], ti_problem: ['Что не так', 'Problem'],
+    ti_f_file: ['Файл', 'File'], ti_f_class: ['Класс', 'Class'], ti_f_day: ['День', 'Day'], ti_f_period: ['Урок', 'Period'], ti_f_subject: ['Предмет', 'Subject'],
+    ti_f_teacher: ['Учитель', 'Teacher'], ti_f_group: ['Группа', 'Group'], ti_f_room: ['Кабинет', 'Room'],
+    ti_ok: ['Ошибок нет: можно загружать. Расписание этих классов будет заменено.', 'No errors: ready to load. These classes’ weeks will be replaced.'],
+    ti_run: ['Загрузить расписание', 'Load the timetable'],
+    ti_done: ['Готово: загружено расписание классов {list}. Уроков создано: {c}, изменено: {u}, удалено: {r}.',
+      'Done: timetables of {list} loaded. Lessons created: {c}, changed: {u}, removed: {r}.'],
+  });
+  const path = base(schoolId);
+  const error = alertBox('tt-import-error'), message = statusBox('tt-import-message');
+  const input = h('input', { id: 'tt-import-file', type: 'file', accept: '.csv,text/csv,text/plain', 'aria-describedby': 'tt-import-format' });
+  const report = h('div', { id: 'tt-import-report' });
+  const check = btn('tt-import-check', t('ti_check'), 'primary', null, 'submit');
+  const load = btn('tt-import-run', t('ti_run'), 'primary');
+  load.hidden = true;
+  // upload() and fail() are taken here rather than in the module's imports: this section is all the import adds to the page.
+  const tools = () => Promise.all([import('../api.js'), import('../dom.js')]).then(([a, d]) => ({ upload: a.upload, fail: d.fail }));
+  const send = async to => (await tools()).upload(path + to, new Blob([input.files[0]], { type: 'text/csv' }), () => {});
+  const show = r => {
+    const summary = [h('p', { id: 'tt-import-summary' }, t('ti_rows', { n: r.rows, k: r.classes.length })),
+      r.classes.length ? h('p', { class: 'sub' }, t('ti_by_class', { list: r.classes.map(c => c.name + ' — ' + c.lessons).join(', ') })) : null];
+    load.hidden = r.errors.length > 0;
+    report.replaceChildren(...summary, ...(r.errors.length ? [
+      h('p', { id: 'tt-import-has-errors', class: 'alert', role: 'alert' }, t('ti_errors', { n: r.errors.length })),
+      h('div', { class: 'table-wrap' }, h('table', { id: 'tt-import-errors' },
+        h('thead', null, h('tr', null, [t('ti_line'), t('ti_field'), t('ti_problem')].map(x => h('th', { scope: 'col' }, x)))),
+        h('tbody', null, r.errors.map(e => h('tr', { 'data-line': e.line, 'data-field': e.field },
+          h('td', null, e.line), h('td', null, t('ti_f_' + e.field)), h('td', null, e.message))))))]
+      : [h('p', { id: 'tt-import-ready', class: 'ok' }, t('ti_ok'))]));
+  };
+  const form = h('form', { id: 'tt-import-form', novalidate: true },
+    h('p', { id: 'tt-import-format', class: 'hint' }, t('ti_format')),
+    h('div', { class: 'field' }, h('label', { for: 'tt-import-file' }, t('ti_file')), input),
+    check, error, message, report, load);
+  input.onchange = () => { report.replaceChildren(); load.hidden = true; message.textContent = ''; error.textContent = ''; };
+  form.onsubmit = async ev => {
+    ev.preventDefault();
+    error.textContent = ''; message.textContent = '';
+    if (!input.files.length) { input.focus(); return; }
+    check.setAttribute('aria-busy', 'true');
+    try { show(await send('/timetable/preview')); } catch (e) { (await tools()).fail(error, e); } finally { check.removeAttribute('aria-busy'); }
+  };
+  load.onclick = async () => {
+    if (load.getAttribute('aria-busy')) return;
+    error.textContent = '';
+    load.setAttribute('aria-busy', 'true');
+    try {
+      const r = await send('/timetable/import'), g = r.lessonsGenerated || { created: 0, updated: 0, removed: 0 };
+      report.replaceChildren();
+      load.hidden = true;
+      message.textContent = t('ti_done', { list: r.classes.map(c => c.name).join(', '), c: g.created, u: g.updated, r: g.removed });
+      message.focus();
+    } catch (e) { (await tools()).fail(error, e); } finally { load.removeAttribute('aria-busy'); }
+  };
+  return sec('tt-import', t('ti_title'), form,
+    h('p', null, h('a', { id: 'tt-import-template', class: 'btn', href: '/api/v1' + path + '/timetable.csv', download: 'timetable.csv' }, t('ti_template'))));
 }

@@ -46,6 +46,14 @@ extension Policy {
         return false
     }
 
+    /// Whose week a person may follow — on the schedule page and by a calendar feed: their own,
+    /// while they belong to a school; a child's, as that child's parent in a school that records the
+    /// link (`parentLinksIn`: the schools of the family links between them).
+    public static func canFollowSchedule(_ actor: Actor, of personID: UUID, parentLinksIn linkSchools: [UUID]) -> Bool {
+        if personID == actor.userID { return !actor.memberships.isEmpty }
+        return linkSchools.contains { actor.roles(in: $0).contains(.parent) }
+    }
+
     /// A lesson's topic and note: its own teacher (confirmed) and those who manage the timetable.
     public static func canWriteLessonTopic(_ actor: Actor, schoolID: UUID, teacherID: UUID) -> Bool {
         (teacherID == actor.userID && isConfirmedTeacher(actor, schoolID: schoolID)) || canManageTimetable(actor, schoolID: schoolID)

@@ -24,34 +24,28 @@ public struct LessonService: Sendable {
         var asChild = false
         if person != actor.userID {
             let links = try await FamilyLinkRecord.query(on: db).filter(\.$parentID == actor.userID).filter(\.$childID == person).all()
-            guard links.contains(where: { actor.roles(in: $0.schoolID).contains(.parent) }) else { throw PartaError.notFound("Ученик") }
+            guard Policy.canFollowSchedule(actor, of: person, parentLinksIn: links.map(\.schoolID)) else { throw PartaError.notFound("Ученик") }
             asChild = true
         }
         guard let user = try await UserRecord.find(person, on: db) else { throw PartaError.notFound("Ученик") }
-        let studentRows = try await ClassMemberRecord.query(on: db).filter(\.$userID == person)
-            .filter(\.$role == SchoolRole.student.rawValue).all()
-        let classIDs = studentRows.map(\.classID)
-        let classes = classIDs.isEmpty ? [] : try await ClassRecord.query(on: db).filter(\.$id ~~ classIDs).all()
-        let teacherSchools = asChild ? [] : try await MembershipRecord.query(on: db).filter(\.$userID == person)
-            .filter(\.$role == SchoolRole.teacher.rawValue).all().map(\.schoolID)
-        // The calendar and time zone of the school the schedule belongs to.
-        let schoolID = classes.first(where: { !$0.archived })?.schoolID ?? classes.first?.schoolID ?? teacherSchools.first
-            ?? actor.memberships.first?.schoolID
-        let school = try await schoolID.asyncMap { try await SchoolRecord.find($0, on: db) } ?? nil
-        let tz = school.map(Journal.timeZone) ?? TimeZone(identifier: "Europe/Moscow")!
+        // The calendar and time zone of the school the schedule belongs to (shared with the calendar feed).
+        let scope = try await Self.scope(of: person, asChild: asChild, fallbackSchool: actor.memberships.first?.schoolID, on: db)
+        let schoolID = scope.schoolID, tz = scope.timeZone
         let start = from ?? LocalDate(ctx.clock.now(), in: tz).weekStart
         let end = start.adding(days: count - 1)
-
         // One joined read of the lessons with their names (a parent's diary is the busiest page):
-        // the student's class lessons of their groups, and a teacher's own.
+        // the student's class lessons of their groups, and a teacher's own (`lessons(of:)` is the
+        // calendar feed's read of the same rows, which it needs whole).
         var views: [LessonView] = []
-        if !classIDs.isEmpty {
+        if !scope.classIDs.isEmpty {
             let groups = Set(try await ClassGroupMemberRecord.query(on: db).filter(\.$userID == person).all().map(\.groupID))
-            views += try await Self.joinedViews("l.class_id IN", classIDs, from: start, to: end, tz: tz, on: db)
+            views += try await Self.joinedViews("l.class_id IN", scope.classIDs, from: start, to: end, tz: tz, on: db)
                 .filter { $0.groupId.map(groups.contains) ?? true }
         }
-        if !teacherSchools.isEmpty {
+        if !scope.teacherSchools.isEmpty {
+            // A teacher's own lessons in the schools they still teach in (the calendar feed's rule too).
             views += try await Self.joinedViews("l.teacher_id IN", [person], from: start, to: end, tz: tz, on: db)
+                .filter { scope.teacherSchools.contains($0.schoolId) }
         }
         var seen = Set<UUID>()
         views = views.filter { seen.insert($0.id).inserted }

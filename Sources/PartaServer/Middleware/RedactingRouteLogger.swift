@@ -4,7 +4,7 @@ import Vapor
 /// token after `/join/`, `/chat-join/`, `/setup/` and `/activation/` becomes `…` (invite, setup and activation
 /// links are bearer secrets; server logs are read by more people than the links are meant for).
 struct RedactingRouteLogger: AsyncMiddleware {
-    static let secretAfter: Set<Substring> = ["join", "chat-join", "setup", "activation"]
+    static let secretAfter: Set<Substring> = ["join", "chat-join", "setup", "activation", "ical"]
 
     static func redact(_ path: String) -> String {
         var parts = path.split(separator: "/", omittingEmptySubsequences: false)

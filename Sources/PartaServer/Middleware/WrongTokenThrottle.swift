@@ -1,7 +1,8 @@
 import PartaCore
 import Vapor
 
-/// Routes that look a secret token up (invite links, chat links, activation and setup links):
+/// Routes that look a secret token up (invite links, chat links, activation and setup links,
+/// calendar feeds):
 /// unknown tokens are counted per client address and, past `AuthRules.wrongTokensPerIP`, every
 /// token route answers 429 for that address — as wrong passwords are throttled — though the tokens
 /// are 256-bit. The answer for a wrong token stays the same generic "not found".

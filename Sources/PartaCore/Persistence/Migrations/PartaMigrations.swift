@@ -27,6 +27,7 @@ public enum PartaMigrations {
         M019_ImageThumbnails(),
         M020_ProfilePhotos(),
         M021_Grades(),
+        M022_CalendarFeeds(),
     ]
 }
 
