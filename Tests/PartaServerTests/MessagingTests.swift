@@ -673,6 +673,60 @@ final class ChatTemplateTests: XCTestCase {
     }
 }
 
+extension ChatTemplateTests {
+    /// «5А — учителя класса» follows the teaching assignments and the homeroom (issue 14): a teacher
+    /// given a subject in 5А joins, one whose last assignment there ends leaves, and nobody is picked.
+    func testTheClassTeachersChatFollowsTheAssignments() async throws {
+        try await withHarness { h in
+            let w = try await h.journalWorld()
+            try await h.expect(.ok, .PUT, "/api/v1/classes/\(w.classA)/homeroom", token: w.admin, json: ["teacherId": w.teacher.id])
+            func members(_ chat: String) async throws -> Set<String> {
+                Set((try await h.request(.GET, "/api/v1/chats/\(chat)/members", token: w.teacher.token).json["items"] as! [[String: Any]])
+                    .map { ($0["userId"] as! String).lowercased() })
+            }
+            let refused = try await h.request(.POST, "/api/v1/schools/\(w.school)/chat-templates", token: w.teacher.token,
+                                              json: ["template": "class_teachers", "classId": w.classA, "memberIds": [w.colleague.id]])
+            XCTAssertEqual(refused.status, .badRequest, "the members follow the assignments: nobody is picked")
+            let made = try await h.request(.POST, "/api/v1/schools/\(w.school)/chat-templates", token: w.teacher.token,
+                                           json: ["template": "class_teachers", "classId": w.classA])
+            XCTAssertEqual(made.status, .created, String(buffer: made.body))
+            XCTAssertEqual(made.json["rosterBound"] as? Bool, true)
+            let chat = made.json["id"] as! String
+            let atStart = try await members(chat)
+            XCTAssertEqual(atStart, [w.teacher.id.lowercased()])
+
+            // Given mathematics in 5А: joins at once; the same teacher in 5Б changes nothing here.
+            let math = try await h.request(.POST, "/api/v1/schools/\(w.school)/assignments", token: w.admin,
+                                           json: ["classId": w.classA, "subjectId": w.math, "teacherId": w.colleague.id])
+            XCTAssertEqual(math.status, .created, String(buffer: math.body))
+            try await h.expect(.created, .POST, "/api/v1/schools/\(w.school)/assignments", token: w.admin,
+                               json: ["classId": w.classB, "subjectId": w.russian, "teacherId": w.colleague.id])
+            let withColleague = try await members(chat)
+            XCTAssertEqual(withColleague, [w.teacher.id.lowercased(), w.colleague.id.lowercased()])
+            // Not a teacher of the class, not confirmed: not on the roster.
+            XCTAssertFalse(withColleague.contains(w.fresh.id.lowercased()))
+
+            // The assignment removed: leaves (the 5Б one does not keep them in 5А's chat).
+            try await h.expect(.noContent, .DELETE, "/api/v1/assignments/\(math.json["id"] as! String)", token: w.admin)
+            let afterRemoval = try await members(chat)
+            XCTAssertEqual(afterRemoval, [w.teacher.id.lowercased()])
+
+            // A new homeroom teacher joins (the one before, the chat's owner, stays its owner).
+            try await h.expect(.ok, .PUT, "/api/v1/classes/\(w.classA)/homeroom", token: w.admin, json: ["teacherId": w.colleague.id])
+            let withNewHomeroom = try await members(chat)
+            XCTAssertEqual(withNewHomeroom, [w.teacher.id.lowercased(), w.colleague.id.lowercased()])
+            // Confirmed later and given a subject in 5А: the new teacher joins then.
+            try await h.expect(.noContent, .POST, "/api/v1/schools/\(w.school)/members/\(w.fresh.id)/verify-teacher", token: w.admin)
+            let confirmedOnly = try await members(chat)
+            XCTAssertFalse(confirmedOnly.contains(w.fresh.id.lowercased()), "confirmed, but teaches nothing in 5А")
+            try await h.expect(.created, .POST, "/api/v1/schools/\(w.school)/assignments", token: w.admin,
+                               json: ["classId": w.classA, "subjectId": w.russian, "teacherId": w.fresh.id])
+            let withNewTeacher = try await members(chat)
+            XCTAssertTrue(withNewTeacher.contains(w.fresh.id.lowercased()))
+        }
+    }
+}
+
 /// Chat invite links (§2.5, §2.6).
 final class ChatInviteTests: XCTestCase {
     func testStudentsAndParentsJoinByALinkWithinItsLimits() async throws {

@@ -214,12 +214,13 @@ public struct AssignmentService: Sendable {
             return try await Self.ensure(schoolID: schoolID, classID: classID, subjectID: subjectID, groupID: groupID,
                                          teacherID: teacherID, now: ctx.clock.now(), on: db)
         }
+        try await RosterChats.syncClassTeachers(ctx, schoolID: schoolID, classIDs: [classID])
         return try await Self.views([made], on: ctx.store.db)[0]
     }
 
     /// An assignment the timetable still uses stays: change the timetable first.
     public func delete(_ actor: Actor, assignmentID: UUID) async throws {
-        try await ctx.store.write { db in
+        let gone: TeachingAssignmentRecord = try await ctx.store.write { db in
             guard let a = try await TeachingAssignmentRecord.find(assignmentID, on: db),
                   Policy.canViewSchool(actor, schoolID: a.schoolID) else { throw PartaError.notFound("Назначение") }
             try Journal.requireTimetableRights(actor, schoolID: a.schoolID)
@@ -230,7 +231,9 @@ public struct AssignmentService: Sendable {
                 throw PartaError(.conflict, "assignment_in_timetable", "Этот урок есть в расписании класса: сначала измените расписание.")
             }
             try await a.delete(on: db)
+            return a
         }
+        try await RosterChats.syncClassTeachers(ctx, schoolID: gone.schoolID, classIDs: [gone.classID])
     }
 
     /// The assignment for these four, made if missing.

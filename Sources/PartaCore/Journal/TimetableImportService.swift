@@ -36,7 +36,7 @@ public struct TimetableImportService: Sendable {
 
     public func run(_ actor: Actor, schoolID: UUID, csv: Data) async throws -> TimetableImportReport {
         let now = ctx.clock.now()
-        return try await ctx.store.write { db in
+        let report: TimetableImportReport = try await ctx.store.write { db in
             let checked = try await check(actor, schoolID: schoolID, csv: csv, on: db)
             var report = checked.report
             guard report.errors.isEmpty else {
@@ -74,6 +74,8 @@ public struct TimetableImportService: Sendable {
             report.imported = true
             return report
         }
+        try await RosterChats.syncClassTeachers(ctx, schoolID: schoolID, classIDs: report.classes.map(\.classId))
+        return report
     }
 
     /// The school's current timetables (this academic year's classes) in the import's format; with

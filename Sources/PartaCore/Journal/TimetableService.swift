@@ -74,6 +74,7 @@ public struct TimetableService: Sendable {
             }
             return (cls, generated)
         }
+        try await RosterChats.syncClassTeachers(ctx, schoolID: cls.schoolID, classIDs: [classID])
         var view = try await Self.view(cls, on: ctx.store.db)
         view.lessonsGenerated = generated
         return view

@@ -27,7 +27,9 @@ public enum ChatTemplate: String, Codable, Sendable, CaseIterable {
         case .directorTeachers: .teacher
         case .classStudents, .subject: .student
         case .classParents: .parent
-        case .directorParentActivists, .directorStudentActivists, .classTeachers: nil
+        // The class's teachers by the teaching assignments and its homeroom teacher (issue 14).
+        case .classTeachers: .teacher
+        case .directorParentActivists, .directorStudentActivists: nil
         }
     }
 
@@ -36,7 +38,6 @@ public enum ChatTemplate: String, Codable, Sendable, CaseIterable {
         switch self {
         case .directorParentActivists: .parent
         case .directorStudentActivists: .student
-        case .classTeachers: .teacher
         default: nil
         }
     }
@@ -163,8 +164,6 @@ public struct ChatTemplateService: Sendable {
             chat.createdBy = actor.userID; chat.readOnly = false; chat.lastSeq = 0; chat.lastEvent = 0
             chat.template = template.rawValue; chat.rosterClassID = template.rosterRole == nil ? nil : classID
             chat.rosterRole = template.rosterRole?.rawValue
-            // A roster chat for a class keeps the class even when picked (class teachers), for the listing.
-            if template == .classTeachers { chat.rosterClassID = classID }
             try await chat.create(on: db)
             let id = try chat.requireID()
             var rows = [ChatService.member(id, actor.userID, .owner, now)]

@@ -6,10 +6,19 @@ import SQLKit
 /// class or has a role (joining, approval, transfer, leaving, graduation, import, role changes).
 public enum RosterChats {
     /// Everyone on a roster: a class's students or parents, or the school's people with a role
-    /// (teachers only once confirmed).
+    /// (teachers only once confirmed). A class's teachers (the «учителя класса» chat) are the
+    /// confirmed teachers who teach there by the assignments, and its homeroom teacher.
     static func roster(schoolID: UUID, classID: UUID?, role: SchoolRole, on db: any Database) async throws -> [UUID] {
         guard let sql = db as? any SQLDatabase else { return [] }
-        let rows = if let classID {
+        let rows = if let classID, role == .teacher {
+            try await sql.raw("""
+                SELECT DISTINCT t.user_id FROM (
+                  SELECT teacher_id AS user_id FROM teaching_assignments WHERE class_id = \(bind: classID)
+                  UNION SELECT user_id FROM homeroom_assignments WHERE class_id = \(bind: classID) AND ended_at IS NULL) t
+                JOIN memberships m ON m.user_id = t.user_id AND m.school_id = \(bind: schoolID)
+                  AND m.role = \(bind: SchoolRole.teacher.rawValue) AND m.verified = \(bind: true)
+                """).all()
+        } else if let classID {
             try await sql.raw("SELECT DISTINCT user_id FROM class_members WHERE class_id = \(bind: classID) AND role = \(bind: role.rawValue)").all()
         } else {
             try await sql.raw("""
@@ -44,6 +53,15 @@ public enum RosterChats {
                     seats[try row.decode(column: "user_id", as: UUID.self), default: []]
                         .insert("\(try row.decode(column: "class_id", as: UUID.self)):\(try row.decode(column: "role", as: String.self))")
                 }
+                // A class's teachers: by the teaching assignments and the homeroom (counted for a
+                // confirmed teacher only, below).
+                var teaches: [UUID: Set<UUID>] = [:]           // user → classes
+                for row in try await sql.raw("""
+                    SELECT teacher_id AS user_id, class_id FROM teaching_assignments WHERE teacher_id IN (\(binds: chunk))
+                    UNION SELECT user_id, class_id FROM homeroom_assignments WHERE user_id IN (\(binds: chunk)) AND ended_at IS NULL
+                    """).all() {
+                    teaches[try row.decode(column: "user_id", as: UUID.self), default: []].insert(try row.decode(column: "class_id", as: UUID.self))
+                }
                 // Their rows in chats, and the bound chats of their schools.
                 struct Row { let chat: UUID; let school: UUID; let viaRoster: Bool; let role: String; let system: Bool }
                 var current: [UUID: [Row]] = [:]
@@ -70,12 +88,17 @@ public enum RosterChats {
                 for row in try await sql.raw("SELECT user_id, chat_id FROM chat_removals WHERE user_id IN (\(binds: chunk))").all() {
                     removed.insert(Seat(user: try row.decode(column: "user_id", as: UUID.self), chat: try row.decode(column: "chat_id", as: UUID.self)))
                 }
+                func onRoster(_ user: UUID, _ b: Bound) -> Bool {
+                    let confirmed = roles[user]?[b.school]?.contains(b.role) ?? false
+                    guard let classID = b.classID else { return confirmed }
+                    if b.role == SchoolRole.teacher.rawValue { return confirmed && (teaches[user]?.contains(classID) ?? false) }
+                    return seats[user]?.contains("\(classID):\(b.role)") ?? false
+                }
                 for user in chunk {
                     let mine = current[user] ?? []
                     let present = Set(mine.map(\.chat))
                     for b in bound where !present.contains(b.chat) && !removed.contains(Seat(user: user, chat: b.chat)) {
-                        let belongs = b.classID.map { seats[user]?.contains("\($0):\(b.role)") ?? false }
-                            ?? (roles[user]?[b.school]?.contains(b.role) ?? false)
+                        let belongs = onRoster(user, b)
                         if belongs {
                             let m = ChatService.member(b.chat, user, .member, now); m.viaRoster = true
                             try await m.create(on: db)
@@ -86,8 +109,7 @@ public enum RosterChats {
                         let stillOfSchool = member[user]?.contains(row.school) ?? false
                         var goes = !stillOfSchool
                         if stillOfSchool, row.viaRoster, let b = bound.first(where: { $0.chat == row.chat }) {
-                            goes = !(b.classID.map { seats[user]?.contains("\($0):\(b.role)") ?? false }
-                                     ?? (roles[user]?[b.school]?.contains(b.role) ?? false))
+                            goes = !onRoster(user, b)
                         }
                         guard goes else { continue }
                         try await ChatMemberRecord.query(on: db).filter(\.$chatID == row.chat).filter(\.$userID == user).delete()
@@ -118,9 +140,24 @@ public enum RosterChats {
     /// new school year, which change many people at once) — except for people the chat's moderators
     /// removed from it.
     public static func syncSchool(_ ctx: PartaContext, schoolID: UUID) async throws {
+        try await syncChats(ctx, schoolID: schoolID, teachersOf: nil)
+    }
+
+    /// The «учителя класса» chats of these classes brought in line with who teaches there (after a
+    /// change of the assignments, the timetable or a homeroom teacher).
+    public static func syncClassTeachers(_ ctx: PartaContext, schoolID: UUID, classIDs: [UUID]) async throws {
+        guard !classIDs.isEmpty else { return }
+        try await syncChats(ctx, schoolID: schoolID, teachersOf: classIDs)
+    }
+
+    static func syncChats(_ ctx: PartaContext, schoolID: UUID, teachersOf classIDs: [UUID]?) async throws {
         let now = ctx.clock.now()
         let events: [ChatEvent] = try await ctx.store.write { db in
-            let chats = try await ChatRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$rosterRole != nil).all()
+            var query = ChatRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$rosterRole != nil)
+            if let classIDs {
+                query = query.filter(\.$rosterRole == SchoolRole.teacher.rawValue).filter(\.$rosterClassID ~~ classIDs)
+            }
+            let chats = try await query.all()
             var events: [ChatEvent] = []
             for chat in chats {
                 guard let role = chat.rosterRole.flatMap(SchoolRole.init(rawValue:)) else { continue }
