@@ -364,6 +364,46 @@ final class GradeTests: XCTestCase {
         }
     }
 
+    /// The diary (item 10): a student's week carries their own grades (with the kind of work) and
+    /// the lessons they missed, by lesson; a parent's view of the child the child's; nobody sees a
+    /// classmate's; a teacher's own week carries none.
+    func testTheDiaryWeekShowsTheStudentsOwnGradesAndAbsences() async throws {
+        try await withHarness { h in
+            let w = try await world(h)
+            let k = try await kinds(h, w)
+            _ = try await grade(h, w, w.student, "5", kind: k["Контрольная работа"])
+            _ = try await grade(h, w, w.classmate, "3")
+            try await h.expect(.ok, .PUT, "/api/v1/lessons/\(w.lesson)/attendance", token: w.teacher.token, json: ["allPresent": true, "marks": [
+                ["studentId": w.student.id, "status": "late"], ["studentId": w.classmate.id, "status": "absent", "reason": "illness"]]])
+            let lessonDay = try await h.request(.GET, "/api/v1/lessons/\(w.lesson)", token: w.teacher.token).json["date"] as! String
+
+            func diary(_ token: String, child: Person? = nil) async throws -> [String: Any] {
+                let query = "from=\(lessonDay)&days=1" + (child.map { "&childId=\($0.id)" } ?? "")
+                let reply = try await h.request(.GET, "/api/v1/me/schedule?\(query)", token: token)
+                XCTAssertEqual(reply.status, .ok, String(buffer: reply.body))
+                return reply.json
+            }
+            for (token, child) in [(w.student.token, nil), (w.parent.token, w.student)] as [(String, Person?)] {
+                let week = try await diary(token, child: child)
+                let grades = week["grades"] as? [[String: Any]] ?? []
+                XCTAssertEqual(grades.map { $0["value"] as? String }, ["5"], "only the student's own grade")
+                XCTAssertEqual(grades.first?["workKind"] as? String, "Контрольная работа")
+                XCTAssertEqual(grades.first?["lessonId"] as? String, w.lesson)
+                let attendance = week["attendance"] as? [[String: Any]] ?? []
+                XCTAssertEqual(attendance.map { $0["status"] as? String }, ["late"], "only the student's own, present left out")
+            }
+            let classmate = try await diary(w.classmate.token)
+            XCTAssertEqual((classmate["grades"] as? [[String: Any]])?.map { $0["value"] as? String }, ["3"])
+            XCTAssertEqual((classmate["attendance"] as? [[String: Any]])?.first?["reason"] as? String, "illness")
+            // Another family's parent cannot ask for the child's week; a teacher's own has no marks.
+            try await h.expect(.notFound, .GET, "/api/v1/me/schedule?from=\(lessonDay)&childId=\(w.student.id)", token: w.otherParent.token)
+            try await h.expect(.notFound, .GET, "/api/v1/me/schedule?from=\(lessonDay)&childId=\(w.student.id)", token: w.stranger.token)
+            let teacherWeek = try await diary(w.teacher.token)
+            XCTAssertNil(teacherWeek["grades"])
+            XCTAssertNil(teacherWeek["attendance"])
+        }
+    }
+
     func testSubmissionGradesCountFromArrivalAndGradedLessonsSurviveARegeneration() async throws {
         try await withHarness { h in
             var w = try await world(h)

@@ -173,6 +173,20 @@ def test_the_teacher_fills_the_sheet_by_keyboard_marks_attendance_and_the_parent
     page.no_sideways_scroll()
     _shot(page, "grades-sheet-parent-390")
 
+    # The child's week (the diary): the grade beside its lesson with the kind of work, the absence.
+    day = datetime.date.fromisoformat(expect(teacher.get(f"{server.url}/api/v1/lessons/{graded}"), 200)["date"])
+    monday = day - datetime.timedelta(days=day.weekday())
+    page.open(f"/schedule?from={monday.isoformat()}")
+    card = f"li.lesson[data-lesson-id='{graded}']"
+    page.wait(lambda d: page.d.find_elements("css selector", f"{card} .gmark"), 10, "no grade on the lesson's card")
+    page.click(f"#chip-{day.isoformat()}")   # a phone shows one day at a time
+    assert page.text(f"{card} .gmark") == "3"
+    assert "Работа на уроке" in page.el(f"{card} .gmark").get_attribute("aria-label")
+    assert "Не был(а) (по болезни)" in page.text(f"{card} .l-marks")
+    assert page.axe_violations() == []
+    page.no_sideways_scroll()
+    _shot(page, "grades-diary-parent-390")
+
 
 def test_the_sheet_on_a_phone_scrolls_in_its_box_with_the_names_sticky(server, browser):
     admin, school, cls, teacher, student_id, parent, math, term, lessons = _school(server)

@@ -7,6 +7,7 @@ import { api, session, loadMe, go } from '../api.js';
 import * as live from '../socket.js';
 import { t, addStrings, lang } from '../i18n.js';
 import lessonMarks, { journalLinks } from './lessonmarks.js';
+import { GRADE_TEXT } from './grades.js';
 import { calendarFeed } from './calfeed.js';
 
 addStrings({
@@ -22,6 +23,8 @@ addStrings({
   ls_plan: ['Замена и перенос', 'Substitution and changes'], ls_new_teacher: ['Кто ведёт урок', 'Who teaches it'],
   ls_cancel: ['Отменить урок', 'Cancel the lesson'], ls_restore: ['Вернуть урок', 'Restore the lesson'], ls_back: ['← К расписанию', '← Timetable'],
   ls_group: ['Группа', 'Group'], ls_period: ['{n}-й урок', 'period {n}'],
+  sc_absent: ['Не был(а)', 'Absent'], sc_late: ['Опоздание', 'Late'], sc_grade: ['Оценка {v}: {kind}', 'Mark {v}: {kind}'],
+  sc_reason_illness: ['по болезни', 'ill'], sc_reason_excused: ['по уважительной причине', 'excused'], sc_reason_unexcused: ['без уважительной причины', 'unexcused'],
   sc_new: ['Новое', 'New'], sc_hw_none: ['ДЗ', 'Homework'], sc_hw_submitted: ['ДЗ сдано', 'Handed in'], sc_hw_returned: ['ДЗ на доработке', 'Returned'], sc_hw_accepted: ['ДЗ принято', 'Accepted'],
 });
 
@@ -82,6 +85,24 @@ async function week({ q }) {
   const seenKey = 'parta.seen.' + s.personId.toLowerCase();
   const seen = localStorage.getItem(seenKey) || '';
   const fresh = x => !!seen && (x.postedAt > seen || (x.submission && x.submission.checkedAt && x.submission.checkedAt > seen));
+  // The diary: the student's grades and absences by lesson; a grade given or changed since the
+  // last look is marked new.
+  const marksAt = {}, missed = {};
+  for (const g of s.grades || []) (marksAt[g.lessonId] = marksAt[g.lessonId] || []).push(g);
+  for (const a of s.attendance || []) missed[a.lessonId] = a;
+  const freshGrade = g => !!seen && g.updatedAt > seen;
+  const marks = l => {
+    const gs = marksAt[l.id] || [], a = missed[l.id];
+    if (!gs.length && !a) return null;
+    return h('span', { class: 'l-marks' },
+      a ? h('span', { class: 'lbadge lb-' + a.status, title: a.reason ? t('sc_reason_' + a.reason) : null },
+        t(a.status === 'late' ? 'sc_late' : 'sc_absent') + (a.reason ? ' (' + t('sc_reason_' + a.reason) + ')' : '')) : null,
+      gs.map(g => {
+        const text = GRADE_TEXT[g.value] || g.value, label = t('sc_grade', { v: text, kind: g.workKind }) + (g.comment ? ' — ' + g.comment : '');
+        return h('span', { class: 'gmark g-' + g.value + (freshGrade(g) ? ' fresh' : ''), title: label, 'aria-label': label, role: 'img' }, text);
+      }),
+      gs.some(freshGrade) ? h('span', { class: 'new-mark' }, t('sc_new')) : null);
+  };
   if (!asTeacher && (child || isStudent)) {
     const hw = await api('GET', '/me/homework?' + new URLSearchParams({ from: s.from, to: s.to, ...(child ? { childId: child } : {}) }));
     for (const x of hw.items) if (x.dueLessonId) (due[x.dueLessonId] = due[x.dueLessonId] || []).push(x);
@@ -97,6 +118,7 @@ async function week({ q }) {
         l.topic ? h('span', { class: 'l-topic' }, l.topic)
           : asTeacher && l.date <= today && l.status !== 'cancelled' ? h('span', { class: 'l-todo' }, t('sc_no_topic')) : null,
         badges(l).length ? h('span', { class: 'l-badges' }, badges(l)) : null,
+        marks(l),
         (due[l.id] || []).map(x => h('span', { class: 'l-hw' + (fresh(x) ? ' fresh' : '') }, fresh(x) ? h('span', { class: 'new-mark' }, t('sc_new')) : null,
           h('span', { class: 'lbadge st-' + (x.submission ? x.submission.status : 'none') },
           t('sc_hw_' + (x.submission ? x.submission.status : 'none'))), ' ', x.text.length > 80 ? x.text.slice(0, 79) + '…' : x.text)))));

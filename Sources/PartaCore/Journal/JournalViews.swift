@@ -130,6 +130,10 @@ public struct ScheduleView: Sendable, Codable, Equatable {
     public var from: LocalDate
     public var to: LocalDate
     public var days: [Day]
+    /// A student's week (their own, or a parent's child's): their grades and the lessons they
+    /// missed or came late to, by lesson. Absent from a teacher's own week.
+    public var grades: [DiaryGradeView]?
+    public var attendance: [DiaryAttendanceView]?
 }
 
 public struct LessonsGenerated: Sendable, Codable, Equatable {

@@ -60,7 +60,12 @@ public struct LessonService: Sendable {
             let off: String? = calendar?.dayOffTitle(day) ?? (day.weekday == 7 ? "Выходной" : nil)
             return ScheduleView.Day(date: day, dayOff: off, lessons: byDate[day] ?? [])
         }
-        return ScheduleView(personId: person, personName: user.fullName, from: start, to: end, days: dayList)
+        var view = ScheduleView(personId: person, personName: user.fullName, from: start, to: end, days: dayList)
+        if !scope.classIDs.isEmpty {
+            // The diary: the student's own marks (a parent's child's), beside their lessons.
+            (view.grades, view.attendance) = try await DiaryMarks.load(student: person, lessonIDs: views.map(\.id), on: db)
+        }
+        return view
     }
 
     /// A class's lessons over up to 100 days, those the actor may see.
