@@ -43,6 +43,7 @@ const routes = [
   [/^\/school\/([^/]+)\/timetable$/, lazy('timetable', 'overview')],
   [/^\/school\/([^/]+)\/timetable\/([^/]+)$/, lazy('timetable', 'class')],
   [/^\/schedule$/, lazy('schedule', 'week')],
+  [/^\/marks$/, lazy('marks')],
   [/^\/lesson\/([^/]+)$/, lazy('schedule', 'lesson')],
   [/^\/homework\/([^/]+)$/, lazy('homework')],
   [/^\/chat\/([^/]+)$/, lazy('chats', 'conversation')],
@@ -109,6 +110,10 @@ function header() {
       const base = '#/school/' + encodeURIComponent(s.schoolId);
       links.push(['nav-chats', base + '/chats', t('navChats'), 'chats', 'chats', '^#/chat/']);
       links.push(['nav-schedule', '#/schedule', t('navSchedule'), 'calendar', null, '^#/(schedule|lesson/|homework/)']);
+      // Students and parents: their marks a tap away (a teacher's are in the grade sheets).
+      if (!me.memberships.some(m => m.role === 'teacher') && me.memberships.some(m => ['student', 'parent'].includes(m.role))) {
+        links.push(['nav-marks', '#/marks', t('navMarks'), 'marks', null, '^#/(marks|class/[^/]+/grades)']);
+      }
       links.push(['nav-school', base, t('navSchool'), 'school', 'school',
         '^' + base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '/(?!chats)']);
     }

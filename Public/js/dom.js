@@ -165,7 +165,7 @@ export const sec = (id, title, ...kids) => h('section', { 'aria-labelledby': id 
 // Icons: a few strokes of SVG made here (no image files, no markup strings).
 const ICONS = {
   chats: 'M4 5h16v11H9l-5 4z', school: 'M3 10l9-6 9 6M5 10v9h14v-9M10 19v-5h4v5', account: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21c1-4 4-6 8-6s7 2 8 6',
-  queue: 'M5 4h14v16H5zM8 9h8M8 13h8M8 17h5', signin: 'M10 17l5-5-5-5M15 12H3M14 4h6v16h-6',
+  queue: 'M5 4h14v16H5zM8 9h8M8 13h8M8 17h5', marks: 'M6 3h12v18H6zM9 8h6M9 12h6M9 16h3', signin: 'M10 17l5-5-5-5M15 12H3M14 4h6v16h-6',
   clip: 'M20 11l-8.5 8.5a5 5 0 0 1-7-7L13 4a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4L15 7', poll: 'M5 20V10M12 20V4M19 20v-7',
   send: 'M4 12l16-8-6 16-3-7z', gear: 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM12 2v3M12 19v3M2 12h3M19 12h3M5 5l2 2M17 17l2 2M5 19l2-2M17 7l2-2',
   back: 'M15 5l-7 7 7 7', calendar: 'M4 6h16v14H4zM4 10h16M8 3v5M16 3v5', more: 'M5 12h.01M12 12h.01M19 12h.01',

@@ -169,6 +169,7 @@ func routes(_ app: Application, hub: SocketHub, availability: DatabaseAvailabili
     api.get("lessons", ":lessonId", use: journal.lesson)
     api.patch("lessons", ":lessonId", use: journal.updateLesson)
     api.get("me", "schedule", use: journal.mySchedule)
+    api.get("me", "grades", use: journal.myGrades)
     api.on(.POST, "schools", ":schoolId", "timetable", "preview", body: .collect(maxSize: "4mb"), use: timetableImport.preview)
     api.on(.POST, "schools", ":schoolId", "timetable", "import", body: .collect(maxSize: "4mb"), use: timetableImport.run)
     api.get("schools", ":schoolId", "timetable.csv", use: timetableImport.export)

@@ -404,6 +404,63 @@ final class GradeTests: XCTestCase {
         }
     }
 
+    /// «Оценки» (item 10): a student's grades subject by subject for the term — the kinds of work,
+    /// the weighted average and the proposed mark as the sheet makes them, absences, the term mark;
+    /// a parent's child's; nobody else's.
+    func testTheReportCardIsTheStudentsOwnSubjectBySubject() async throws {
+        try await withHarness { h in
+            let w = try await world(h)
+            let k = try await kinds(h, w)
+            _ = try await grade(h, w, w.student, "5", kind: k["Контрольная работа"])
+            _ = try await grade(h, w, w.student, "3", kind: k["Работа на уроке"])
+            _ = try await grade(h, w, w.classmate, "2")
+            try await h.expect(.ok, .PUT, "/api/v1/lessons/\(w.lesson)/attendance", token: w.teacher.token,
+                               json: ["marks": [["studentId": w.student.id, "status": "absent", "reason": "illness"]]])
+
+            func card(_ token: String, _ query: String = "") async throws -> [String: Any] {
+                let reply = try await h.request(.GET, "/api/v1/me/grades\(query)", token: token)
+                XCTAssertEqual(reply.status, .ok, String(buffer: reply.body))
+                return reply.json
+            }
+            func subject(_ json: [String: Any], _ name: String) -> [String: Any]? {
+                (json["subjects"] as? [[String: Any]])?.first { $0["subjectName"] as? String == name }
+            }
+            let own = try await card(w.student.token)
+            XCTAssertEqual(own["className"] as? String, "5А")
+            let math = try XCTUnwrap(subject(own, "Математика"))
+            XCTAssertEqual((math["grades"] as? [[String: Any]])?.map { $0["value"] as? String }, ["5", "3"])
+            XCTAssertEqual((math["grades"] as? [[String: Any]])?.map { $0["workKind"] as? String }, ["Контрольная работа", "Работа на уроке"])
+            XCTAssertEqual(math["average"] as? Double, 4.5, "(5×3 + 3×1) / 4")
+            XCTAssertEqual(math["proposed"] as? String, "5", "4,50 → 5")
+            XCTAssertEqual(math["absences"] as? Int, 1)
+            XCTAssertNotNil(subject(own, "Русский язык"), "a subject taught in the class, no grade yet")
+            XCTAssertEqual((subject(own, "Русский язык")?["grades"] as? [[String: Any]])?.count, 0)
+
+            // The term mark set by the teacher shows; the parent sees the same, the classmate their own.
+            let term = own["period"] as! String
+            try await h.expect(.ok, .PUT, "/api/v1/classes/\(w.classA)/term-marks", token: w.teacher.token,
+                               json: ["subjectId": w.math, "studentId": w.student.id, "term": term, "value": "5"])
+            let parents = try await card(w.parent.token, "?childId=\(w.student.id)&term=\(term)")
+            XCTAssertEqual(subject(parents, "Математика")?["mark"] as? String, "5")
+            XCTAssertEqual((subject(parents, "Математика")?["grades"] as? [[String: Any]])?.count, 2)
+            let classmate = try await card(w.classmate.token)
+            XCTAssertEqual((subject(classmate, "Математика")?["grades"] as? [[String: Any]])?.map { $0["value"] as? String }, ["2"])
+            let year = try await card(w.student.token, "?term=year")
+            XCTAssertEqual((subject(year, "Математика")?["termMarks"] as? [[String: Any]])?.map { $0["value"] as? String }, ["5"])
+            XCTAssertEqual(subject(year, "Математика")?["average"] as? Double, 5)
+
+            // Another family, another school, a classmate asking for the child: not found; a bad term: 400.
+            try await h.expect(.notFound, .GET, "/api/v1/me/grades?childId=\(w.student.id)", token: w.otherParent.token)
+            try await h.expect(.notFound, .GET, "/api/v1/me/grades?childId=\(w.student.id)", token: w.stranger.token)
+            try await h.expect(.notFound, .GET, "/api/v1/me/grades?childId=\(w.student.id)", token: w.classmate.token)
+            try await h.expect(.notFound, .GET, "/api/v1/me/grades?childId=\(w.student.id)", token: w.teacher.token)
+            try await h.expect(.badRequest, .GET, "/api/v1/me/grades?term=9", token: w.student.token)
+            // A teacher's own card: no class, no subjects.
+            let teachers = try await card(w.teacher.token)
+            XCTAssertEqual((teachers["subjects"] as? [Any])?.count, 0)
+        }
+    }
+
     func testSubmissionGradesCountFromArrivalAndGradedLessonsSurviveARegeneration() async throws {
         try await withHarness { h in
             var w = try await world(h)

@@ -187,6 +187,18 @@ def test_the_teacher_fills_the_sheet_by_keyboard_marks_attendance_and_the_parent
     page.no_sideways_scroll()
     _shot(page, "grades-diary-parent-390")
 
+    # «Оценки» in the navigation: subject by subject, the average and where it is heading.
+    page.click("#nav-marks")
+    page.wait_route("#/marks")
+    row = f"li.mk-subject[data-subject-id='{math}']"
+    page.wait(lambda d: page.d.find_elements("css selector", f"{row} .gmark"), 10, "no marks on «Оценки»")
+    assert sorted(e.text for e in page.d.find_elements("css selector", f"{row} .mk-grades .gmark")) == ["3", "5"]
+    assert page.text(f"{row} .mk-avg") == "4,00"
+    assert "Пропусков: 1" in page.text(row)
+    assert page.axe_violations() == []
+    page.no_sideways_scroll()
+    _shot(page, "grades-marks-parent-390")
+
 
 def test_the_sheet_on_a_phone_scrolls_in_its_box_with_the_names_sticky(server, browser):
     admin, school, cls, teacher, student_id, parent, math, term, lessons = _school(server)

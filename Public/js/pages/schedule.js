@@ -25,7 +25,7 @@ addStrings({
   ls_group: ['Группа', 'Group'], ls_period: ['{n}-й урок', 'period {n}'],
   sc_absent: ['Не был(а)', 'Absent'], sc_late: ['Опоздание', 'Late'], sc_grade: ['Оценка {v}: {kind}', 'Mark {v}: {kind}'],
   sc_reason_illness: ['по болезни', 'ill'], sc_reason_excused: ['по уважительной причине', 'excused'], sc_reason_unexcused: ['без уважительной причины', 'unexcused'],
-  sc_new: ['Новое', 'New'], sc_hw_none: ['ДЗ', 'Homework'], sc_hw_submitted: ['ДЗ сдано', 'Handed in'], sc_hw_returned: ['ДЗ на доработке', 'Returned'], sc_hw_accepted: ['ДЗ принято', 'Accepted'],
+  sc_new: ['Новое', 'New'], sc_marks: ['Все оценки по предметам', 'All marks by subject'], sc_hw_none: ['ДЗ', 'Homework'], sc_hw_submitted: ['ДЗ сдано', 'Handed in'], sc_hw_returned: ['ДЗ на доработке', 'Returned'], sc_hw_accepted: ['ДЗ принято', 'Accepted'],
 });
 
 const WEEKDAYS = { ru: ['Пн', 'Вт', 'Ср', 'Чт', 'Пт', 'Сб', 'Вс'], en: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] };
@@ -156,6 +156,7 @@ async function week({ q }) {
       from ? h('a', { class: 'btn link', href: link(null), id: 'week-today' }, t('sc_today')) : null),
     chips, grid, asTeacher ? await journalLinks(me) : null,
     empty ? h('p', { id: 'week-empty', class: 'empty' }, t('sc_empty_week'), admin ? [' ', h('a', { href: '#/school/' + encodeURIComponent(admin.schoolId) + '/timetable' }, t('sc_setup'))] : null) : null,
+    !asTeacher && (child || isStudent) ? h('p', null, h('a', { id: 'week-marks', href: '#/marks' + (child ? '?child=' + encodeURIComponent(child) : '') }, t('sc_marks'))) : null,
     await calendarFeed({ personId: s.personId, childId: child || null, personName: s.personName }));
 }
 

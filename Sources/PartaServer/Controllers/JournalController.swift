@@ -141,6 +141,20 @@ struct JournalController {
         return try .json(try await LessonService(req.parta.context).schedule(actor, personID: child, from: from, days: days))
     }
 
+    /// `GET /me/grades?childId=&term=`: a student's grades by subject (their own, or a parent's child's).
+    func myGrades(_ req: Request) async throws -> Response {
+        let actor = try await req.actor()
+        struct Query: Decodable { let childId: String?; let term: String? }
+        let q = try? req.query.decode(Query.self)
+        let child = try QueryID.parse(q?.childId, "childId")
+        var period: MarkPeriod?
+        if let raw = q?.term {
+            guard let p = MarkPeriod(raw) else { throw PartaError.invalid("term", "Четверть (1–4) или «year».") }
+            period = p
+        }
+        return try .json(try await ReportCardService(req.parta.context).card(actor, personID: child, period: period))
+    }
+
     func classLessons(_ req: Request) async throws -> Response {
         let actor = try await req.actor()
         struct Query: Decodable { let from: String?; let to: String? }

@@ -1,0 +1,150 @@
+import FluentKit
+import Foundation
+import SQLKit
+
+/// A student's grades subject by subject for a term or the year (issue 14 item 10, the diary's
+/// «Оценки»): what a student sees of themselves and a parent of their child — every grade of the
+/// term with its kind of work, the weighted average and the proposed mark as the grade sheet makes
+/// them, and the marks set for the terms and the year.
+public struct ReportCardView: Sendable, Codable, Equatable {
+    public struct Grade: Sendable, Codable, Equatable {
+        public var id: UUID
+        public var lessonId: UUID
+        public var date: LocalDate
+        public var value: GradeValue
+        public var workKind: String
+        public var weight: Double
+        public var comment: String
+        public var late: Bool
+        public var updatedAt: Date
+    }
+    public struct Subject: Sendable, Codable, Equatable {
+        public var subjectId: UUID
+        public var subjectName: String
+        /// The term's grades in date order (none for the year).
+        public var grades: [Grade]
+        /// Lessons missed in the term (absent), late arrivals not counted.
+        public var absences: Int
+        /// The weighted average of the term's numeric grades (two decimals), or of the terms'
+        /// marks for the year.
+        public var average: Double?
+        public var proposed: TermMarkValue?
+        /// The mark set for this period, and for the year the terms' marks.
+        public var mark: TermMarkValue?
+        public var termMarks: [TermMarkView]
+    }
+    public var personId: UUID
+    public var personName: String
+    public var classId: UUID?
+    public var className: String?
+    public var academicYear: Int
+    public var period: MarkPeriod
+    public var terms: [SchoolCalendar.Term]
+    public var subjects: [Subject]
+}
+
+public struct ReportCardService: Sendable {
+    let ctx: PartaContext
+    public init(_ ctx: PartaContext) { self.ctx = ctx }
+
+    /// `personID`: the actor (a student) or one of the actor's children. A fixed number of
+    /// statements: the class, the calendar, the subjects taught there, the period's grades joined
+    /// with their lessons and kinds, the absences counted by subject, the term marks.
+    public func card(_ actor: Actor, personID: UUID?, period requested: MarkPeriod?) async throws -> ReportCardView {
+        let db = ctx.store.db
+        let person = personID ?? actor.userID
+        var asChild = false
+        if person != actor.userID {
+            let links = try await FamilyLinkRecord.query(on: db).filter(\.$parentID == actor.userID).filter(\.$childID == person).all()
+            guard Policy.canFollowSchedule(actor, of: person, parentLinksIn: links.map(\.schoolID)) else { throw PartaError.notFound("Ученик") }
+            asChild = true
+        }
+        guard let user = try await UserRecord.find(person, on: db) else { throw PartaError.notFound("Ученик") }
+        let scope = try await LessonService.scope(of: person, asChild: asChild, fallbackSchool: actor.memberships.first?.schoolID, on: db)
+        let now = ctx.clock.now(), today = LocalDate(now, in: scope.timeZone)
+        let year = today.academicYear
+        // The student's class this year (the newest when a transfer left two).
+        let classes = scope.classIDs.isEmpty ? [] : try await ClassRecord.query(on: db).filter(\.$id ~~ scope.classIDs)
+            .filter(\.$archived == false).filter(\.$kind == ClassKind.regular.rawValue).all()
+        let cls = classes.filter { $0.academicYear == year }.sorted { $0.name < $1.name }.first ?? classes.first
+        let calendar: SchoolCalendar = if let schoolID = cls?.schoolID {
+            try await SchoolCalendar.load(schoolID: schoolID, year: year, on: db) ?? SchoolCalendar.proposal(for: year)
+        } else { SchoolCalendar.proposal(for: year) }
+        let period: MarkPeriod
+        if let requested {
+            if case .term(let n) = requested, !calendar.terms.contains(where: { $0.number == n }) { throw PartaError.notFound("Период") }
+            period = requested
+        } else {
+            let current = calendar.term(containing: today) ?? calendar.terms.last(where: { $0.startsOn <= today }) ?? calendar.terms.first
+            period = current.map { .term($0.number) } ?? .year
+        }
+        guard let cls, let classID = cls.id, let sql = db as? any SQLDatabase else {
+            return ReportCardView(personId: person, personName: user.fullName, classId: nil, className: nil, academicYear: year,
+                                  period: period, terms: calendar.terms, subjects: [])
+        }
+
+        // The subjects taught in the class to the student (the whole class, or one of their groups).
+        let groups = Set(try await ClassGroupMemberRecord.query(on: db).filter(\.$userID == person).all().map(\.groupID))
+        let assignments = try await TeachingAssignmentRecord.query(on: db).filter(\.$classID == classID).all()
+            .filter { $0.groupID.map(groups.contains) ?? true }
+        var subjectIDs = Set(assignments.map(\.subjectID))
+
+        var grades: [UUID: [ReportCardView.Grade]] = [:]
+        var absences: [UUID: Int] = [:]
+        if case .term(let n) = period, let term = calendar.terms.first(where: { $0.number == n }) {
+            for r in try await sql.raw("""
+                SELECT g.id, g.lesson_id, g.subject_id, l.date, g.value, k.name AS kind_name, k.weight, g.comment, g.late, g.updated_at
+                FROM grades g JOIN lessons l ON l.id = g.lesson_id JOIN work_kinds k ON k.id = g.work_kind_id
+                WHERE g.student_id = \(bind: person) AND g.class_id = \(bind: classID)
+                  AND l.date >= \(bind: term.startsOn.description) AND l.date <= \(bind: term.endsOn.description)
+                ORDER BY l.date, l.starts_at, g.created_at
+                """).all() {
+                guard let value = GradeValue(rawValue: try r.decode(column: "value", as: String.self)),
+                      let date = LocalDate(try r.decode(column: "date", as: String.self)) else { continue }
+                let subject = try r.decode(column: "subject_id", as: UUID.self)
+                grades[subject, default: []].append(ReportCardView.Grade(
+                    id: try r.decode(column: "id", as: UUID.self), lessonId: try r.decode(column: "lesson_id", as: UUID.self), date: date,
+                    value: value, workKind: try r.decode(column: "kind_name", as: String.self), weight: try r.decode(column: "weight", as: Double.self),
+                    comment: try r.decode(column: "comment", as: String.self), late: try r.decode(column: "late", as: Bool.self),
+                    updatedAt: try r.decode(column: "updated_at", as: Date.self)))
+            }
+            for r in try await sql.raw("""
+                SELECT l.subject_id, COUNT(*) AS n FROM attendance a JOIN lessons l ON l.id = a.lesson_id
+                WHERE a.student_id = \(bind: person) AND l.class_id = \(bind: classID) AND a.status = 'absent'
+                  AND l.date >= \(bind: term.startsOn.description) AND l.date <= \(bind: term.endsOn.description)
+                GROUP BY l.subject_id
+                """).all() {
+                absences[try r.decode(column: "subject_id", as: UUID.self)] = try r.decode(column: "n", as: Int.self)
+            }
+        }
+        var marksBy: [UUID: [TermMarkView]] = [:]
+        for m in try await TermMarkRecord.query(on: db).filter(\.$classID == classID).filter(\.$studentID == person)
+            .filter(\.$academicYear == year).all() {
+            if let view = GradeSheetService.view(m) { marksBy[m.subjectID, default: []].append(view) }
+        }
+        subjectIDs.formUnion(grades.keys)
+        subjectIDs.formUnion(marksBy.keys)
+        let names = subjectIDs.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await SubjectRecord.query(on: db)
+            .filter(\.$id ~~ Array(subjectIDs)).all().map { ($0.id!, $0.name) })
+        let usesOne = try await MarksData.usesOne(schoolID: cls.schoolID, on: db)
+
+        let subjects = subjectIDs.map { id -> ReportCardView.Subject in
+            let own = grades[id] ?? [], set = marksBy[id] ?? []
+            var average = Grading.Average()
+            switch period {
+            case .term:
+                for g in own { if let n = g.value.number { average.add(n, halves: Grading.halves(g.weight) ?? 2) } }
+            case .year:
+                for m in set where m.period != .year { if let n = m.value.number { average.add(n, halves: 2) } }
+            }
+            return ReportCardView.Subject(
+                subjectId: id, subjectName: names[id] ?? "", grades: own, absences: absences[id] ?? 0, average: average.value,
+                proposed: average.proposal(usesOne: usesOne).flatMap { TermMarkValue(rawValue: String($0)) },
+                mark: set.first { $0.period == period }?.value,
+                termMarks: period == .year ? set.filter { $0.period != .year }.sorted { $0.period.description < $1.period.description } : [])
+        }
+        .sorted { ($0.subjectName, $0.subjectId.uuidString) < ($1.subjectName, $1.subjectId.uuidString) }
+        return ReportCardView(personId: person, personName: user.fullName, classId: classID, className: cls.name, academicYear: year,
+                              period: period, terms: calendar.terms, subjects: subjects)
+    }
+}
