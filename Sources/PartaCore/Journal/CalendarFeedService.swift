@@ -229,7 +229,8 @@ extension LessonService {
         func load(_ narrow: (SQLSelectBuilder) -> SQLSelectBuilder) async throws -> [LessonRecord] {
             let query = sql.select().columns(Self.lessonColumns.map { SQLIdentifier($0) }).from(LessonRecord.schema)
                 .where("date", .greaterThanOrEqual, from.description).where("date", .lessThanOrEqual, to.description)
-            return try await narrow(query).all().map(Self.lessonRecord)
+            let ids = RowIDs(sql)
+            return try await narrow(query).all().map { try Self.lessonRecord($0, ids: ids) }
         }
         var lessons: [LessonRecord] = []
         if !scope.classIDs.isEmpty {
@@ -243,21 +244,28 @@ extension LessonService {
         return lessons.filter { seen.insert($0.id!).inserted }
     }
 
+    /// One lesson by its id, read by column.
+    static func record(_ id: UUID, on db: any Database) async throws -> LessonRecord? {
+        guard let sql = db as? any SQLDatabase else { return nil }
+        return try await sql.select().columns(lessonColumns.map { SQLIdentifier($0) }).from(LessonRecord.schema).where("id", .equal, id)
+            .first().map { try lessonRecord($0, ids: RowIDs(sql)) }
+    }
+
     static let lessonColumns = ["id", "school_id", "class_id", "group_id", "subject_id", "teacher_id", "date", "period", "starts_at",
                                 "ends_at", "room", "status", "origin", "slot_date", "slot_period", "planned_teacher_id", "edited",
                                 "topic", "note", "created_at", "updated_at"]
 
-    static func lessonRecord(_ r: any SQLRow) throws -> LessonRecord {
+    static func lessonRecord(_ r: any SQLRow, ids: RowIDs) throws -> LessonRecord {
         let l = LessonRecord()
-        l.id = try r.decode(column: "id", as: UUID.self); l.schoolID = try r.decode(column: "school_id", as: UUID.self)
-        l.classID = try r.decode(column: "class_id", as: UUID.self); l.groupID = try r.decode(column: "group_id", as: UUID?.self)
-        l.subjectID = try r.decode(column: "subject_id", as: UUID.self); l.teacherID = try r.decode(column: "teacher_id", as: UUID.self)
+        l.id = try ids.id(r, "id"); l.schoolID = try ids.id(r, "school_id")
+        l.classID = try ids.id(r, "class_id"); l.groupID = try ids.optionalID(r, "group_id")
+        l.subjectID = try ids.id(r, "subject_id"); l.teacherID = try ids.id(r, "teacher_id")
         l.date = try r.decode(column: "date", as: String.self); l.period = try r.decode(column: "period", as: Int?.self)
         l.startsAt = try r.decode(column: "starts_at", as: Date.self); l.endsAt = try r.decode(column: "ends_at", as: Date.self)
         l.room = try r.decode(column: "room", as: String.self); l.status = try r.decode(column: "status", as: String.self)
         l.origin = try r.decode(column: "origin", as: String.self); l.slotDate = try r.decode(column: "slot_date", as: String?.self)
         l.slotPeriod = try r.decode(column: "slot_period", as: Int?.self)
-        l.plannedTeacherID = try r.decode(column: "planned_teacher_id", as: UUID?.self)
+        l.plannedTeacherID = try ids.optionalID(r, "planned_teacher_id")
         l.edited = try r.decode(column: "edited", as: Bool.self); l.topic = try r.decode(column: "topic", as: String.self)
         l.note = try r.decode(column: "note", as: String.self); l.createdAt = try r.decode(column: "created_at", as: Date.self)
         l.updatedAt = try r.decode(column: "updated_at", as: Date.self)

@@ -72,45 +72,74 @@ public struct GradeService: Sendable {
         try await set(actor, lessonID: lessonID, input: input, submission: (submissionID, arrivedAt))
     }
 
+    /// The checks read first, outside the write (who may, the student at the lesson, the kind, the
+    /// scale); the write itself is four statements — the lesson again (locked on PostgreSQL: a
+    /// lesson's marks change one request at a time; cancelled meanwhile → 409), the grade there,
+    /// its insert or update, the change kept — so the serial part of a save stays short when many
+    /// teachers grade at once.
     private func set(_ actor: Actor, lessonID: UUID, input: GradeInput, submission: (id: UUID, arrivedAt: Date)?) async throws -> GradeView {
         let comment = Text.cleanLines(input.comment ?? "")
         let now = ctx.clock.now()
-        let (grade, notice): (GradeRecord, Notice?) = try await ctx.store.write { db in
-            let lesson = try await MarksData.markable(actor, lessonID: lessonID, now: now, workArrived: submission != nil, on: db)
-            guard try await MarksData.attends(lesson, studentID: input.studentID, on: db) else { throw PartaError.notFound("Ученик") }
-            let kind = try await MarksData.workKind(input.workKindID, schoolID: lesson.schoolID, on: db)
-            let usesOne = input.value == .one ? try await MarksData.usesOne(schoolID: lesson.schoolID, on: db) : true
-            guard input.value.allowed(usesOne: usesOne) else {
-                throw PartaError(.conflict, "mark_not_in_scale", "В школе не ставят «1»: её шкала — от 2 до 5.")
+        let db = ctx.store.db
+        let lesson = try await MarksData.markable(actor, lessonID: lessonID, now: now, workArrived: submission != nil, lock: false, on: db)
+        guard try await MarksData.attends(lesson, studentID: input.studentID, on: db) else { throw PartaError.notFound("Ученик") }
+        let kind = try await MarksData.workKind(input.workKindID, schoolID: lesson.schoolID, on: db)
+        let usesOne = input.value == .one ? try await MarksData.usesOne(schoolID: lesson.schoolID, on: db) : true
+        guard input.value.allowed(usesOne: usesOne) else {
+            throw PartaError(.conflict, "mark_not_in_scale", "В школе не ставят «1»: её шкала — от 2 до 5.")
+        }
+        guard comment.count <= 300 else { throw PartaError.invalid("comment", "Комментарий — до 300 знаков.") }
+        let kindID = kind.id!, kindName = kind.name, student = input.studentID, value = input.value
+        let (grade, notice): (GradeView, Notice?) = try await ctx.store.write { db in
+            let sql = db as! any SQLDatabase   // both drivers' databases are
+            let ids = RowIDs(sql)
+            let lock: SQLQueryString = sql.dialect.name == "sqlite" ? "" : " FOR UPDATE"
+            guard let status = try await sql.raw("SELECT status FROM lessons WHERE id = \(bind: lessonID)\(lock)").first()?
+                .decode(column: "status", as: String.self) else { throw PartaError.notFound("Урок") }
+            guard status != LessonStatus.cancelled.rawValue else { throw PartaError(.conflict, "lesson_cancelled", "Урок отменён.") }
+            let existing = try await sql.raw("""
+                SELECT id, value, comment, submission_id, basis_at, late, created_at FROM grades
+                WHERE lesson_id = \(bind: lessonID) AND student_id = \(bind: student) AND work_kind_id = \(bind: kindID)
+                """).first()
+            var view: GradeView
+            var old: GradeValue?
+            if let existing {
+                old = GradeValue(rawValue: try existing.decode(column: "value", as: String.self))
+                view = GradeView(id: try ids.id(existing, "id"), lessonId: lessonID, studentId: student, workKindId: kindID,
+                                 value: old ?? value, comment: try existing.decode(column: "comment", as: String.self),
+                                 submissionId: try ids.optionalID(existing, "submission_id"), late: try existing.decode(column: "late", as: Bool.self),
+                                 createdAt: try existing.decode(column: "created_at", as: Date.self), updatedAt: now)
+                if old == value, view.comment == comment, submission == nil || view.submissionId == submission?.id {
+                    view.updatedAt = now
+                    return (view, nil)   // nothing changes
+                }
+                view.value = value; view.comment = comment
+                if let submission { view.submissionId = submission.id }
+                try await sql.raw("""
+                    UPDATE grades SET value = \(bind: value.rawValue), comment = \(bind: comment), submission_id = \(bind: view.submissionId),
+                      updated_by = \(bind: actor.userID), updated_at = \(bind: now) WHERE id = \(bind: view.id)
+                    """).run()
+            } else {
+                let basis = submission?.arrivedAt ?? lesson.endsAt
+                view = GradeView(id: UUID(), lessonId: lessonID, studentId: student, workKindId: kindID, value: value, comment: comment,
+                                 submissionId: submission?.id, late: Grading.isLate(enteredAt: now, basis: basis), createdAt: now, updatedAt: now)
+                try await sql.raw("""
+                    INSERT INTO grades (id, school_id, class_id, subject_id, lesson_id, student_id, work_kind_id, value, comment, submission_id,
+                      basis_at, late, created_by, created_at, updated_by, updated_at)
+                    VALUES (\(bind: view.id), \(bind: lesson.schoolID), \(bind: lesson.classID), \(bind: lesson.subjectID), \(bind: lessonID),
+                      \(bind: student), \(bind: kindID), \(bind: value.rawValue), \(bind: comment), \(bind: submission?.id), \(bind: basis),
+                      \(bind: view.late), \(bind: actor.userID), \(bind: now), \(bind: actor.userID), \(bind: now))
+                    """).run()
             }
-            guard comment.count <= 300 else { throw PartaError.invalid("comment", "Комментарий — до 300 знаков.") }
-            let existing = try await GradeRecord.query(on: db).filter(\.$lessonID == lessonID).filter(\.$studentID == input.studentID)
-                .filter(\.$workKindID == kind.id!).first()
-            let g = existing ?? GradeRecord()
-            let old = existing.map { GradeValue(rawValue: $0.value) } ?? nil
-            if let existing, existing.value == input.value.rawValue, existing.comment == comment,
-               submission == nil || existing.submissionID == submission?.id { return (existing, nil) }
-            if existing == nil {
-                g.schoolID = lesson.schoolID; g.classID = lesson.classID; g.subjectID = lesson.subjectID; g.lessonID = lessonID
-                g.studentID = input.studentID; g.workKindID = kind.id!; g.createdBy = actor.userID; g.createdAt = now
-                g.basisAt = submission?.arrivedAt ?? lesson.endsAt
-                g.late = Grading.isLate(enteredAt: now, basis: g.basisAt)
-            }
-            if let submission { g.submissionID = submission.id }
-            g.value = input.value.rawValue; g.comment = comment; g.updatedBy = actor.userID; g.updatedAt = now
-            try await g.save(on: db)
-            if old != input.value {
-                try await MarksData.recordChange(actor, lesson: lesson, studentID: input.studentID, kind: "grade",
-                                                 detail: "\(kind.name), \(LocalDate(lesson.date)?.russianDayAndMonth ?? lesson.date)",
-                                                 old: old?.russian ?? "", new: input.value.russian, at: now, on: db)
-            }
-            let notice = old == input.value ? nil
-                : Notice(studentID: input.studentID, schoolID: lesson.schoolID, lessonID: lessonID, subjectID: lesson.subjectID,
-                         date: lesson.date, kindName: kind.name, value: input.value.rawValue, text: input.value.russian)
-            return (g, notice)
+            guard old != value else { return (view, nil) }
+            try await MarksData.recordChange(actor, lesson: lesson, studentID: student, kind: "grade",
+                                             detail: "\(kindName), \(LocalDate(lesson.date)?.russianDayAndMonth ?? lesson.date)",
+                                             old: old?.russian ?? "", new: value.russian, at: now, on: db)
+            return (view, Notice(studentID: student, schoolID: lesson.schoolID, lessonID: lessonID, subjectID: lesson.subjectID,
+                                 date: lesson.date, kindName: kindName, value: value.rawValue, text: value.russian))
         }
         if let notice { await publish(notice) }
-        return MarksData.view(grade)
+        return grade
     }
 
     public func deleteGrade(_ actor: Actor, gradeID: UUID) async throws {
@@ -232,7 +261,17 @@ enum MarksData {
 
     /// The school's kinds of work in its order (archived ones too: old grades keep them).
     static func workKinds(schoolID: UUID, on db: any Database) async throws -> [WorkKindRecord] {
-        try await WorkKindRecord.query(on: db).filter(\.$schoolID == schoolID).sort(\.$position).sort(\.$name).all()
+        guard let sql = db as? any SQLDatabase else { return [] }
+        let ids = RowIDs(sql)
+        return try await sql.raw("""
+            SELECT id, name, weight, position, archived, created_at FROM work_kinds WHERE school_id = \(bind: schoolID) ORDER BY position, name
+            """).all().map { r in
+            let k = WorkKindRecord()
+            k.id = try ids.id(r, "id"); k.schoolID = schoolID; k.name = try r.decode(column: "name", as: String.self)
+            k.weight = try r.decode(column: "weight", as: Double.self); k.position = try r.decode(column: "position", as: Int.self)
+            k.archived = try r.decode(column: "archived", as: Bool.self); k.createdAt = try r.decode(column: "created_at", as: Date.self)
+            return k
+        }
     }
 
     /// An active kind of the school, or its default (the first active one).
@@ -254,11 +293,20 @@ enum MarksData {
     }
 
     static func students(classID: UUID, groupID: UUID?, on db: any Database) async throws -> [UUID] {
-        let all = try await ClassMemberRecord.query(on: db).filter(\.$classID == classID)
-            .filter(\.$role == SchoolRole.student.rawValue).all().map(\.userID)
-        guard let groupID else { return all }
-        let members = Set(try await ClassGroupMemberRecord.query(on: db).filter(\.$groupID == groupID).all().map(\.userID))
-        return all.filter(members.contains)
+        guard let sql = db as? any SQLDatabase else { return [] }
+        let ids = RowIDs(sql)
+        // Ids only, by column: a class's roster is read on every sheet and lesson page.
+        let rows = if let groupID {
+            try await sql.raw("""
+                SELECT m.user_id FROM class_members m JOIN class_group_members g ON g.user_id = m.user_id AND g.group_id = \(bind: groupID)
+                WHERE m.class_id = \(bind: classID) AND m.role = \(bind: SchoolRole.student.rawValue)
+                """).all()
+        } else {
+            try await sql.raw("""
+                SELECT user_id FROM class_members WHERE class_id = \(bind: classID) AND role = \(bind: SchoolRole.student.rawValue)
+                """).all()
+        }
+        return try rows.map { try ids.id($0, "user_id") }
     }
 
     /// Whether the person teaches the lesson's subject in its class: the lesson is theirs, or an assignment says so.
@@ -281,8 +329,9 @@ enum MarksData {
     /// sees it by being its teacher; the ties that decide between 404 and 403 are looked up only
     /// for someone else (this runs inside the write: as few statements as it can).
     /// A hand-in's grade (`workArrived`) may come before the lesson's day: the work is there.
-    static func markable(_ actor: Actor, lessonID: UUID, now: Date, workArrived: Bool = false, on db: any Database) async throws -> LessonRecord {
-        guard let lesson = try await LessonRecord.find(lessonID, on: db), Policy.canViewSchool(actor, schoolID: lesson.schoolID) else {
+    static func markable(_ actor: Actor, lessonID: UUID, now: Date, workArrived: Bool = false, lock locking: Bool = true,
+                         on db: any Database) async throws -> LessonRecord {
+        guard let lesson = try await LessonService.record(lessonID, on: db), Policy.canViewSchool(actor, schoolID: lesson.schoolID) else {
             throw PartaError.notFound("Урок")
         }
         guard Policy.canMarkLesson(actor, schoolID: lesson.schoolID, teacherID: lesson.teacherID) else {
@@ -293,7 +342,7 @@ enum MarksData {
                                                         : LocalDate(now, in: try await timeZone(schoolID: lesson.schoolID, on: db))) {
             throw PartaError(.conflict, lesson.status == LessonStatus.cancelled.rawValue ? "lesson_cancelled" : "lesson_not_started", why)
         }
-        try await lock("lessons", lessonID, on: db)
+        if locking { try await lock("lessons", lessonID, on: db) }
         return lesson
     }
 
@@ -305,10 +354,14 @@ enum MarksData {
 
     /// Whether the student is at the lesson: of its class (and of its group).
     static func attends(_ lesson: LessonRecord, studentID: UUID, on db: any Database) async throws -> Bool {
-        guard try await ClassMemberRecord.query(on: db).filter(\.$classID == lesson.classID).filter(\.$userID == studentID)
-            .filter(\.$role == SchoolRole.student.rawValue).first() != nil else { return false }
-        guard let groupID = lesson.groupID else { return true }
-        return try await ClassGroupMemberRecord.query(on: db).filter(\.$groupID == groupID).filter(\.$userID == studentID).first() != nil
+        guard let sql = db as? any SQLDatabase else { return false }
+        let inGroup: SQLQueryString = lesson.groupID.map {
+            "AND EXISTS (SELECT 1 FROM class_group_members g WHERE g.group_id = \(bind: $0) AND g.user_id = m.user_id)"
+        } ?? ""
+        return try await sql.raw("""
+            SELECT 1 AS one FROM class_members m WHERE m.class_id = \(bind: lesson.classID) AND m.user_id = \(bind: studentID)
+              AND m.role = \(bind: SchoolRole.student.rawValue) \(inGroup)
+            """).first() != nil
     }
 
     static func lock(_ table: String, _ id: UUID, on db: any Database) async throws {
@@ -319,11 +372,14 @@ enum MarksData {
     static func recordChange(_ actor: Actor, lesson: LessonRecord?, classID: UUID? = nil, subjectID: UUID? = nil, schoolID: UUID? = nil,
                              studentID: UUID, kind: String, detail: String, old: String, new: String, at: Date,
                              on db: any Database) async throws {
-        let c = JournalChangeRecord()
-        c.schoolID = lesson?.schoolID ?? schoolID!; c.classID = lesson?.classID ?? classID!; c.subjectID = lesson?.subjectID ?? subjectID!
-        c.lessonID = lesson?.id; c.studentID = studentID; c.kind = kind; c.detail = String(detail.prefix(200))
-        c.oldValue = old; c.newValue = new; c.actorID = actor.userID; c.at = at
-        try await c.create(on: db)
+        // One INSERT, not the model's create (its reflection over the fields cost more than the statement).
+        guard let sql = db as? any SQLDatabase else { return }
+        try await sql.raw("""
+            INSERT INTO journal_changes (id, school_id, class_id, subject_id, lesson_id, student_id, kind, detail, old_value, new_value, actor_id, at)
+            VALUES (\(bind: UUID()), \(bind: lesson?.schoolID ?? schoolID!), \(bind: lesson?.classID ?? classID!), \(bind: lesson?.subjectID ?? subjectID!),
+              \(bind: lesson?.id), \(bind: studentID), \(bind: kind), \(bind: String(detail.prefix(200))), \(bind: old), \(bind: new),
+              \(bind: actor.userID), \(bind: at))
+            """).run()
     }
 
     /// Lessons of these classes, from `from` to `to` by their timetable slot, that hold grades or

@@ -58,11 +58,15 @@ public struct GradeSheetService: Sendable {
         // a student their own, a parent their children's.
         let ties = try await LessonService.ties(actor, classID: classID, on: db)
         var lessons: [LessonRecord] = []
+        let sql = ctx.store.sql
         if case .term(let n) = period, let term = calendar.terms.first(where: { $0.number == n }) {
-            var q = LessonRecord.query(on: db).filter(\.$classID == classID).filter(\.$subjectID == subjectID)
-                .filter(\.$date >= term.startsOn.description).filter(\.$date <= term.endsOn.description)
-            q = group.map { q.filter(\.$groupID == $0) } ?? q.filter(\.$groupID == nil)
-            lessons = try await q.all()
+            // By column, not through the model: a term holds fifty lessons or more.
+            let ids = RowIDs(sql)
+            var q = sql.select().columns(LessonService.lessonColumns.map { SQLIdentifier($0) }).from(LessonRecord.schema)
+                .where("class_id", .equal, classID).where("subject_id", .equal, subjectID)
+                .where("date", .greaterThanOrEqual, term.startsOn.description).where("date", .lessThanOrEqual, term.endsOn.description)
+            q = group.map { q.where("group_id", .equal, $0) } ?? q.where("group_id", .is, SQLLiteral.null)
+            lessons = try await q.all().map { try LessonService.lessonRecord($0, ids: ids) }
         }
         let teaches = assignments.contains { $0.teacherID == actor.userID } || lessons.contains { $0.teacherID == actor.userID }
         let scope = Policy.marksScope(actor, schoolID: cls.schoolID, classID: classID, teachesSubject: teaches, ties: ties)
@@ -71,14 +75,9 @@ public struct GradeSheetService: Sendable {
         let studentIDs = try await MarksData.students(classID: classID, groupID: group, on: db).filter(scope.includes)
         let names = try await Journal.names(studentIDs, on: db)
         let lessonIDs = lessons.compactMap(\.id)
-        let sql = ctx.store.sql
         let grades = try await MarksData.sheetGrades(lessonIDs: lessonIDs, studentIDs: studentIDs, on: sql)
         let absences = try await MarksData.sheetAbsences(lessonIDs: lessonIDs, studentIDs: studentIDs, on: sql)
-        var termMarks: [TermMarkRecord] = []
-        if !studentIDs.isEmpty {
-            termMarks = try await TermMarkRecord.query(on: db).filter(\.$classID == classID).filter(\.$subjectID == subjectID)
-                .filter(\.$academicYear == year).filter(\.$studentID ~~ studentIDs).all()
-        }
+        let termMarks = try await MarksData.termMarks(classID: classID, subjectID: subjectID, year: year, studentIDs: studentIDs, on: sql)
         let usesOne = try await MarksData.usesOne(schoolID: cls.schoolID, on: db)
         let kinds = try await MarksData.workKinds(schoolID: cls.schoolID, on: db)
         let halves = Dictionary(uniqueKeysWithValues: kinds.map { ($0.id!, Grading.halves($0.weight) ?? 2) })
@@ -247,35 +246,54 @@ extension MarksData {
     /// sheet holds a thousand or more).
     static func sheetGrades(lessonIDs: [UUID], studentIDs: [UUID], on sql: any SQLDatabase) async throws -> [SheetGrade] {
         guard !lessonIDs.isEmpty, !studentIDs.isEmpty else { return [] }
-        let wanted = Set(studentIDs)
+        let wanted = Set(studentIDs), ids = RowIDs(sql)
         var out: [SheetGrade] = []
         for chunk in stride(from: 0, to: lessonIDs.count, by: 500).map({ Array(lessonIDs[$0..<min($0 + 500, lessonIDs.count)]) }) {
             for row in try await sql.raw("""
                 SELECT id, lesson_id, student_id, work_kind_id, value, late FROM grades WHERE lesson_id IN (\(binds: chunk))
                 """).all() {
-                let student = try row.decode(column: "student_id", as: UUID.self)
+                let student = try ids.id(row, "student_id")
                 guard wanted.contains(student), let value = GradeValue(rawValue: try row.decode(column: "value", as: String.self)) else { continue }
-                out.append(SheetGrade(id: try row.decode(column: "id", as: UUID.self), lessonId: try row.decode(column: "lesson_id", as: UUID.self),
-                                      studentId: student, workKindId: try row.decode(column: "work_kind_id", as: UUID.self),
+                out.append(SheetGrade(id: try ids.id(row, "id"), lessonId: try ids.id(row, "lesson_id"),
+                                      studentId: student, workKindId: try ids.id(row, "work_kind_id"),
                                       value: value, late: try row.decode(column: "late", as: Bool.self)))
             }
         }
         return out
     }
 
+    /// A class's marks of a subject for the school year, for these students, by column.
+    static func termMarks(classID: UUID, subjectID: UUID, year: Int, studentIDs: [UUID], on sql: any SQLDatabase) async throws -> [TermMarkRecord] {
+        guard !studentIDs.isEmpty else { return [] }
+        let ids = RowIDs(sql), wanted = Set(studentIDs)
+        return try await sql.raw("""
+            SELECT id, school_id, student_id, period, value, set_by, set_at FROM term_marks
+            WHERE class_id = \(bind: classID) AND subject_id = \(bind: subjectID) AND academic_year = \(bind: year)
+            """).all().compactMap { r -> TermMarkRecord? in
+            let student = try ids.id(r, "student_id")
+            guard wanted.contains(student) else { return nil }
+            let m = TermMarkRecord()
+            m.id = try ids.id(r, "id"); m.schoolID = try ids.id(r, "school_id"); m.classID = classID; m.subjectID = subjectID
+            m.studentID = student; m.academicYear = year; m.period = try r.decode(column: "period", as: String.self)
+            m.value = try r.decode(column: "value", as: String.self); m.setBy = try ids.id(r, "set_by")
+            m.setAt = try r.decode(column: "set_at", as: Date.self)
+            return m
+        }
+    }
+
     /// Absences and lateness at these lessons (present is the rule and is not sent).
     static func sheetAbsences(lessonIDs: [UUID], studentIDs: [UUID], on sql: any SQLDatabase) async throws -> [SheetAbsence] {
         guard !lessonIDs.isEmpty, !studentIDs.isEmpty else { return [] }
-        let wanted = Set(studentIDs)
+        let wanted = Set(studentIDs), ids = RowIDs(sql)
         var out: [SheetAbsence] = []
         for chunk in stride(from: 0, to: lessonIDs.count, by: 500).map({ Array(lessonIDs[$0..<min($0 + 500, lessonIDs.count)]) }) {
             for row in try await sql.raw("""
                 SELECT lesson_id, student_id, status, reason FROM attendance
                 WHERE lesson_id IN (\(binds: chunk)) AND status <> \(bind: AttendanceStatus.present.rawValue)
                 """).all() {
-                let student = try row.decode(column: "student_id", as: UUID.self)
+                let student = try ids.id(row, "student_id")
                 guard wanted.contains(student), let status = AttendanceStatus(rawValue: try row.decode(column: "status", as: String.self)) else { continue }
-                out.append(SheetAbsence(lessonId: try row.decode(column: "lesson_id", as: UUID.self), studentId: student, status: status,
+                out.append(SheetAbsence(lessonId: try ids.id(row, "lesson_id"), studentId: student, status: status,
                                         reason: try row.decode(column: "reason", as: String?.self).flatMap(AbsenceReason.init)))
             }
         }

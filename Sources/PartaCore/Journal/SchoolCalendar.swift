@@ -1,5 +1,6 @@
 import FluentKit
 import Foundation
+import SQLKit
 
 /// How a school divides its year.
 public enum TermSystem: String, Sendable, Codable, CaseIterable {
@@ -118,20 +119,28 @@ public struct SchoolCalendar: Sendable {
 
     /// Loads a school's year, or nil when the school has not set it.
     static func load(schoolID: UUID, year: Int, on db: any Database) async throws -> SchoolCalendar? {
-        guard let row = try await SchoolYearRecord.query(on: db).filter(\.$schoolID == schoolID)
-            .filter(\.$academicYear == year).first() else { return nil }
-        let terms = try await TermRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$academicYear == year).all()
-        let off = try await DayOffRecord.query(on: db).filter(\.$schoolID == schoolID).filter(\.$academicYear == year).all()
+        // Read by column: every week, diary and grade sheet loads the calendar.
+        guard let sql = db as? any SQLDatabase else { return nil }
+        guard let row = try await sql.raw("""
+            SELECT term_system, week_days FROM school_years WHERE school_id = \(bind: schoolID) AND academic_year = \(bind: year)
+            """).first() else { return nil }
+        let terms = try await sql.raw("""
+            SELECT number, starts_on, ends_on FROM terms WHERE school_id = \(bind: schoolID) AND academic_year = \(bind: year) ORDER BY number
+            """).all().compactMap { t -> Term? in
+            guard let s = LocalDate(try t.decode(column: "starts_on", as: String.self)),
+                  let e = LocalDate(try t.decode(column: "ends_on", as: String.self)) else { return nil }
+            return Term(number: try t.decode(column: "number", as: Int.self), startsOn: s, endsOn: e)
+        }
+        let off = try await sql.raw("""
+            SELECT starts_on, ends_on, title FROM days_off WHERE school_id = \(bind: schoolID) AND academic_year = \(bind: year)
+            """).all().compactMap { o -> DayOff? in
+            guard let s = LocalDate(try o.decode(column: "starts_on", as: String.self)),
+                  let e = LocalDate(try o.decode(column: "ends_on", as: String.self)) else { return nil }
+            return DayOff(startsOn: s, endsOn: e, title: try o.decode(column: "title", as: String.self))
+        }
         return SchoolCalendar(
-            academicYear: year, termSystem: TermSystem(rawValue: row.termSystem) ?? .quarters, weekDays: row.weekDays,
-            terms: terms.compactMap { t in
-                guard let s = LocalDate(t.startsOn), let e = LocalDate(t.endsOn) else { return nil }
-                return Term(number: t.number, startsOn: s, endsOn: e)
-            },
-            daysOff: off.compactMap { o in
-                guard let s = LocalDate(o.startsOn), let e = LocalDate(o.endsOn) else { return nil }
-                return DayOff(startsOn: s, endsOn: e, title: o.title)
-            })
+            academicYear: year, termSystem: TermSystem(rawValue: try row.decode(column: "term_system", as: String.self)) ?? .quarters,
+            weekDays: try row.decode(column: "week_days", as: Int.self), terms: terms, daysOff: off)
     }
 }
 

@@ -82,7 +82,7 @@ struct GradeController {
         let sheet = try await GradeSheetService(req.parta.context).sheet(
             actor, classID: classID, subjectID: subjectID, period: period, groupID: try QueryID.parse(q?.groupId, "groupId"),
             academicYear: try QueryInt.parse(q?.academicYear, "academicYear"))
-        return try .json(sheet)
+        return .json(encoded: sheet.json())
     }
 
     func setTermMark(_ req: Request) async throws -> Response {
