@@ -28,6 +28,7 @@ public enum PartaMigrations {
         M020_ProfilePhotos(),
         M021_Grades(),
         M022_CalendarFeeds(),
+        M024_LessonMaterials(),
     ]
 }
 
