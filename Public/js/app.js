@@ -42,6 +42,7 @@ const routes = [
   [/^\/school\/([^/]+)\/chats$/, lazy('chats', 'list')],
   [/^\/school\/([^/]+)\/timetable$/, lazy('timetable', 'overview')],
   [/^\/school\/([^/]+)\/timetable\/([^/]+)$/, lazy('timetable', 'class')],
+  [/^\/day$/, lazy('day')],
   [/^\/schedule$/, lazy('schedule', 'week')],
   [/^\/lesson\/([^/]+)$/, lazy('schedule', 'lesson')],
   [/^\/homework\/([^/]+)$/, lazy('homework')],
@@ -108,6 +109,7 @@ function header() {
     if (s) {
       const base = '#/school/' + encodeURIComponent(s.schoolId);
       links.push(['nav-chats', base + '/chats', t('navChats'), 'chats', 'chats', '^#/chat/']);
+      if (me.memberships.some(m => m.role === 'teacher')) links.push(['nav-day', '#/day', t('navDay'), 'day']);
       links.push(['nav-schedule', '#/schedule', t('navSchedule'), 'calendar', null, '^#/(schedule|lesson/|homework/)']);
       links.push(['nav-school', base, t('navSchool'), 'school', 'school',
         '^' + base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '/(?!chats)']);
