@@ -42,6 +42,7 @@ const routes = [
   [/^\/school\/([^/]+)\/chats$/, lazy('chats', 'list')],
   [/^\/school\/([^/]+)\/timetable$/, lazy('timetable', 'overview')],
   [/^\/school\/([^/]+)\/timetable\/([^/]+)$/, lazy('timetable', 'class')],
+  [/^\/day$/, lazy('day')],
   [/^\/schedule$/, lazy('schedule', 'week')],
   [/^\/marks$/, lazy('marks')],
   [/^\/lesson\/([^/]+)$/, lazy('schedule', 'lesson')],
@@ -109,6 +110,7 @@ function header() {
     if (s) {
       const base = '#/school/' + encodeURIComponent(s.schoolId);
       links.push(['nav-chats', base + '/chats', t('navChats'), 'chats', 'chats', '^#/chat/']);
+      if (me.memberships.some(m => m.role === 'teacher')) links.push(['nav-day', '#/day', t('navDay'), 'day']);
       links.push(['nav-schedule', '#/schedule', t('navSchedule'), 'calendar', null, '^#/(schedule|lesson/|homework/)']);
       // Students and parents: their marks a tap away (a teacher's are in the grade sheets).
       if (!me.memberships.some(m => m.role === 'teacher') && me.memberships.some(m => ['student', 'parent'].includes(m.role))) {

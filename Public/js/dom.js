@@ -168,7 +168,7 @@ const ICONS = {
   queue: 'M5 4h14v16H5zM8 9h8M8 13h8M8 17h5', marks: 'M6 3h12v18H6zM9 8h6M9 12h6M9 16h3', signin: 'M10 17l5-5-5-5M15 12H3M14 4h6v16h-6',
   clip: 'M20 11l-8.5 8.5a5 5 0 0 1-7-7L13 4a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4L15 7', poll: 'M5 20V10M12 20V4M19 20v-7',
   send: 'M4 12l16-8-6 16-3-7z', gear: 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM12 2v3M12 19v3M2 12h3M19 12h3M5 5l2 2M17 17l2 2M5 19l2-2M17 7l2-2',
-  back: 'M15 5l-7 7 7 7', calendar: 'M4 6h16v14H4zM4 10h16M8 3v5M16 3v5', more: 'M5 12h.01M12 12h.01M19 12h.01',
+  back: 'M15 5l-7 7 7 7', calendar: 'M4 6h16v14H4zM4 10h16M8 3v5M16 3v5', day: 'M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zM8 12l3 3 5-6', more: 'M5 12h.01M12 12h.01M19 12h.01',
 };
 export function icon(name) {
   const ns = 'http://www.w3.org/2000/svg';

@@ -106,7 +106,7 @@ const D = {
   noSchool: ['Вы пока не состоите ни в одной школе.', 'You are not a member of any school yet.'],
   navApplications: ['Заявки', 'Applications'],
   mySchool: ['Моя школа', 'My school'],
-  navChats: ['Чаты', 'Chats'], navSchedule: ['Расписание', 'Timetable'], navMarks: ['Оценки', 'Marks'], navSchool: ['Школа', 'School'], navAccount: ['Профиль', 'Profile'],
+  navChats: ['Чаты', 'Chats'], navDay: ['Мой день', 'My day'], navSchedule: ['Расписание', 'Timetable'], navMarks: ['Оценки', 'Marks'], navSchool: ['Школа', 'School'], navAccount: ['Профиль', 'Profile'],
   notFound: ['Страница не найдена', 'Page not found'],
   toHome: ['На главную', 'Home'],
   error: ['Ошибка', 'Error'],

@@ -168,6 +168,8 @@ func routes(_ app: Application, hub: SocketHub, availability: DatabaseAvailabili
     api.post("schools", ":schoolId", "lessons", "generate", use: journal.generateLessons)
     api.get("lessons", ":lessonId", use: journal.lesson)
     api.patch("lessons", ":lessonId", use: journal.updateLesson)
+    api.put("lessons", ":lessonId", "materials", use: LessonMaterialController().replace)
+    api.get("me", "day", use: TeacherDayController().day)
     api.get("me", "schedule", use: journal.mySchedule)
     api.get("me", "grades", use: journal.myGrades)
     api.on(.POST, "schools", ":schoolId", "timetable", "preview", body: .collect(maxSize: "4mb"), use: timetableImport.preview)

@@ -91,6 +91,25 @@ final class GradeRulesTests: XCTestCase {
         XCTAssertFalse(Policy.canReadJournalChanges(actor([(other, .admin, true)]), schoolID: school))
     }
 
+    /// A lesson's materials: its own confirmed teacher and the timetable's keepers write them.
+    func testWhoWritesALessonsMaterials() {
+        let teacher = actor([(school, .teacher, true)])
+        let cases: [(String, Actor, UUID, Bool)] = [
+            ("its teacher", teacher, teacher.userID, true),
+            ("a colleague", teacher, UUID(), false),
+            ("its teacher, unconfirmed", actor([(school, .teacher, false)]), UUID(), false),
+            ("an administrator", actor([(school, .admin, true)]), UUID(), true),
+            ("a deputy", actor([(school, .deputy, true)]), UUID(), true),
+            ("a student", actor([(school, .student, true)]), UUID(), false),
+            ("a parent", actor([(school, .parent, true)]), UUID(), false),
+            ("another school's administrator", actor([(other, .admin, true)]), UUID(), false),
+        ]
+        for (who, a, lessonTeacher, allowed) in cases {
+            let teacherID = who == "its teacher, unconfirmed" ? a.userID : lessonTeacher
+            XCTAssertEqual(Policy.canWriteLessonMaterials(a, schoolID: school, teacherID: teacherID), allowed, who)
+        }
+    }
+
     /// Who reads whose marks in a class: who × ties → scope.
     func testWhoReadsWhoseMarks() {
         let classID = UUID(), childA = UUID(), childB = UUID()

@@ -302,6 +302,26 @@ final class DocumentRulesTests: XCTestCase {
         }
     }
 
+    /// A lesson's link the document calls valid is one `LessonLinks.check` takes (the server also
+    /// takes more: hosts in other scripts, IPv6 hosts, larger ports).
+    func testLinkPatternAdmitsOnlyLinksALessonTakes() async throws {
+        try await withHarness { h in
+            let p = try Patterns(h)
+            var rng = Seeded(state: 41)
+            let schemes = ["http://", "https://", "HTTPS://", "hTtP://", "ftp://", "javascript:", "//", ""]
+            let hostPieces = ["a", "school", ".", "-", "0", "9", "Д", "@", "\\", "[", "]", "%", "_"]
+            let ports = ["", "", ":8080", ":1", ":0", ":99999", ":", ":65535"]
+            let tails = ["/", "?", "#", "@", "\\", " ", "%", "Д", "\"", "<", "a", "=", "\u{200B}", "\t"]
+            let links = (0..<30_000).map { _ in
+                schemes.randomElement(using: &rng)! + Self.string(hostPieces, count: 1...4, &rng) + ports.randomElement(using: &rng)!
+                    + Self.string(tails, count: 0...4, &rng)
+            }
+            await check(p, "webLink", samples: links, atLeast: 200) { s in
+                if case .success = LessonLinks.check(s) { return true } else { return false }
+            }
+        }
+    }
+
     /// A timetable file the document calls valid is read by the preview (200, its rows' problems in
     /// the report), never refused as a file.
     func testTimetableFilesThePatternAdmitsAreRead() async throws {

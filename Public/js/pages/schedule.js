@@ -185,6 +185,7 @@ async function lesson({ params: [id] }) {
     }, err, 'lesson'); };
     parts.push(form);
   }
+  parts.push(await (await import('./materials.js')).lessonMaterials(l));
   parts.push(await lessonMarks(l));
   if (keeper) {
     const teachers = [];

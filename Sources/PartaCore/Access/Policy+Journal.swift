@@ -58,6 +58,12 @@ extension Policy {
     public static func canWriteLessonTopic(_ actor: Actor, schoolID: UUID, teacherID: UUID) -> Bool {
         (teacherID == actor.userID && isConfirmedTeacher(actor, schoolID: schoolID)) || canManageTimetable(actor, schoolID: schoolID)
     }
+
+    /// A lesson's materials (links and files): the same people as its topic. Whoever reads the
+    /// lesson (`canReadLesson`) reads them and downloads their files.
+    public static func canWriteLessonMaterials(_ actor: Actor, schoolID: UUID, teacherID: UUID) -> Bool {
+        canWriteLessonTopic(actor, schoolID: schoolID, teacherID: teacherID)
+    }
 }
 
 // MARK: Grades and attendance (issue 14 items 8, 9, 11)

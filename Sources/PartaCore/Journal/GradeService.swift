@@ -382,12 +382,12 @@ enum MarksData {
             """).run()
     }
 
-    /// Lessons of these classes, from `from` to `to` by their timetable slot, that hold grades or
-    /// attendance: a regeneration keeps them (`LessonGenerator`).
+    /// Lessons of these classes, from `from` to `to` by their timetable slot, that hold grades,
+    /// attendance or materials: a regeneration keeps them (`LessonGenerator`).
     static func markedLessons(classIDs: [UUID], from: LocalDate, to: LocalDate, on db: any Database) async throws -> Set<UUID> {
         guard !classIDs.isEmpty, let sql = db as? any SQLDatabase else { return [] }
         var out = Set<UUID>()
-        for table in ["grades", "attendance"] {
+        for table in ["grades", "attendance", "lesson_materials"] {
             for row in try await sql.raw("""
                 SELECT DISTINCT x.lesson_id FROM \(ident: table) x JOIN lessons l ON l.id = x.lesson_id
                 WHERE l.class_id IN (\(binds: classIDs)) AND l.slot_date >= \(bind: from.description) AND l.slot_date <= \(bind: to.description)

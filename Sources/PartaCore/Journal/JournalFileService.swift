@@ -1,9 +1,9 @@
 import FluentKit
 import Foundation
 
-/// Files of homework and hand-ins: uploaded first by a confirmed teacher or a student of the
-/// school (type from the content, programs refused, size-limited), then attached by the homework or
-/// the hand-in that names them. Downloaded by the uploader and by whoever may read what they are
+/// Files of homework, hand-ins and lessons' materials: uploaded first by a confirmed teacher or a
+/// student of the school (type from the content, programs refused, size-limited), then attached by
+/// the homework, the hand-in or the lesson's materials that name them (once, by their uploader). Downloaded by the uploader and by whoever may read what they are
 /// attached to — checked on every download.
 public struct JournalFileService: Sendable {
     let ctx: PartaContext
@@ -74,6 +74,12 @@ public struct JournalFileService: Sendable {
             allowed = s.studentID == actor.userID || ties.children[s.studentID] != nil
                 || Policy.readsClassHomework(actor, schoolID: hw.schoolID, classID: hw.classID, homeworkTeacherID: hw.teacherID, ties: ties)
         }
+        if !allowed {
+            // A lesson's material: whoever may read the lesson (`Policy.canReadLesson`).
+            for m in try await LessonMaterialRecord.query(on: db).filter(\.$journalFileID == fileID).all() where !allowed {
+                do { _ = try await LessonService.visibleLesson(actor, m.lessonID, on: db); allowed = true } catch is PartaError {}
+            }
+        }
         guard allowed else { throw PartaError.notFound("Файл") }
         return (Self.view(f), ctx.files.url(for: f.fileID))
     }
@@ -85,14 +91,16 @@ public struct JournalFileService: Sendable {
         guard !unique.isEmpty else { return }
         guard unique.count <= maxPerItem else { throw PartaError.invalid("fileIds", "Не больше \(maxPerItem) файлов.") }
         let rows = try await JournalFileRecord.query(on: db).filter(\.$id ~~ unique).all()
+        // A file among a lesson's materials is attached there already.
+        let onLessons = Set(try await LessonMaterialRecord.query(on: db).filter(\.$journalFileID ~~ unique).all().compactMap(\.journalFileID))
         let usable = rows.filter { f in
-            f.uploaderID == actor.userID && f.schoolID == schoolID
+            f.uploaderID == actor.userID && f.schoolID == schoolID && !onLessons.contains(f.id!)
                 && (f.homeworkID == nil || (homeworkID != nil && f.homeworkID == homeworkID))
                 && (f.submissionID == nil || (submissionID != nil && f.submissionID == submissionID))
                 && (f.homeworkID == nil || f.submissionID == nil)
         }
         guard usable.count == unique.count else {
-            throw PartaError.invalid("fileIds", "Прикладываются только ваши загруженные файлы, ещё не приложенные к другому заданию.")
+            throw PartaError.invalid("fileIds", "Прикладываются только ваши загруженные файлы, ещё не приложенные к другому заданию или уроку.")
         }
         for f in usable {
             if let homeworkID { f.homeworkID = homeworkID }

@@ -115,6 +115,11 @@ public struct LessonView: Sendable, Codable, Equatable {
     public var plannedTeacherName: String?
     public var topic: String
     public var note: String
+    /// The lesson's links and files: only in the answer about one lesson (`GET /lessons/{id}`),
+    /// never in week lists.
+    public var materials: [LessonMaterialView]? = nil
+    /// Whether the caller may change the materials (given with them).
+    public var canEditMaterials: Bool? = nil
 }
 
 public struct ScheduleView: Sendable, Codable, Equatable {

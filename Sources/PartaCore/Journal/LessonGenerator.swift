@@ -6,7 +6,7 @@ import SQLKit
 /// keeps them in line when any of these change: a lesson follows its timetable slot (class, day,
 /// period, group) until someone edits it by hand (a substitution, a move, a cancellation), after
 /// which it is left alone. A lesson that no longer matches the timetable is removed — unless it
-/// already holds journal entries (a topic, a note, grades, attendance), which are never thrown away: it is then kept.
+/// already holds journal entries (a topic, a note, grades, attendance, materials), which are never thrown away: it is then kept.
 struct LessonGenerator {
     let db: any Database
     let now: Date

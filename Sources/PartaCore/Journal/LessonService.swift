@@ -84,7 +84,10 @@ public struct LessonService: Sendable {
     public func get(_ actor: Actor, lessonID: UUID) async throws -> LessonView {
         let db = ctx.store.db
         let (lesson, school) = try await Self.visibleLesson(actor, lessonID, on: db)
-        return try await Self.views([lesson], tz: Journal.timeZone(school), on: db)[0]
+        var view = try await Self.views([lesson], tz: Journal.timeZone(school), on: db)[0]
+        view.materials = try await LessonMaterialService.materials(lessonID: lessonID, on: db)
+        view.canEditMaterials = Policy.canWriteLessonMaterials(actor, schoolID: lesson.schoolID, teacherID: lesson.teacherID)
+        return view
     }
 
     public struct Patch: Sendable {

@@ -29,6 +29,7 @@ public enum PartaMigrations {
         M021_Grades(),
         M022_CalendarFeeds(),
         M023_ClassTeachersRoster(),
+        M024_LessonMaterials(),
     ]
 }
 
