@@ -209,11 +209,17 @@ extension LessonService {
     }
 
     static func scope(of person: UUID, asChild: Bool, fallbackSchool: UUID?, on db: any Database) async throws -> Scope {
-        let classIDs = try await ClassMemberRecord.query(on: db).filter(\.$userID == person)
-            .filter(\.$role == SchoolRole.student.rawValue).all().map(\.classID)
-        let classes = classIDs.isEmpty ? [] : try await ClassRecord.query(on: db).filter(\.$id ~~ classIDs).all()
-        let teacherSchools = asChild ? [] : try await MembershipRecord.query(on: db).filter(\.$userID == person)
-            .filter(\.$role == SchoolRole.teacher.rawValue).all().map(\.schoolID)
+        // By column: every week, diary and feed starts here.
+        guard let sql = db as? any SQLDatabase else { throw PartaError.notFound("Ученик") }
+        let ids = RowIDs(sql)
+        let classes = try await sql.raw("""
+            SELECT c.id, c.school_id, c.archived FROM class_members m JOIN classes c ON c.id = m.class_id
+            WHERE m.user_id = \(bind: person) AND m.role = \(bind: SchoolRole.student.rawValue)
+            """).all().map { r in (id: try ids.id(r, "id"), schoolID: try ids.id(r, "school_id"), archived: try r.decode(column: "archived", as: Bool.self)) }
+        let classIDs = classes.map(\.id)
+        let teacherSchools = asChild ? [] : try await sql.raw("""
+            SELECT school_id FROM memberships WHERE user_id = \(bind: person) AND role = \(bind: SchoolRole.teacher.rawValue)
+            """).all().map { try ids.id($0, "school_id") }
         let schoolID = classes.first(where: { !$0.archived })?.schoolID ?? classes.first?.schoolID ?? teacherSchools.first ?? fallbackSchool
         let school = try await schoolID.asyncMap { try await SchoolRecord.find($0, on: db) } ?? nil
         return Scope(classIDs: classIDs, teacherSchools: teacherSchools, schoolID: schoolID, school: school,

@@ -256,7 +256,9 @@ public struct GradeService: Sendable {
 /// the change history.
 enum MarksData {
     static func usesOne(schoolID: UUID, on db: any Database) async throws -> Bool {
-        try await GradingSettingsRecord.query(on: db).filter(\.$schoolID == schoolID).first()?.usesOne ?? false
+        guard let sql = db as? any SQLDatabase else { return false }
+        return try await sql.raw("SELECT uses_one FROM grading_settings WHERE school_id = \(bind: schoolID)").first()?
+            .decode(column: "uses_one", as: Bool.self) ?? false
     }
 
     /// The school's kinds of work in its order (archived ones too: old grades keep them).

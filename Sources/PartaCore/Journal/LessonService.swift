@@ -236,21 +236,29 @@ public struct LessonService: Sendable {
     /// What ties the actor to a class: teaching it, studying in it (and in which groups), children in it.
     static func ties(_ actor: Actor, classID: UUID, on db: any Database) async throws -> Policy.ClassTies {
         var ties = Policy.ClassTies()
-        ties.teachesClass = try await ClassGroupService.teaches(actor.userID, classID: classID, on: db)
-        let groupIDs = try await ClassGroupRecord.query(on: db).filter(\.$classID == classID).all().map { $0.id! }
-        func groups(of user: UUID) async throws -> Set<UUID> {
-            guard !groupIDs.isEmpty else { return [] }
-            return Set(try await ClassGroupMemberRecord.query(on: db).filter(\.$userID == user).filter(\.$groupID ~~ groupIDs).all().map(\.groupID))
-        }
-        let students = ClassMemberRecord.query(on: db).filter(\.$classID == classID).filter(\.$role == SchoolRole.student.rawValue)
-        if try await students.copy().filter(\.$userID == actor.userID).first() != nil {
-            ties.isStudent = true
-            ties.groupIDs = try await groups(of: actor.userID)
-        }
-        let children = try await FamilyLinkRecord.query(on: db).filter(\.$parentID == actor.userID).all().map(\.childID)
-        if !children.isEmpty {
-            for child in try await students.copy().filter(\.$userID ~~ children).all().map(\.userID) {
-                ties.children[child] = try await groups(of: child)
+        guard let sql = db as? any SQLDatabase else { return ties }
+        let ids = RowIDs(sql)
+        // Two statements, by column: whether the actor teaches in the class, and the actor's and
+        // their children's places among its students with their groups of the class (every lesson,
+        // sheet and diary read asks).
+        ties.teachesClass = try await sql.raw("""
+            SELECT 1 AS one FROM teaching_assignments WHERE class_id = \(bind: classID) AND teacher_id = \(bind: actor.userID)
+            """).first() != nil
+        let rows = try await sql.raw("""
+            SELECT m.user_id, g.group_id FROM class_members m
+              LEFT JOIN class_group_members g ON g.user_id = m.user_id
+                AND g.group_id IN (SELECT id FROM class_groups WHERE class_id = \(bind: classID))
+            WHERE m.class_id = \(bind: classID) AND m.role = \(bind: SchoolRole.student.rawValue)
+              AND (m.user_id = \(bind: actor.userID) OR m.user_id IN (SELECT child_id FROM family_links WHERE parent_id = \(bind: actor.userID)))
+            """).all()
+        for r in rows {
+            let user = try ids.id(r, "user_id"), group = try ids.optionalID(r, "group_id")
+            if user == actor.userID {
+                ties.isStudent = true
+                if let group { ties.groupIDs.insert(group) }
+            } else {
+                if ties.children[user] == nil { ties.children[user] = [] }
+                if let group { ties.children[user]?.insert(group) }
             }
         }
         return ties

@@ -59,14 +59,23 @@ public struct ReportCardService: Sendable {
             guard Policy.canFollowSchedule(actor, of: person, parentLinksIn: links.map(\.schoolID)) else { throw PartaError.notFound("Ученик") }
             asChild = true
         }
-        guard let user = try await UserRecord.find(person, on: db) else { throw PartaError.notFound("Ученик") }
+        guard let personName = try await Journal.names([person], on: db)[person] else { throw PartaError.notFound("Ученик") }
         let scope = try await LessonService.scope(of: person, asChild: asChild, fallbackSchool: actor.memberships.first?.schoolID, on: db)
         let now = ctx.clock.now(), today = LocalDate(now, in: scope.timeZone)
         let year = today.academicYear
-        // The student's class this year (the newest when a transfer left two).
-        let classes = scope.classIDs.isEmpty ? [] : try await ClassRecord.query(on: db).filter(\.$id ~~ scope.classIDs)
-            .filter(\.$archived == false).filter(\.$kind == ClassKind.regular.rawValue).all()
-        let cls = classes.filter { $0.academicYear == year }.sorted { $0.name < $1.name }.first ?? classes.first
+        guard let sql = db as? any SQLDatabase else { throw PartaError.notFound("Ученик") }
+        let ids = RowIDs(sql)
+        // The student's class this year (the first by name when a transfer left two). Read by
+        // column here and below: this page is a parent's second most opened.
+        struct Class { var id: UUID, schoolID: UUID, name: String, year: Int }
+        let classes = scope.classIDs.isEmpty ? [] : try await sql.raw("""
+            SELECT id, school_id, name, academic_year FROM classes WHERE id IN (\(binds: scope.classIDs))
+              AND archived = \(bind: false) AND kind = \(bind: ClassKind.regular.rawValue)
+            """).all().map { r in
+            Class(id: try ids.id(r, "id"), schoolID: try ids.id(r, "school_id"), name: try r.decode(column: "name", as: String.self),
+                  year: try r.decode(column: "academic_year", as: Int.self))
+        }
+        let cls = classes.filter { $0.year == year }.sorted { $0.name < $1.name }.first ?? classes.first
         let calendar: SchoolCalendar = if let schoolID = cls?.schoolID {
             try await SchoolCalendar.load(schoolID: schoolID, year: year, on: db) ?? SchoolCalendar.proposal(for: year)
         } else { SchoolCalendar.proposal(for: year) }
@@ -78,16 +87,17 @@ public struct ReportCardService: Sendable {
             let current = calendar.term(containing: today) ?? calendar.terms.last(where: { $0.startsOn <= today }) ?? calendar.terms.first
             period = current.map { .term($0.number) } ?? .year
         }
-        guard let cls, let classID = cls.id, let sql = db as? any SQLDatabase else {
-            return ReportCardView(personId: person, personName: user.fullName, classId: nil, className: nil, academicYear: year,
+        guard let cls else {
+            return ReportCardView(personId: person, personName: personName, classId: nil, className: nil, academicYear: year,
                                   period: period, terms: calendar.terms, subjects: [])
         }
 
+        let classID = cls.id
         // The subjects taught in the class to the student (the whole class, or one of their groups).
-        let groups = Set(try await ClassGroupMemberRecord.query(on: db).filter(\.$userID == person).all().map(\.groupID))
-        let assignments = try await TeachingAssignmentRecord.query(on: db).filter(\.$classID == classID).all()
-            .filter { $0.groupID.map(groups.contains) ?? true }
-        var subjectIDs = Set(assignments.map(\.subjectID))
+        var subjectIDs = Set(try await sql.raw("""
+            SELECT DISTINCT a.subject_id FROM teaching_assignments a WHERE a.class_id = \(bind: classID)
+              AND (a.group_id IS NULL OR a.group_id IN (SELECT group_id FROM class_group_members WHERE user_id = \(bind: person)))
+            """).all().map { try ids.id($0, "subject_id") })
 
         var grades: [UUID: [ReportCardView.Grade]] = [:]
         var absences: [UUID: Int] = [:]
@@ -101,9 +111,9 @@ public struct ReportCardService: Sendable {
                 """).all() {
                 guard let value = GradeValue(rawValue: try r.decode(column: "value", as: String.self)),
                       let date = LocalDate(try r.decode(column: "date", as: String.self)) else { continue }
-                let subject = try r.decode(column: "subject_id", as: UUID.self)
+                let subject = try ids.id(r, "subject_id")
                 grades[subject, default: []].append(ReportCardView.Grade(
-                    id: try r.decode(column: "id", as: UUID.self), lessonId: try r.decode(column: "lesson_id", as: UUID.self), date: date,
+                    id: try ids.id(r, "id"), lessonId: try ids.id(r, "lesson_id"), date: date,
                     value: value, workKind: try r.decode(column: "kind_name", as: String.self), weight: try r.decode(column: "weight", as: Double.self),
                     comment: try r.decode(column: "comment", as: String.self), late: try r.decode(column: "late", as: Bool.self),
                     updatedAt: try r.decode(column: "updated_at", as: Date.self)))
@@ -114,18 +124,27 @@ public struct ReportCardService: Sendable {
                   AND l.date >= \(bind: term.startsOn.description) AND l.date <= \(bind: term.endsOn.description)
                 GROUP BY l.subject_id
                 """).all() {
-                absences[try r.decode(column: "subject_id", as: UUID.self)] = try r.decode(column: "n", as: Int.self)
+                absences[try ids.id(r, "subject_id")] = try r.decode(column: "n", as: Int.self)
             }
         }
         var marksBy: [UUID: [TermMarkView]] = [:]
-        for m in try await TermMarkRecord.query(on: db).filter(\.$classID == classID).filter(\.$studentID == person)
-            .filter(\.$academicYear == year).all() {
-            if let view = GradeSheetService.view(m) { marksBy[m.subjectID, default: []].append(view) }
+        for r in try await sql.raw("""
+            SELECT id, subject_id, period, value, set_at FROM term_marks
+            WHERE class_id = \(bind: classID) AND student_id = \(bind: person) AND academic_year = \(bind: year)
+            """).all() {
+            guard let period = MarkPeriod(try r.decode(column: "period", as: String.self)),
+                  let value = TermMarkValue(rawValue: try r.decode(column: "value", as: String.self)) else { continue }
+            marksBy[try ids.id(r, "subject_id"), default: []].append(TermMarkView(
+                id: try ids.id(r, "id"), studentId: person, period: period, value: value, setAt: try r.decode(column: "set_at", as: Date.self)))
         }
         subjectIDs.formUnion(grades.keys)
         subjectIDs.formUnion(marksBy.keys)
-        let names = subjectIDs.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await SubjectRecord.query(on: db)
-            .filter(\.$id ~~ Array(subjectIDs)).all().map { ($0.id!, $0.name) })
+        var names: [UUID: String] = [:]
+        if !subjectIDs.isEmpty {
+            for r in try await sql.raw("SELECT id, name FROM subjects WHERE id IN (\(binds: Array(subjectIDs)))").all() {
+                names[try ids.id(r, "id")] = try r.decode(column: "name", as: String.self)
+            }
+        }
         let usesOne = try await MarksData.usesOne(schoolID: cls.schoolID, on: db)
 
         let subjects = subjectIDs.map { id -> ReportCardView.Subject in
@@ -144,7 +163,7 @@ public struct ReportCardService: Sendable {
                 termMarks: period == .year ? set.filter { $0.period != .year }.sorted { $0.period.description < $1.period.description } : [])
         }
         .sorted { ($0.subjectName, $0.subjectId.uuidString) < ($1.subjectName, $1.subjectId.uuidString) }
-        return ReportCardView(personId: person, personName: user.fullName, classId: classID, className: cls.name, academicYear: year,
+        return ReportCardView(personId: person, personName: personName, classId: classID, className: cls.name, academicYear: year,
                               period: period, terms: calendar.terms, subjects: subjects)
     }
 }
