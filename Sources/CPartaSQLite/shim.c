@@ -47,9 +47,14 @@ static int parta_functions_entry(parta_sqlite3 *db, const char **error, const vo
     (void)error; (void)api;
     // Deterministic: the same text always gives the same terms (SQLite may reuse a result);
     // innocuous: no side effects, so triggers may call it even with trusted_schema=OFF.
-    return sqlite_nio_sqlite3_create_function_v2(db, "parta_stem", 1,
-                                                 PARTA_SQLITE_UTF8 | PARTA_SQLITE_DETERMINISTIC | PARTA_SQLITE_INNOCUOUS,
-                                                 NULL, parta_stem, NULL, NULL, NULL);
+    int rc = sqlite_nio_sqlite3_create_function_v2(db, "parta_stem", 1,
+                                                   PARTA_SQLITE_UTF8 | PARTA_SQLITE_DETERMINISTIC | PARTA_SQLITE_INNOCUOUS,
+                                                   NULL, parta_stem, NULL, NULL, NULL);
+    // A 16 MB page cache per connection instead of SQLite's 2 MB: a school's journal is hundreds of
+    // megabytes, and a grade sheet or a diary read with the small cache spent a tenth of its time
+    // copying pages back from the kernel (`parta-bench journal`). The writer sets its own.
+    if (rc == 0) sqlite_nio_sqlite3_exec(db, "PRAGMA cache_size = -16384", NULL, NULL, NULL);
+    return rc;
 }
 
 int parta_sqlite_install_stem(parta_text_transform transform) {

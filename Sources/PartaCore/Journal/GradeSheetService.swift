@@ -29,7 +29,15 @@ public struct GradeSheetService: Sendable {
         let assignments = try await TeachingAssignmentRecord.query(on: db).filter(\.$classID == classID).filter(\.$subjectID == subjectID).all()
         let yearStart = calendar.firstDay ?? LocalDate(year: year, month: 9, day: 1)!
         let yearEnd = calendar.lastDay ?? LocalDate(year: year + 1, month: 6, day: 30)!
-        let lessonGroups = try await MarksData.lessonGroups(classID: classID, subjectID: subjectID, from: yearStart, to: yearEnd, on: db)
+        // The subject's lessons of the class this year, by column, in one read: their groups, and
+        // below the term's (a year holds a few hundred).
+        let sql = ctx.store.sql
+        let ids = RowIDs(sql)
+        let yearLessons = try await sql.select().columns(LessonService.lessonColumns.map { SQLIdentifier($0) }).from(LessonRecord.schema)
+            .where("class_id", .equal, classID).where("subject_id", .equal, subjectID)
+            .where("date", .greaterThanOrEqual, yearStart.description).where("date", .lessThanOrEqual, yearEnd.description)
+            .all().map { try LessonService.lessonRecord($0, ids: ids) }
+        let lessonGroups = Set(yearLessons.map(\.groupID))
         let groupIDs = Set(assignments.compactMap(\.groupID)).union(lessonGroups.compactMap { $0 })
         let groups = groupIDs.isEmpty ? [] : try await ClassGroupRecord.query(on: db).filter(\.$id ~~ Array(groupIDs)).all()
             .filter { $0.classID == classID }.sorted { ($0.name, $0.id!.uuidString) < ($1.name, $1.id!.uuidString) }
@@ -58,15 +66,16 @@ public struct GradeSheetService: Sendable {
         // a student their own, a parent their children's.
         let ties = try await LessonService.ties(actor, classID: classID, on: db)
         var lessons: [LessonRecord] = []
-        let sql = ctx.store.sql
         if case .term(let n) = period, let term = calendar.terms.first(where: { $0.number == n }) {
-            // By column, not through the model: a term holds fifty lessons or more.
-            let ids = RowIDs(sql)
-            var q = sql.select().columns(LessonService.lessonColumns.map { SQLIdentifier($0) }).from(LessonRecord.schema)
-                .where("class_id", .equal, classID).where("subject_id", .equal, subjectID)
-                .where("date", .greaterThanOrEqual, term.startsOn.description).where("date", .lessThanOrEqual, term.endsOn.description)
-            q = group.map { q.where("group_id", .equal, $0) } ?? q.where("group_id", .is, SQLLiteral.null)
-            lessons = try await q.all().map { try LessonService.lessonRecord($0, ids: ids) }
+            let from = term.startsOn.description, to = term.endsOn.description
+            lessons = yearLessons.filter { $0.date >= from && $0.date <= to && $0.groupID == group }
+            if term.startsOn < yearStart || term.endsOn > yearEnd {   // a term outside the year's days (not saved so): read it
+                var q = sql.select().columns(LessonService.lessonColumns.map { SQLIdentifier($0) }).from(LessonRecord.schema)
+                    .where("class_id", .equal, classID).where("subject_id", .equal, subjectID)
+                    .where("date", .greaterThanOrEqual, from).where("date", .lessThanOrEqual, to)
+                q = group.map { q.where("group_id", .equal, $0) } ?? q.where("group_id", .is, SQLLiteral.null)
+                lessons = try await q.all().map { try LessonService.lessonRecord($0, ids: ids) }
+            }
         }
         let teaches = assignments.contains { $0.teacherID == actor.userID } || lessons.contains { $0.teacherID == actor.userID }
         let scope = Policy.marksScope(actor, schoolID: cls.schoolID, classID: classID, teachesSubject: teaches, ties: ties)
@@ -231,15 +240,6 @@ extension MarksData {
     }
     struct SheetAbsence: Sendable {
         var lessonId: UUID, studentId: UUID, status: AttendanceStatus, reason: AbsenceReason?
-    }
-
-    /// The groups (nil: the whole class) the subject's lessons of the class run in between two days.
-    static func lessonGroups(classID: UUID, subjectID: UUID, from: LocalDate, to: LocalDate, on db: any Database) async throws -> Set<UUID?> {
-        guard let sql = db as? any SQLDatabase else { return [] }
-        return Set(try await sql.raw("""
-            SELECT DISTINCT group_id FROM lessons WHERE class_id = \(bind: classID) AND subject_id = \(bind: subjectID)
-            AND date >= \(bind: from.description) AND date <= \(bind: to.description)
-            """).all().map { try $0.decode(column: "group_id", as: UUID?.self) })
     }
 
     /// The grades of these lessons and students, decoded by column (no model reflection: a
