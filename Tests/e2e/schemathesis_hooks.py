@@ -19,6 +19,14 @@ Loaded with SCHEMATHESIS_HOOKS=<this file>.
 
 from __future__ import annotations
 
+try:
+    # Imported here, once, before schemathesis starts its worker threads: its generators import
+    # numpy lazily, and two threads doing that first import at once failed a run with "partially
+    # initialized module 'numpy' has no attribute 'ndarray'" (a runtime error, not a finding).
+    import numpy  # noqa: F401
+except ImportError:   # not installed: nothing imports it then
+    pass
+
 import datetime
 import unicodedata
 

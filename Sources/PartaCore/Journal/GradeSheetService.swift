@@ -53,14 +53,7 @@ public struct GradeSheetService: Sendable {
             group = groups.first?.id
         }
 
-        let period: MarkPeriod
-        if let requested {
-            if case .term(let n) = requested, !calendar.terms.contains(where: { $0.number == n }) { throw PartaError.notFound("Период") }
-            period = requested
-        } else {
-            let current = calendar.term(containing: today) ?? calendar.terms.last(where: { $0.startsOn <= today }) ?? calendar.terms.first
-            period = current.map { .term($0.number) } ?? .year
-        }
+        let period = try calendar.markPeriod(requested, today: today)
 
         // Who sees what: the subject's teachers, the homeroom teacher and the leadership every row;
         // a student their own, a parent their children's.

@@ -20,13 +20,7 @@ public struct LessonService: Sendable {
         guard (1...Self.maxScheduleDays).contains(count) else {
             throw PartaError.invalid("days", "От 1 до \(Self.maxScheduleDays) дней.")
         }
-        let person = personID ?? actor.userID
-        var asChild = false
-        if person != actor.userID {
-            let links = try await FamilyLinkRecord.query(on: db).filter(\.$parentID == actor.userID).filter(\.$childID == person).all()
-            guard Policy.canFollowSchedule(actor, of: person, parentLinksIn: links.map(\.schoolID)) else { throw PartaError.notFound("Ученик") }
-            asChild = true
-        }
+        let (person, asChild) = try await LessonService.followed(actor, personID, on: db)
         guard let user = try await UserRecord.find(person, on: db) else { throw PartaError.notFound("Ученик") }
         // The calendar and time zone of the school the schedule belongs to (shared with the calendar feed).
         let scope = try await Self.scope(of: person, asChild: asChild, fallbackSchool: actor.memberships.first?.schoolID, on: db)
@@ -66,6 +60,16 @@ public struct LessonService: Sendable {
             (view.grades, view.attendance) = try await DiaryMarks.load(student: person, lessonIDs: views.map(\.id), on: db)
         }
         return view
+    }
+
+    /// Whose journal the actor asks for: their own, or a child of theirs (`Policy.canFollowSchedule`,
+    /// the rule of the week, the diary, «Оценки» and the calendar feed); anyone else's is "not found".
+    static func followed(_ actor: Actor, _ personID: UUID?, on db: any Database) async throws -> (person: UUID, asChild: Bool) {
+        let person = personID ?? actor.userID
+        guard person != actor.userID else { return (person, false) }
+        let links = try await FamilyLinkRecord.query(on: db).filter(\.$parentID == actor.userID).filter(\.$childID == person).all()
+        guard Policy.canFollowSchedule(actor, of: person, parentLinksIn: links.map(\.schoolID)) else { throw PartaError.notFound("Ученик") }
+        return (person, true)
     }
 
     /// A class's lessons over up to 100 days, those the actor may see.

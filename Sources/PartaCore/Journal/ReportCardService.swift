@@ -52,13 +52,7 @@ public struct ReportCardService: Sendable {
     /// with their lessons and kinds, the absences counted by subject, the term marks.
     public func card(_ actor: Actor, personID: UUID?, period requested: MarkPeriod?) async throws -> ReportCardView {
         let db = ctx.store.db
-        let person = personID ?? actor.userID
-        var asChild = false
-        if person != actor.userID {
-            let links = try await FamilyLinkRecord.query(on: db).filter(\.$parentID == actor.userID).filter(\.$childID == person).all()
-            guard Policy.canFollowSchedule(actor, of: person, parentLinksIn: links.map(\.schoolID)) else { throw PartaError.notFound("Ученик") }
-            asChild = true
-        }
+        let (person, asChild) = try await LessonService.followed(actor, personID, on: db)
         guard let personName = try await Journal.names([person], on: db)[person] else { throw PartaError.notFound("Ученик") }
         let scope = try await LessonService.scope(of: person, asChild: asChild, fallbackSchool: actor.memberships.first?.schoolID, on: db)
         let now = ctx.clock.now(), today = LocalDate(now, in: scope.timeZone)
@@ -79,14 +73,7 @@ public struct ReportCardService: Sendable {
         let calendar: SchoolCalendar = if let schoolID = cls?.schoolID {
             try await SchoolCalendar.load(schoolID: schoolID, year: year, on: db) ?? SchoolCalendar.proposal(for: year)
         } else { SchoolCalendar.proposal(for: year) }
-        let period: MarkPeriod
-        if let requested {
-            if case .term(let n) = requested, !calendar.terms.contains(where: { $0.number == n }) { throw PartaError.notFound("Период") }
-            period = requested
-        } else {
-            let current = calendar.term(containing: today) ?? calendar.terms.last(where: { $0.startsOn <= today }) ?? calendar.terms.first
-            period = current.map { .term($0.number) } ?? .year
-        }
+        let period = try calendar.markPeriod(requested, today: today)
         guard let cls else {
             return ReportCardView(personId: person, personName: personName, classId: nil, className: nil, academicYear: year,
                                   period: period, terms: calendar.terms, subjects: [])

@@ -50,6 +50,17 @@ public struct SchoolCalendar: Sendable {
         terms.first { $0.startsOn <= day && day <= $0.endsOn }
     }
 
+    /// The period a sheet or a report card shows: the one asked for (a term the year does not have
+    /// is "not found"), else the term `today` falls in — or the last begun, or the first — else the year.
+    func markPeriod(_ requested: MarkPeriod?, today: LocalDate) throws -> MarkPeriod {
+        if let requested {
+            if case .term(let n) = requested, !terms.contains(where: { $0.number == n }) { throw PartaError.notFound("Период") }
+            return requested
+        }
+        let current = term(containing: today) ?? terms.last(where: { $0.startsOn <= today }) ?? terms.first
+        return current.map { .term($0.number) } ?? .year
+    }
+
     /// The title of the holiday or day off `day` falls on, or «Выходной» on a weekend; nil on a school day.
     public func dayOffTitle(_ day: LocalDate) -> String? {
         if let off = daysOff.first(where: { $0.startsOn <= day && day <= $0.endsOn }) { return off.title }
