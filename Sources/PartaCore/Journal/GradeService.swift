@@ -98,7 +98,7 @@ public struct GradeService: Sendable {
                 .decode(column: "status", as: String.self) else { throw PartaError.notFound("Урок") }
             guard status != LessonStatus.cancelled.rawValue else { throw PartaError(.conflict, "lesson_cancelled", "Урок отменён.") }
             let existing = try await sql.raw("""
-                SELECT id, value, comment, submission_id, basis_at, late, created_at FROM grades
+                SELECT id, value, comment, submission_id, late, created_at, updated_at FROM grades
                 WHERE lesson_id = \(bind: lessonID) AND student_id = \(bind: student) AND work_kind_id = \(bind: kindID)
                 """).first()
             var view: GradeView
@@ -108,12 +108,12 @@ public struct GradeService: Sendable {
                 view = GradeView(id: try ids.id(existing, "id"), lessonId: lessonID, studentId: student, workKindId: kindID,
                                  value: old ?? value, comment: try existing.decode(column: "comment", as: String.self),
                                  submissionId: try ids.optionalID(existing, "submission_id"), late: try existing.decode(column: "late", as: Bool.self),
-                                 createdAt: try existing.decode(column: "created_at", as: Date.self), updatedAt: now)
+                                 createdAt: try existing.decode(column: "created_at", as: Date.self),
+                                 updatedAt: try existing.decode(column: "updated_at", as: Date.self))
                 if old == value, view.comment == comment, submission == nil || view.submissionId == submission?.id {
-                    view.updatedAt = now
                     return (view, nil)   // nothing changes
                 }
-                view.value = value; view.comment = comment
+                view.value = value; view.comment = comment; view.updatedAt = now
                 if let submission { view.submissionId = submission.id }
                 try await sql.raw("""
                     UPDATE grades SET value = \(bind: value.rawValue), comment = \(bind: comment), submission_id = \(bind: view.submissionId),
