@@ -38,6 +38,19 @@ def _find_binary(env: str, *names: str) -> str:
     pytest.fail(f"{names[0]} not found: install it (scripts/test does) or set {env}", pytrace=False)
 
 
+def full_page_shot(page: "Page", name: str) -> None:
+    """A full-height screenshot into $PARTA_E2E_SCREENSHOTS, when set, for a person to look at."""
+    shots = os.environ.get("PARTA_E2E_SCREENSHOTS")
+    if not shots:
+        return
+    Path(shots).mkdir(parents=True, exist_ok=True)
+    size = page.d.get_window_size()
+    height = page.d.execute_script("return document.documentElement.scrollHeight")
+    page.d.set_window_size(size["width"], min(max(height + 140, size["height"]), 5000))
+    page.d.save_screenshot(str(Path(shots) / f"{name}.png"))
+    page.d.set_window_size(size["width"], size["height"])
+
+
 def make_driver(size: tuple[int, int] = PHONE_SIZE):
     """A headless Chromium (Russian, the given window size) driven by chromedriver."""
     from selenium import webdriver

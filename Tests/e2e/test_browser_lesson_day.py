@@ -12,30 +12,15 @@ px, nothing scrolls sideways; screenshots go to $PARTA_E2E_SCREENSHOTS when it i
 from __future__ import annotations
 
 import datetime
-import os
-from pathlib import Path
 
 import pytest
 
 from parta_e2e import expect, join_by_link
-from test_browser import Page, browser, make_driver  # noqa: F401  (the browser fixture)
+from test_browser import Page, browser, full_page_shot as _shot, make_driver  # noqa: F401  (the browser fixture)
 
 pytestmark = pytest.mark.browser
 
 DESKTOP = (1280, 800)
-SHOTS = os.environ.get("PARTA_E2E_SCREENSHOTS")   # a directory to keep the pages' pictures in
-
-
-def _shot(page: Page, name: str) -> None:
-    """A full-height screenshot into $PARTA_E2E_SCREENSHOTS, when set, for a person to look at."""
-    if not SHOTS:
-        return
-    Path(SHOTS).mkdir(parents=True, exist_ok=True)
-    size = page.d.get_window_size()
-    height = page.d.execute_script("return document.documentElement.scrollHeight")
-    page.d.set_window_size(size["width"], min(max(height + 140, size["height"]), 5000))
-    page.d.save_screenshot(str(Path(SHOTS) / f"{name}.png"))
-    page.d.set_window_size(size["width"], size["height"])
 
 
 def _small_targets(page: Page, selector: str) -> list[str]:
